@@ -1,0 +1,393 @@
+//! Command-line arguments. Enum-valued flags accept the domain's words (e.g. `--category waiting_list`), so a
+//! typo is refused by name before anything is sent.
+
+use crate::domain::*;
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "expertnet-node",
+    version,
+    about = "A regional expertnet node and its client"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// The node to talk to.
+    #[arg(
+        long,
+        global = true,
+        env = "EXPERTNET_NODE",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub node: String,
+    /// Print canonical protobuf JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who is acting (recorded in the case history); defaults to $USER.
+    #[arg(long, global = true, env = "EXPERTNET_ACTOR")]
+    pub actor: Option<String>,
+}
+
+impl ClientArgs {
+    pub fn actor(&self) -> anyhow::Result<String> {
+        self.actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|a| !a.trim().is_empty())
+            .ok_or_else(|| anyhow::anyhow!("--actor: say who is acting (or set EXPERTNET_ACTOR)"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the node's gRPC server.
+    Serve(ServeArgs),
+    /// Fill a node's database with deterministic synthetic cases (no real person's data).
+    Seed(SeedArgs),
+    /// Cases: submit, intake, discuss, plan, close, find.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Table sessions, agendas and attendance.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Consultation and advice.
+    #[command(subcommand)]
+    Consult(ConsultCommand),
+    /// Open commitments and tasks past their due date, across the node.
+    Overdue(OverdueArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "EXPERTNET_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://file.db or postgres://user@host/db.
+    #[arg(long, env = "EXPERTNET_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on, e.g. 127.0.0.1:50051.
+    #[arg(long, env = "EXPERTNET_LISTEN")]
+    pub listen: Option<String>,
+    /// Log as JSON lines.
+    #[arg(long)]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// How many cases to make.
+    #[arg(long, default_value_t = 1000)]
+    pub count: u32,
+    /// Same seed, same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+fn words(all: &'static [impl Copy + Into<&'static str>]) -> PossibleValuesParser {
+    PossibleValuesParser::new(all.iter().map(|w| (*w).into()))
+}
+
+macro_rules! into_word {
+    ($($t:ty),*) => {$(
+        impl From<$t> for &'static str {
+            fn from(v: $t) -> &'static str { v.as_str() }
+        }
+    )*};
+}
+into_word!(
+    BottleneckCategory,
+    ReferrerKind,
+    Outcome,
+    AttendeeRole,
+    TaskStatus,
+    CommitmentStatus,
+    AskerKind,
+    ConsultationStatus
+);
+
+fn states() -> PossibleValuesParser {
+    PossibleValuesParser::new(CaseState::ALL.iter().map(|s| s.as_str()))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Bring a case to the table.
+    Submit(SubmitArgs),
+    /// Start the intake of a submitted case.
+    Intake { case_id: String },
+    /// Accept a case at intake: it belongs at the table.
+    Accept { case_id: String },
+    /// Hand a case back to the referrer.
+    Return {
+        case_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Show a case with its whole history.
+    Show { case_id: String },
+    /// List and filter cases.
+    List(ListArgs),
+    /// Show the youth's identifiers (name, BSN, date of birth).
+    Identity { case_id: String },
+    /// Record the table's discussion; a next step is required.
+    Discuss(DiscussArgs),
+    /// Record a provider's commitment.
+    Commit(CommitArgs),
+    /// Mark a commitment delivered or withdrawn.
+    Commitment {
+        commitment_id: String,
+        #[arg(long, value_parser = words(&[CommitmentStatus::Delivered, CommitmentStatus::Withdrawn]))]
+        status: String,
+    },
+    /// Appoint the procesregisseur.
+    Procesregisseur {
+        case_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        replacement_reason: Option<String>,
+    },
+    /// Set the one case manager of a care arrangement.
+    CaseManager {
+        case_id: String,
+        #[arg(long)]
+        arrangement: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        organisation: String,
+    },
+    /// Start following the plan (discussed → in progress).
+    Plan { case_id: String },
+    /// Tasks of the plan.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Add a progress note.
+    Note {
+        case_id: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Close a case with its outcome.
+    Close {
+        case_id: String,
+        #[arg(long, value_parser = words(Outcome::ALL))]
+        outcome: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Idempotency key: a retry with the same key returns the same case.
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// The referring organisation (a social team or a care provider).
+    #[arg(long)]
+    pub referrer: String,
+    #[arg(long, value_parser = words(ReferrerKind::ALL))]
+    pub referrer_kind: String,
+    /// The youth's name (stored only in the node's identity table).
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub bsn: String,
+    /// YYYY-MM-DD
+    #[arg(long, default_value = "")]
+    pub date_of_birth: String,
+    #[arg(long)]
+    pub age: u32,
+    #[arg(long)]
+    pub municipality: String,
+    /// The question the referrer is stuck on.
+    #[arg(long)]
+    pub question: String,
+    /// What has been tried so far.
+    #[arg(long)]
+    pub tried: String,
+    /// Bottleneck category; repeat for more.
+    #[arg(long = "category", required = true, value_parser = words(BottleneckCategory::ALL))]
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_parser = states())]
+    pub state: Option<String>,
+    #[arg(long, value_parser = words(BottleneckCategory::ALL))]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub municipality: Option<String>,
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Only cases with open work past its due date.
+    #[arg(long)]
+    pub overdue: bool,
+    #[arg(long, default_value_t = 50)]
+    pub page_size: u32,
+    #[arg(long, default_value = "")]
+    pub page_token: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscussArgs {
+    pub case_id: String,
+    #[arg(long)]
+    pub session: String,
+    /// The next step the table agreed on (required).
+    #[arg(long)]
+    pub next_step: String,
+    #[arg(long, default_value = "")]
+    pub summary: String,
+    /// Who keeps direction; default the referring team.
+    #[arg(long, default_value = "")]
+    pub regie: String,
+    /// A commitment as 'provider=..; due=YYYY-MM-DD; what=..; authority=yes|no'; repeat for more.
+    #[arg(long = "commitment")]
+    pub commitments: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    pub case_id: String,
+    #[arg(long)]
+    pub provider: String,
+    #[arg(long)]
+    pub what: String,
+    /// YYYY-MM-DD
+    #[arg(long)]
+    pub due: String,
+    /// The provider's person at the table can deliver this (doorzettingsmacht).
+    #[arg(long)]
+    pub authority_confirmed: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    Add {
+        case_id: String,
+        #[arg(long)]
+        what: String,
+        #[arg(long)]
+        owner: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        due: String,
+    },
+    Update {
+        task_id: String,
+        #[arg(long, value_parser = words(TaskStatus::ALL))]
+        status: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct OverdueArgs {
+    /// YYYY-MM-DD; default today at the node.
+    #[arg(long, default_value = "")]
+    pub as_of: String,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Plan a table session (default two hours).
+    Create {
+        /// YYYY-MM-DD
+        #[arg(long)]
+        date: String,
+        /// HH:MM
+        #[arg(long)]
+        start: String,
+        #[arg(long, default_value_t = 0)]
+        duration_minutes: u32,
+        #[arg(long)]
+        location: String,
+        #[arg(long)]
+        chair: String,
+    },
+    Show {
+        session_id: String,
+    },
+    List {
+        #[arg(long, default_value = "")]
+        from: String,
+        #[arg(long, default_value = "")]
+        to: String,
+    },
+    /// Put an accepted case on the agenda.
+    AgendaAdd {
+        session_id: String,
+        case_id: String,
+    },
+    /// Record who sat at the table for a case.
+    Attendance {
+        session_id: String,
+        case_id: String,
+        /// ROLE or ROLE:ORGANISATION, e.g. provider:Accare; repeat for more.
+        #[arg(long = "attendee")]
+        attendees: Vec<String>,
+        #[arg(long)]
+        youth_present: bool,
+        #[arg(long)]
+        parents_present: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsultCommand {
+    /// Ask the node's experts a question.
+    Ask {
+        #[arg(long)]
+        question: String,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long, value_parser = words(AskerKind::ALL), default_value = "professional")]
+        asker: String,
+        #[arg(long, default_value = "")]
+        organisation: String,
+        #[arg(long, default_value = "")]
+        case: String,
+        #[arg(long, default_value = "")]
+        request_id: String,
+    },
+    Answer {
+        consultation_id: String,
+        #[arg(long)]
+        expert: String,
+        #[arg(long)]
+        answer: String,
+    },
+    Show {
+        consultation_id: String,
+    },
+    List {
+        #[arg(long, value_parser = words(ConsultationStatus::ALL))]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        page_size: u32,
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
+}

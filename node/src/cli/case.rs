@@ -1,0 +1,338 @@
+//! `expertnet-node case …` and `overdue`: the case workflow from the command line.
+
+use super::args::{
+    CaseCommand, ClientArgs, CommitArgs, DiscussArgs, ListArgs, OverdueArgs, SubmitArgs,
+    TaskCommand,
+};
+use super::client::{answer, cases, optional_wire, wire};
+use super::output::{self, emit};
+use crate::domain::*;
+use anyhow::{Result, bail};
+use expertnet_proto::v1 as pb;
+
+pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
+    let mut client = cases(args).await?;
+    let json = args.json;
+    match command {
+        CaseCommand::Submit(submit) => {
+            let reply = answer(client.submit_case(submit_request(submit)).await)?;
+            emit(&reply, json, output::print_summary)
+        }
+        CaseCommand::Intake { case_id } => {
+            let reply = answer(client.start_intake(case_ref(args, case_id)?).await)?;
+            emit(&reply, json, output::print_summary)
+        }
+        CaseCommand::Accept { case_id } => {
+            let reply = answer(client.accept_case(case_ref(args, case_id)?).await)?;
+            emit(&reply, json, output::print_summary)
+        }
+        CaseCommand::Return { case_id, reason } => {
+            let request = pb::ReturnCaseRequest {
+                case_id,
+                actor: args.actor()?,
+                reason,
+            };
+            let reply = answer(client.return_case(request).await)?;
+            emit(&reply, json, output::print_summary)
+        }
+        CaseCommand::Show { case_id } => {
+            let reply = answer(client.get_case(pb::GetCaseRequest { case_id }).await)?;
+            emit(&reply, json, output::print_detail)
+        }
+        CaseCommand::List(list) => {
+            let reply = answer(client.list_cases(list_request(list)).await)?;
+            emit(&reply, json, |r| {
+                output::print_summaries(&r.cases);
+                if !r.next_page_token.is_empty() {
+                    println!("more: --page-token {}", r.next_page_token);
+                }
+            })
+        }
+        CaseCommand::Identity { case_id } => {
+            let reply = answer(
+                client
+                    .get_youth_identity(pb::GetYouthIdentityRequest { case_id })
+                    .await,
+            )?;
+            emit(&reply, json, |y| {
+                println!(
+                    "name: {}\nbsn: {}\ndate of birth: {}",
+                    y.name, y.bsn, y.date_of_birth
+                );
+            })
+        }
+        CaseCommand::Discuss(discuss) => {
+            let reply = answer(
+                client
+                    .record_discussion(discussion_request(args, discuss)?)
+                    .await,
+            )?;
+            emit(&reply, json, output::print_summary)
+        }
+        CaseCommand::Commit(commit) => {
+            let reply = answer(
+                client
+                    .add_commitment(commitment_request(args, commit)?)
+                    .await,
+            )?;
+            emit(&reply, json, |c| {
+                output::print_commitments(std::slice::from_ref(c))
+            })
+        }
+        CaseCommand::Commitment {
+            commitment_id,
+            status,
+        } => {
+            let request = pb::UpdateCommitmentRequest {
+                commitment_id,
+                actor: args.actor()?,
+                status: wire::<CommitmentStatus>(&status),
+            };
+            let reply = answer(client.update_commitment(request).await)?;
+            emit(&reply, json, |c| {
+                output::print_commitments(std::slice::from_ref(c))
+            })
+        }
+        CaseCommand::Procesregisseur {
+            case_id,
+            name,
+            organisation,
+            replacement_reason,
+        } => {
+            let request = pb::AppointProcesregisseurRequest {
+                case_id,
+                actor: args.actor()?,
+                name,
+                organisation,
+                replacement_reason: replacement_reason.unwrap_or_default(),
+            };
+            let reply = answer(client.appoint_procesregisseur(request).await)?;
+            emit(&reply, json, |p| {
+                println!("procesregisseur: {} ({})", p.name, p.organisation)
+            })
+        }
+        CaseCommand::CaseManager {
+            case_id,
+            arrangement,
+            name,
+            organisation,
+        } => {
+            let request = pb::AssignCaseManagerRequest {
+                case_id,
+                actor: args.actor()?,
+                arrangement,
+                case_manager: name,
+                organisation,
+            };
+            let reply = answer(client.assign_case_manager(request).await)?;
+            emit(&reply, json, |a| {
+                println!(
+                    "care arrangement {}: case manager {} ({})",
+                    a.arrangement, a.case_manager, a.organisation
+                )
+            })
+        }
+        CaseCommand::Plan { case_id } => {
+            let reply = answer(client.start_plan(case_ref(args, case_id)?).await)?;
+            emit(&reply, json, output::print_summary)
+        }
+        CaseCommand::Task(TaskCommand::Add {
+            case_id,
+            what,
+            owner,
+            due,
+        }) => {
+            let request = pb::AddTaskRequest {
+                case_id,
+                actor: args.actor()?,
+                description: what,
+                owner,
+                due: Some(pb::Date { iso: due }),
+            };
+            let reply = answer(client.add_task(request).await)?;
+            emit(&reply, json, |t| {
+                output::print_tasks(std::slice::from_ref(t))
+            })
+        }
+        CaseCommand::Task(TaskCommand::Update { task_id, status }) => {
+            let request = pb::UpdateTaskRequest {
+                task_id,
+                actor: args.actor()?,
+                status: wire::<TaskStatus>(&status),
+            };
+            let reply = answer(client.update_task(request).await)?;
+            emit(&reply, json, |t| {
+                output::print_tasks(std::slice::from_ref(t))
+            })
+        }
+        CaseCommand::Note { case_id, text } => {
+            let request = pb::AddProgressNoteRequest {
+                case_id,
+                author: args.actor()?,
+                text,
+            };
+            let reply = answer(client.add_progress_note(request).await)?;
+            emit(&reply, json, |n| {
+                println!("note recorded at {}", output::timestamp(n.at_ms))
+            })
+        }
+        CaseCommand::Close {
+            case_id,
+            outcome,
+            note,
+        } => {
+            let request = pb::CloseCaseRequest {
+                case_id,
+                actor: args.actor()?,
+                outcome: wire::<Outcome>(&outcome),
+                closing_note: note,
+            };
+            let reply = answer(client.close_case(request).await)?;
+            emit(&reply, json, output::print_summary)
+        }
+    }
+}
+
+pub async fn overdue(args: &ClientArgs, overdue: OverdueArgs) -> Result<()> {
+    let mut client = cases(args).await?;
+    let as_of = (!overdue.as_of.is_empty()).then_some(pb::Date { iso: overdue.as_of });
+    let reply = answer(
+        client
+            .list_overdue(pb::ListOverdueRequest {
+                as_of,
+                limit: overdue.limit,
+            })
+            .await,
+    )?;
+    emit(&reply, args.json, |r| {
+        println!("overdue before {}", output::date(&r.as_of));
+        output::print_commitments(&r.commitments);
+        output::print_tasks(&r.tasks);
+    })
+}
+
+fn case_ref(args: &ClientArgs, case_id: String) -> Result<pb::CaseRef> {
+    Ok(pb::CaseRef {
+        case_id,
+        actor: args.actor()?,
+    })
+}
+
+fn submit_request(s: SubmitArgs) -> pb::SubmitCaseRequest {
+    pb::SubmitCaseRequest {
+        request_id: s.request_id.unwrap_or_default(),
+        referrer: Some(pb::Referrer {
+            organisation: s.referrer,
+            kind: wire::<ReferrerKind>(&s.referrer_kind),
+        }),
+        youth: Some(pb::YouthIdentity {
+            name: s.name,
+            bsn: s.bsn,
+            date_of_birth: s.date_of_birth,
+        }),
+        age: s.age,
+        municipality: s.municipality,
+        question: s.question,
+        tried_so_far: s.tried,
+        categories: s
+            .categories
+            .iter()
+            .map(|c| wire::<BottleneckCategory>(c))
+            .collect(),
+    }
+}
+
+fn list_request(l: ListArgs) -> pb::ListCasesRequest {
+    pb::ListCasesRequest {
+        state: l
+            .state
+            .as_deref()
+            .and_then(CaseState::parse)
+            .map(crate::grpc::convert::wire_enum)
+            .unwrap_or(0),
+        category: optional_wire::<BottleneckCategory>(l.category.as_deref()),
+        municipality: l.municipality.unwrap_or_default(),
+        session_id: l.session.unwrap_or_default(),
+        overdue_only: l.overdue,
+        page_size: l.page_size,
+        page_token: l.page_token,
+    }
+}
+
+fn commitment_request(args: &ClientArgs, c: CommitArgs) -> Result<pb::AddCommitmentRequest> {
+    Ok(pb::AddCommitmentRequest {
+        case_id: c.case_id,
+        actor: args.actor()?,
+        commitment: Some(pb::NewCommitment {
+            provider: c.provider,
+            description: c.what,
+            due: Some(pb::Date { iso: c.due }),
+            authority_confirmed: c.authority_confirmed,
+        }),
+    })
+}
+
+fn discussion_request(args: &ClientArgs, d: DiscussArgs) -> Result<pb::RecordDiscussionRequest> {
+    let commitments = d
+        .commitments
+        .iter()
+        .enumerate()
+        .map(|(i, text)| parse_commitment(i, text))
+        .collect::<Result<_>>()?;
+    Ok(pb::RecordDiscussionRequest {
+        case_id: d.case_id,
+        session_id: d.session,
+        actor: args.actor()?,
+        summary: d.summary,
+        next_step: d.next_step,
+        regie_holder: d.regie,
+        commitments,
+    })
+}
+
+/// Parses `provider=..; due=YYYY-MM-DD; what=..; authority=yes|no`.
+fn parse_commitment(index: usize, text: &str) -> Result<pb::NewCommitment> {
+    let mut commitment = pb::NewCommitment::default();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            bail!("--commitment[{index}]: '{part}' is not key=value");
+        };
+        let value = value.trim().to_owned();
+        match key.trim() {
+            "provider" => commitment.provider = value,
+            "due" => commitment.due = Some(pb::Date { iso: value }),
+            "what" => commitment.description = value,
+            "authority" => {
+                commitment.authority_confirmed = match value.as_str() {
+                    "yes" | "true" => true,
+                    "no" | "false" => false,
+                    _ => bail!("--commitment[{index}].authority: say yes or no"),
+                }
+            }
+            other => bail!(
+                "--commitment[{index}]: unknown key '{other}' (provider, due, what, authority)"
+            ),
+        }
+    }
+    Ok(commitment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commitment_text_is_parsed_and_bad_keys_are_named() {
+        let c = parse_commitment(
+            0,
+            "provider=Accare; due=2026-12-01; what=crisis bed; authority=yes",
+        )
+        .unwrap();
+        assert_eq!(c.provider, "Accare");
+        assert!(c.authority_confirmed);
+        assert_eq!(c.due.unwrap().iso, "2026-12-01");
+        let err = parse_commitment(2, "provider=X; colour=red").unwrap_err();
+        assert!(err.to_string().starts_with("--commitment[2]"), "{err}");
+        assert!(parse_commitment(0, "authority=maybe").is_err());
+    }
+}

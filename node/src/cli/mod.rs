@@ -1,0 +1,28 @@
+//! The `expertnet-node` command line: `serve` runs a node, `seed` fills one with synthetic cases, and a client
+//! subcommand exists for every action of the expert table. Output is a human table by default, canonical
+//! protobuf JSON with `--json`.
+
+mod args;
+mod case;
+mod client;
+mod consult;
+mod output;
+mod seed;
+mod serve;
+mod session;
+
+pub use args::{Cli, Command};
+
+use anyhow::Result;
+
+/// Runs one parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Seed(args) => seed::run(args).await,
+        Command::Case(command) => case::run(&cli.client, command).await,
+        Command::Session(command) => session::run(&cli.client, command).await,
+        Command::Consult(command) => consult::run(&cli.client, command).await,
+        Command::Overdue(args) => case::overdue(&cli.client, args).await,
+    }
+}

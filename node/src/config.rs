@@ -1,0 +1,244 @@
+//! The node's configuration: defaults → TOML file → `EXPERTNET_*` environment → command-line flags, validated
+//! once at start. The defaults run a node for Lekstroom on a local SQLite file. A bad value stops start-up with a
+//! message naming the key.
+//!
+//! Environment keys nest with `__`: `EXPERTNET_REGION`, `EXPERTNET_SERVER__LISTEN`, `EXPERTNET_DATABASE__URL`,
+//! `EXPERTNET_DATABASE__MAX_CONNECTIONS`.
+
+use crate::error::{Error, Result};
+use crate::storage::Backend;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// The region this node serves, e.g. `lekstroom`.
+    pub region: String,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the gRPC server binds, e.g. `127.0.0.1:50051`.
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for NodeConfig {
+    fn default() -> NodeConfig {
+        NodeConfig {
+            region: "lekstroom".into(),
+            server: ServerConfig {
+                listen: "127.0.0.1:50051".into(),
+            },
+            database: DatabaseConfig {
+                url: "sqlite://data/expertnet-node.db".into(),
+                max_connections: 8,
+            },
+        }
+    }
+}
+
+/// Values given on the command line; they win over file and environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+}
+
+impl NodeConfig {
+    /// Loads and validates. `file` must exist when given.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<NodeConfig> {
+        let mut figment = Figment::from(Serialized::defaults(NodeConfig::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(Error::Config(format!(
+                    "--config: no file at {}",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(
+            Env::prefixed("EXPERTNET_")
+                .filter(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    key == "region" || key.starts_with("server__") || key.starts_with("database__")
+                })
+                .split("__"),
+        );
+        if let Some(listen) = &overrides.listen {
+            figment = figment.merge(("server.listen", listen));
+        }
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(("database.url", url));
+        }
+        let config: NodeConfig = figment
+            .extract()
+            .map_err(|err| Error::Config(describe(&err)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let region_ok = !self.region.is_empty()
+            && self.region.len() <= 64
+            && self
+                .region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-');
+        if !region_ok {
+            return Err(Error::Config(format!(
+                "region: '{}' must be 1-64 of a-z and '-' (e.g. lekstroom)",
+                self.region
+            )));
+        }
+        self.listen_addr()?;
+        if Backend::of_url(&self.database.url).is_none() {
+            return Err(Error::Config(
+                "database.url: must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        if !(1..=64).contains(&self.database.max_connections) {
+            return Err(Error::Config(format!(
+                "database.max_connections: {} is not between 1 and 64",
+                self.database.max_connections
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr> {
+        self.server.listen.parse().map_err(|_| {
+            Error::Config(format!(
+                "server.listen: '{}' is not an address like 127.0.0.1:50051",
+                self.server.listen
+            ))
+        })
+    }
+}
+
+/// figment's errors name the key path; keep that, drop the provider noise.
+fn describe(err: &figment::Error) -> String {
+    let mut lines = Vec::new();
+    for e in err.clone() {
+        let key = e.path.join(".");
+        let source = e
+            .metadata
+            .as_ref()
+            .map(|m| format!(" (from {})", m.name))
+            .unwrap_or_default();
+        if key.is_empty() {
+            lines.push(format!("{}{source}", e.kind));
+        } else {
+            lines.push(format!("{key}: {}{source}", e.kind));
+        }
+    }
+    lines.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn config_file(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        file
+    }
+
+    /// Runs a test that reads the environment under figment's `Jail` lock, so no other test's
+    /// `EXPERTNET_` variables leak into it while they are set.
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn in_jail(test: impl FnOnce()) {
+        let mut test = Some(test);
+        figment::Jail::expect_with(|_jail| {
+            (test.take().expect("run once"))();
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        NodeConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn file_then_flags() {
+        in_jail(|| {
+            let file = config_file(
+                "region = \"rivierenland\"\n[server]\nlisten = \"127.0.0.1:7000\"\n[database]\nurl = \"sqlite://x.db\"\nmax_connections = 4\n",
+            );
+            let overrides = Overrides {
+                listen: Some("127.0.0.1:7001".into()),
+                database_url: None,
+            };
+            let config = NodeConfig::load(Some(file.path()), &overrides).unwrap();
+            assert_eq!(config.region, "rivierenland");
+            assert_eq!(config.server.listen, "127.0.0.1:7001");
+            assert_eq!(config.database.max_connections, 4);
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn environment_overrides_file_and_names_bad_keys() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("EXPERTNET_DATABASE__MAX_CONNECTIONS", "3");
+            jail.set_env("EXPERTNET_REGION", "flevoland-utrecht");
+            jail.set_env("EXPERTNET_NODE", "http://ignored:1");
+            let config = NodeConfig::load(None, &Overrides::default()).unwrap();
+            assert_eq!(config.database.max_connections, 3);
+            assert_eq!(config.region, "flevoland-utrecht");
+            jail.set_env("EXPERTNET_SERVER__LISEN", "x");
+            let err = NodeConfig::load(None, &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("lisen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        in_jail(|| {
+            let file = config_file("[server]\nlisen = \"127.0.0.1:7000\"\n");
+            let err = NodeConfig::load(Some(file.path()), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("lisen"), "{err}");
+        });
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        in_jail(|| {
+            let file = config_file("[server]\nlisten = \"nowhere\"\n");
+            let err = NodeConfig::load(Some(file.path()), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("server.listen"), "{err}");
+            let file = config_file("[database]\nurl = \"mysql://x\"\n");
+            let err = NodeConfig::load(Some(file.path()), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("database.url"), "{err}");
+            let file = config_file("[database]\nmax_connections = \"many\"\n");
+            let err = NodeConfig::load(Some(file.path()), &Overrides::default()).unwrap_err();
+            assert!(
+                err.to_string().contains("database.max_connections"),
+                "{err}"
+            );
+            let err =
+                NodeConfig::load(Some(Path::new("/no/such/file.toml")), &Overrides::default())
+                    .unwrap_err();
+            assert!(err.to_string().contains("--config"), "{err}");
+        });
+    }
+}

@@ -1,0 +1,11 @@
+//! What the expert table is, free of transport and storage: the lifecycle, the vocabularies, the records and
+//! the checks on input.
+
+pub mod lifecycle;
+pub mod model;
+pub mod validate;
+pub mod vocabulary;
+
+pub use lifecycle::{Action, CaseState, IllegalAction};
+pub use model::*;
+pub use vocabulary::*;

@@ -1,0 +1,287 @@
+//! The records of the expert table: what comes in (validated commands) and what is read back.
+//!
+//! `YouthIdentity` is the only type holding a youth's direct identifiers. Its `Debug` is redacted so that no log
+//! line or error can print it by accident.
+
+use super::lifecycle::CaseState;
+use super::vocabulary::{
+    AskerKind, AttendeeRole, BottleneckCategory, CommitmentStatus, ConsultationStatus, Outcome,
+    ReferrerKind, TaskStatus,
+};
+use time::Date;
+
+/// Unix time in milliseconds.
+pub type Millis = i64;
+
+/// Name, BSN and date of birth of a youth: personal data of a child.
+#[derive(Clone, PartialEq, Eq)]
+pub struct YouthIdentity {
+    pub name: String,
+    pub bsn: Option<String>,
+    pub date_of_birth: Option<Date>,
+}
+
+impl std::fmt::Debug for YouthIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("YouthIdentity(redacted)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referrer {
+    pub organisation: String,
+    pub kind: ReferrerKind,
+}
+
+/// A validated case submission.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub request_id: Option<String>,
+    pub referrer: Referrer,
+    pub youth: YouthIdentity,
+    pub age: u32,
+    pub municipality: String,
+    pub question: String,
+    pub tried_so_far: String,
+    pub categories: Vec<BottleneckCategory>,
+}
+
+/// A case as lists show it: no identifiers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseSummary {
+    pub id: String,
+    pub state: CaseState,
+    pub referrer: Referrer,
+    pub age: u32,
+    pub municipality: String,
+    pub categories: Vec<BottleneckCategory>,
+    pub submitted_at: Millis,
+    pub updated_at: Millis,
+    pub intake_accepted: bool,
+    pub outcome: Option<Outcome>,
+    pub closed_at: Option<Millis>,
+}
+
+impl CaseSummary {
+    /// The summary of a case just submitted, as it will read back from storage.
+    pub fn submitted(id: &str, case: &NewCase, at: Millis) -> CaseSummary {
+        CaseSummary {
+            id: id.to_owned(),
+            state: CaseState::Submitted,
+            referrer: case.referrer.clone(),
+            age: case.age,
+            municipality: case.municipality.clone(),
+            categories: case.categories.clone(),
+            submitted_at: at,
+            updated_at: at,
+            intake_accepted: false,
+            outcome: None,
+            closed_at: None,
+        }
+    }
+
+    /// Time from submission to closing; `None` while the case is open.
+    pub fn lead_time_ms(&self) -> Option<Millis> {
+        self.closed_at.map(|closed| closed - self.submitted_at)
+    }
+}
+
+/// One entry in a case's history: who did what, when, why, and what it did to the state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub sequence: i64,
+    pub at: Millis,
+    pub actor: String,
+    pub from: CaseState,
+    pub to: CaseState,
+    pub action: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attendee {
+    pub role: AttendeeRole,
+    pub organisation: String,
+}
+
+/// What the table decided about one case at one session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discussion {
+    pub session_id: String,
+    pub summary: String,
+    pub next_step: String,
+    pub regie_holder: String,
+    pub attendees: Vec<Attendee>,
+    pub youth_present: bool,
+    pub parents_present: bool,
+    pub recorded_at: Millis,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCommitment {
+    pub provider: String,
+    pub description: String,
+    pub due: Date,
+    pub authority_confirmed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commitment {
+    pub id: String,
+    pub case_id: String,
+    pub provider: String,
+    pub description: String,
+    pub due: Date,
+    pub authority_confirmed: bool,
+    pub status: CommitmentStatus,
+    pub recorded_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CareArrangement {
+    pub arrangement: String,
+    pub case_manager: String,
+    pub organisation: String,
+    pub assigned_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Procesregisseur {
+    pub name: String,
+    pub organisation: String,
+    pub appointed_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: String,
+    pub case_id: String,
+    pub description: String,
+    pub owner: String,
+    pub due: Date,
+    pub status: TaskStatus,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressNote {
+    pub at: Millis,
+    pub author: String,
+    pub text: String,
+}
+
+/// A case with its whole file, still without identifiers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseDetail {
+    pub summary: CaseSummary,
+    pub question: String,
+    pub tried_so_far: String,
+    pub return_reason: Option<String>,
+    pub closing_note: Option<String>,
+    pub history: Vec<Transition>,
+    pub discussions: Vec<Discussion>,
+    pub commitments: Vec<Commitment>,
+    pub tasks: Vec<Task>,
+    pub notes: Vec<ProgressNote>,
+    pub care_arrangements: Vec<CareArrangement>,
+    pub procesregisseur: Option<Procesregisseur>,
+    pub session_ids: Vec<String>,
+}
+
+/// Filters of the case list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub state: Option<CaseState>,
+    pub category: Option<BottleneckCategory>,
+    pub municipality: Option<String>,
+    pub session_id: Option<String>,
+    /// Only cases with open work due before this day.
+    pub overdue_before: Option<Date>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSession {
+    pub date: Date,
+    pub start_time: String,
+    pub duration_minutes: u32,
+    pub location: String,
+    pub chair: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSession {
+    pub id: String,
+    pub date: Date,
+    pub start_time: String,
+    pub duration_minutes: u32,
+    pub location: String,
+    pub chair: String,
+    pub agenda: Vec<String>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attendance {
+    pub session_id: String,
+    pub case_id: String,
+    pub attendees: Vec<Attendee>,
+    pub youth_present: bool,
+    pub parents_present: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDiscussion {
+    pub case_id: String,
+    pub session_id: String,
+    pub actor: String,
+    pub summary: String,
+    pub next_step: String,
+    pub regie_holder: Option<String>,
+    pub commitments: Vec<NewCommitment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConsultation {
+    pub request_id: Option<String>,
+    pub asker_kind: AskerKind,
+    pub asker_organisation: String,
+    pub question: String,
+    pub expertise_tags: Vec<String>,
+    pub case_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsultationAnswer {
+    pub expert: String,
+    pub answer: String,
+    pub answered_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consultation {
+    pub id: String,
+    pub asker_kind: AskerKind,
+    pub asker_organisation: String,
+    pub question: String,
+    pub expertise_tags: Vec<String>,
+    pub case_id: Option<String>,
+    pub status: ConsultationStatus,
+    pub asked_at: Millis,
+    pub answers: Vec<ConsultationAnswer>,
+}
+
+/// Open work past its due date, across the node.
+#[derive(Debug, Clone, Default)]
+pub struct Overdue {
+    pub commitments: Vec<Commitment>,
+    pub tasks: Vec<Task>,
+}

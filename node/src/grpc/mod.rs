@@ -1,0 +1,12 @@
+//! The gRPC adapters: thin handlers that parse and validate a request, call one workflow function and map the
+//! result. `status` holds the one mapping from errors to gRPC statuses.
+
+mod cases;
+mod consultations;
+pub mod convert;
+mod sessions;
+mod status;
+
+pub use cases::{CaseApi, MAX_PAGE_SIZE};
+pub use consultations::ConsultationApi;
+pub use sessions::{DEFAULT_DURATION_MINUTES, SessionApi};

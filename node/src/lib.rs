@@ -1,0 +1,16 @@
+//! expertnet's regional node: one region's expert table — cases, sessions, plans and consultations — on its own
+//! database, served over gRPC.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod server;
+pub mod storage;
+pub mod synthetic;
+pub mod telemetry;
+pub mod workflow;
+
+pub use error::{Error, Result};

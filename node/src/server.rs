@@ -1,0 +1,91 @@
+//! The node's gRPC server as a function of a listener and a shutdown signal: tests bind port 0 and pass the
+//! listener in; `serve` in the CLI binds the configured address and waits for SIGTERM or Ctrl-C.
+
+use crate::grpc::{CaseApi, ConsultationApi, SessionApi};
+use crate::workflow::Workflow;
+use expertnet_proto::v1::case_service_server::CaseServiceServer;
+use expertnet_proto::v1::consultation_service_server::ConsultationServiceServer;
+use expertnet_proto::v1::session_service_server::SessionServiceServer;
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::TcpListenerStream;
+
+/// The most a request may carry; the largest legitimate one (a case submission) is a few tens of kilobytes.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// No RPC of the node should take longer than this.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves the node's services, health and reflection on `listener` until `shutdown` resolves, then lets
+/// requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    workflow: Workflow,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<CaseServiceServer<CaseApi>>().await;
+    health
+        .set_serving::<SessionServiceServer<SessionApi>>()
+        .await;
+    health
+        .set_serving::<ConsultationServiceServer<ConsultationApi>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+
+    // `Server::tcp_nodelay` does not apply to a listener we bind ourselves: set it on each accepted stream.
+    let incoming = TcpListenerStream::new(listener).map(|stream| {
+        let stream = stream?;
+        stream.set_nodelay(true)?;
+        Ok::<_, std::io::Error>(stream)
+    });
+
+    tonic::transport::Server::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .trace_fn(|request| tracing::info_span!("rpc", path = %request.uri().path()))
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(
+            CaseServiceServer::new(CaseApi::new(workflow.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            SessionServiceServer::new(SessionApi::new(workflow.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ConsultationServiceServer::new(ConsultationApi::new(workflow))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

@@ -1,0 +1,169 @@
+//! Storage on sqlx: an SQLite file by default (WAL), PostgreSQL by URL, the same embedded migrations for both.
+//!
+//! All SQL here is portable between the two (numbered `$n` parameters, `RETURNING`, `ON CONFLICT`), so one
+//! implementation over sqlx's `Any` driver serves both and one test suite proves them interchangeable. Writing
+//! transactions start with a write, so SQLite takes its write lock up front and never has to upgrade a read lock.
+
+pub mod bulk;
+pub mod cases;
+pub mod consultations;
+pub mod group_commit;
+pub mod identity;
+pub mod plan;
+mod rows;
+pub mod sessions;
+
+use crate::error::{Error, Result};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The migrations of the node's schema, compiled into the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// A pool on the node's database. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite lets one writer in at a time; the others would sleep in its busy handler (1, 2, 5, 10… ms).
+    /// Taking turns here instead keeps concurrent writes queued in order, without those sleeps.
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+/// A writing transaction; on SQLite it also holds the writer's turn until it commits or is dropped.
+#[derive(Debug)]
+pub struct Transaction {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Transaction {
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await?;
+        Ok(())
+    }
+}
+
+impl Deref for Transaction {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Transaction {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl Storage {
+    /// Connects, creating an SQLite file (and its folder) if missing, and runs the migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Storage> {
+        install_default_drivers();
+        let backend = Backend::of_url(url).ok_or_else(|| {
+            Error::Config(
+                "database.url: must start with sqlite:, postgres:// or postgresql://".into(),
+            )
+        })?;
+        if backend == Backend::Sqlite {
+            prepare_sqlite_file(url).await?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL with synchronous=NORMAL: a crash of the process loses nothing committed;
+                        // a power cut may lose the last transactions but never corrupts the file.
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        let sqlite_writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Storage {
+            pool,
+            backend,
+            sqlite_writer,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins a writing transaction (waiting for the writer's turn on SQLite).
+    pub async fn begin(&self) -> Result<Transaction> {
+        let turn = match &self.sqlite_writer {
+            Some(writer) => Some(writer.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(Transaction {
+            inner: self.pool.begin().await?,
+            _turn: turn,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the SQLite file and switches it to WAL once; the journal mode is a property of the file.
+async fn prepare_sqlite_file(url: &str) -> Result<()> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    let path = options.get_filename();
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Error::Config(format!(
+                "database.url: cannot create folder {}: {e}",
+                parent.display()
+            ))
+        })?;
+    }
+    let conn = options.connect().await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// True when a database error is a unique-constraint violation (a duplicate key).
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

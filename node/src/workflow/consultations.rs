@@ -1,0 +1,78 @@
+//! Consultation and advice: a question to the node's experts, from a professional, a parent or a youth.
+
+use super::{Workflow, new_id};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::storage::{self, is_unique_violation};
+
+impl Workflow {
+    pub async fn ask_consultation(&self, new: NewConsultation) -> Result<Consultation> {
+        if let Some(request_id) = &new.request_id
+            && let Some(id) =
+                storage::consultations::id_for_request(self.storage.pool(), request_id).await?
+        {
+            return storage::consultations::get(self.storage.pool(), &id).await;
+        }
+        if let Some(case_id) = &new.case_id {
+            storage::cases::summary(self.storage.pool(), case_id).await?;
+        }
+        let consultation = Consultation {
+            id: new_id(),
+            asker_kind: new.asker_kind,
+            asker_organisation: new.asker_organisation,
+            question: new.question,
+            expertise_tags: new.expertise_tags,
+            case_id: new.case_id,
+            status: ConsultationStatus::Open,
+            asked_at: self.now(),
+            answers: Vec::new(),
+        };
+        let mut tx = self.storage.begin().await?;
+        match storage::consultations::insert(&mut tx, &consultation, new.request_id.as_deref())
+            .await
+        {
+            Ok(()) => tx.commit().await?,
+            Err(Error::Storage(err)) if is_unique_violation(&err) => {
+                drop(tx);
+                let request_id = new.request_id.as_deref().unwrap_or_default();
+                let id = storage::consultations::id_for_request(self.storage.pool(), request_id)
+                    .await?
+                    .ok_or(Error::Storage(err))?;
+                return storage::consultations::get(self.storage.pool(), &id).await;
+            }
+            Err(err) => return Err(err),
+        }
+        tracing::info!(consultation_id = %consultation.id, "consultation asked");
+        Ok(consultation)
+    }
+
+    pub async fn answer_consultation(
+        &self,
+        id: &str,
+        expert: String,
+        answer: String,
+    ) -> Result<Consultation> {
+        let answer = ConsultationAnswer {
+            expert,
+            answer,
+            answered_at: self.now(),
+        };
+        let mut tx = self.storage.begin().await?;
+        storage::consultations::add_answer(&mut tx, id, &answer).await?;
+        tx.commit().await?;
+        self.consultation(id).await
+    }
+
+    pub async fn consultation(&self, id: &str) -> Result<Consultation> {
+        storage::consultations::get(self.storage.pool(), id).await
+    }
+
+    pub async fn list_consultations(
+        &self,
+        status: Option<ConsultationStatus>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Consultation>> {
+        storage::consultations::list(self.storage.pool(), status, after, limit).await
+    }
+}

@@ -1,0 +1,117 @@
+//! The use cases of the expert table. Each function takes validated input, checks the lifecycle, and writes
+//! through storage in one transaction. No transport here: the gRPC layer and the tests call these directly.
+
+mod cases;
+mod consultations;
+mod plan;
+mod sessions;
+
+pub use cases::SubmitOutcome;
+
+use crate::clock::Clock;
+use crate::domain::{Action, CaseSummary};
+use crate::error::{Error, Result};
+use crate::storage::cases::{CaseFields, Change};
+use crate::storage::group_commit::CaseWriter;
+use crate::storage::{self, Storage, Transaction};
+use std::sync::Arc;
+
+/// How often a change is retried when a concurrent request moved the case first.
+const CONFLICT_RETRIES: usize = 3;
+
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    storage: Storage,
+    clock: Arc<dyn Clock>,
+    case_writer: CaseWriter,
+}
+
+/// A change of a case that has been checked and applied inside an open transaction; the caller adds its own
+/// writes and commits, or drops it to write nothing.
+pub(crate) struct OpenChange {
+    pub tx: Transaction,
+    pub before: CaseSummary,
+}
+
+impl Workflow {
+    /// Must be called inside a tokio runtime: it starts the group-commit writer for new cases.
+    pub fn new(storage: Storage, clock: Arc<dyn Clock>) -> Workflow {
+        let case_writer = CaseWriter::start(storage.clone());
+        Workflow {
+            storage,
+            clock,
+            case_writer,
+        }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Checks `action` against the case's current state (and `check` against the case), then applies it in a
+    /// new transaction. Retries when another request changed the case in between.
+    pub(crate) async fn begin_change(
+        &self,
+        case_id: &str,
+        actor: &str,
+        action: Action,
+        reason: &str,
+        check: impl Fn(&CaseSummary) -> Result<CaseFields>,
+    ) -> Result<OpenChange> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let before = storage::cases::summary(self.storage.pool(), case_id).await?;
+            let to = action.apply(before.state)?;
+            let fields = check(&before)?;
+            let mut tx = self.storage.begin().await?;
+            let change = Change {
+                case_id,
+                actor,
+                action,
+                from: before.state,
+                to,
+                reason,
+                at: self.now(),
+                fields,
+            };
+            match storage::cases::apply(&mut tx, change).await {
+                Ok(()) => return Ok(OpenChange { tx, before }),
+                Err(Error::Conflict(_)) if attempt < CONFLICT_RETRIES => continue,
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// A change that needs no writes besides the case row and its history entry.
+    async fn change(
+        &self,
+        case_id: &str,
+        actor: &str,
+        action: Action,
+        reason: &str,
+        check: impl Fn(&CaseSummary) -> Result<CaseFields>,
+    ) -> Result<CaseSummary> {
+        let open = self
+            .begin_change(case_id, actor, action, reason, check)
+            .await?;
+        open.tx.commit().await?;
+        storage::cases::summary(self.storage.pool(), case_id).await
+    }
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+fn no_fields(_: &CaseSummary) -> Result<CaseFields> {
+    Ok(CaseFields::default())
+}

@@ -1,0 +1,23 @@
+//! Compiles the contract with protox (pure Rust), so a fresh machine needs no system protoc.
+
+use prost::Message;
+use std::{env, fs, path::PathBuf};
+
+const PROTOS: &[&str] = &["proto/expertnet/v1/node.proto"];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    for proto in PROTOS {
+        println!("cargo:rerun-if-changed={proto}");
+    }
+    let descriptors = protox::compile(PROTOS, ["proto"])?;
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    let encoded = descriptors.encode_to_vec();
+    fs::write(out_dir.join("expertnet_descriptor.bin"), &encoded)?;
+    tonic_prost_build::configure().compile_fds(descriptors)?;
+    // Canonical protobuf JSON (enum names, snake_case field names) for the CLI's --json output.
+    pbjson_build::Builder::new()
+        .register_descriptors(&encoded)?
+        .preserve_proto_field_names()
+        .build(&[".expertnet.v1"])?;
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! The one test harness: fresh databases (an SQLite file, or a PostgreSQL database of its own) and nodes
+//! started in-process on port 0, the way zero2prod's `spawn_app` does it. Every end-to-end test goes through
+//! here, so every test talks to a real server over a real socket.
+
+pub mod fixtures;
+pub mod process;
+
+use expertnet_node::clock::ManualClock;
+use expertnet_node::storage::Storage;
+use expertnet_node::workflow::Workflow;
+use expertnet_proto::v1::case_service_client::CaseServiceClient;
+use expertnet_proto::v1::consultation_service_client::ConsultationServiceClient;
+use expertnet_proto::v1::session_service_client::SessionServiceClient;
+use sqlx::Connection;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+
+/// Environment variable with the URL of a PostgreSQL server the tests may create databases on, e.g.
+/// `postgres://postgres@127.0.0.1:5432/test`.
+pub const POSTGRES_URL_ENV: &str = "EXPERTNET_TEST_POSTGRES_URL";
+
+/// Every table of the node's schema, for tests that count or scan rows.
+pub const TABLES: &[&str] = &[
+    "cases",
+    "case_categories",
+    "youth_identities",
+    "case_events",
+    "table_sessions",
+    "agenda_items",
+    "attendees",
+    "discussions",
+    "commitments",
+    "tasks",
+    "progress_notes",
+    "care_arrangements",
+    "procesregisseurs",
+    "consultations",
+    "consultation_answers",
+];
+
+/// The moment test nodes believe it is: Monday 2 March 2026, 09:00 UTC.
+pub const TEST_NOW_MS: i64 = 1_772_442_000_000;
+
+/// A database that exists for one test.
+#[derive(Debug)]
+pub struct TestDb {
+    pub url: String,
+    kind: DbKind,
+}
+
+#[derive(Debug)]
+enum DbKind {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A new SQLite file in a temporary folder.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("node.db").display());
+        TestDb {
+            url,
+            kind: DbKind::Sqlite(dir),
+        }
+    }
+
+    /// A new, empty PostgreSQL database; `None` when no server is configured (outside CI).
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = match std::env::var(POSTGRES_URL_ENV) {
+            Ok(url) if !url.is_empty() => url,
+            _ if std::env::var("CI").is_ok() => {
+                panic!(
+                    "{POSTGRES_URL_ENV} must be set in CI: the PostgreSQL half of the suite may not be skipped"
+                )
+            }
+            _ => {
+                eprintln!("skipping the PostgreSQL variant: {POSTGRES_URL_ENV} is not set");
+                return None;
+            }
+        };
+        let name = format!("expertnet_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the PostgreSQL test server");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("URL with a database name");
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            kind: DbKind::Postgres { admin_url, name },
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.kind, DbKind::Postgres { .. })
+    }
+
+    /// Drops a PostgreSQL test database (an SQLite folder goes with the value).
+    pub async fn remove(self) {
+        if let DbKind::Postgres { admin_url, name } = &self.kind
+            && let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
+/// A workflow on a fresh database with a manual clock, without a server: for the storage suite.
+pub async fn workflow_on(db: &TestDb) -> (Workflow, ManualClock) {
+    let storage = Storage::connect(&db.url, 4)
+        .await
+        .expect("open test database");
+    let clock = ManualClock::at_ms(TEST_NOW_MS);
+    (Workflow::new(storage, Arc::new(clock.clone())), clock)
+}
+
+/// A node serving on 127.0.0.1, port chosen by the OS, with typed clients connected to it.
+#[derive(Debug)]
+pub struct TestNode {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub clock: ManualClock,
+    pub workflow: Workflow,
+    pub cases: CaseServiceClient<Channel>,
+    pub sessions: SessionServiceClient<Channel>,
+    pub consultations: ConsultationServiceClient<Channel>,
+    pub channel: Channel,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Starts a node on a fresh SQLite file.
+pub async fn spawn_node() -> TestNode {
+    spawn_node_on(TestDb::sqlite()).await
+}
+
+pub async fn spawn_node_on(db: TestDb) -> TestNode {
+    let (workflow, clock) = workflow_on(&db).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local address");
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(expertnet_node::server::serve(
+        listener,
+        workflow.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let url = format!("http://{addr}");
+    let channel = Channel::from_shared(url.clone())
+        .expect("valid URL")
+        .connect()
+        .await
+        .expect("connect to the test node");
+    TestNode {
+        addr,
+        url,
+        clock,
+        cases: CaseServiceClient::new(channel.clone()),
+        sessions: SessionServiceClient::new(channel.clone()),
+        consultations: ConsultationServiceClient::new(channel.clone()),
+        channel,
+        workflow,
+        db,
+        shutdown: Some(shutdown),
+        server: Some(server),
+    }
+}
+
+impl TestNode {
+    /// Stops the server gracefully and removes its database.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server ends cleanly");
+        }
+        self.workflow.storage().close().await;
+        self.db.remove().await;
+    }
+
+    /// Counts rows in a table, straight from the database: to prove that refused requests wrote nothing.
+    pub async fn rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(self.workflow.storage().pool())
+            .await
+            .expect("count rows")
+    }
+}
+
+/// The `expertnet-node` binary of this workspace, built on first use if `cargo test` did not build it.
+pub fn node_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let target_profile = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps")
+        .to_path_buf();
+    let binary = target_profile.join("expertnet-node");
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "expertnet-node",
+                "--bin",
+                "expertnet-node",
+            ])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building expertnet-node failed");
+    });
+    binary
+}

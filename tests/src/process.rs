@@ -1,0 +1,113 @@
+//! The real `expertnet-node` binary as a child process: a serving node and one-shot CLI calls against it.
+
+use crate::node_binary;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A `expertnet-node serve` process; killed when dropped.
+#[derive(Debug)]
+pub struct NodeProcess {
+    pub child: Child,
+    pub url: String,
+    pub log: mpsc::Receiver<String>,
+}
+
+impl NodeProcess {
+    /// Starts `serve` on port 0 with the given extra arguments and waits until it logs its address.
+    pub fn start(database_url: &str, extra: &[&str]) -> NodeProcess {
+        let mut child = Command::new(node_binary())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start expertnet-node serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (lines, log) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        loop {
+            let Ok(line) = log.recv_timeout(Duration::from_secs(30)) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("node did not start; log so far: {seen:?}");
+            };
+            if let Some(rest) = line.split("listen=").nth(1) {
+                let addr = rest.split_whitespace().next().expect("address").to_owned();
+                return NodeProcess {
+                    child,
+                    url: format!("http://{addr}"),
+                    log,
+                };
+            }
+            seen.push(line);
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "node did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Every log line so far.
+    pub fn drain_log(&self) -> Vec<String> {
+        self.log.try_iter().collect()
+    }
+
+    /// Runs a client command against this node.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(node_binary())
+            .args(["--node", &self.url, "--actor", "cli-test"])
+            .args(args)
+            .output()
+            .expect("run expertnet-node")
+    }
+
+    /// Runs a client command with `--json`, requires success and parses the reply.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let output = self.cli(&[&["--json"], args].concat());
+        assert!(
+            output.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("JSON reply")
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
