@@ -13,7 +13,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     let encoded = descriptors.encode_to_vec();
     fs::write(out_dir.join("expertnet_descriptor.bin"), &encoded)?;
-    tonic_prost_build::configure().compile_fds(descriptors)?;
+    // The youth's identifiers get a hand-written Debug (in lib.rs) that prints none of them, so a request
+    // logged with `{:?}` anywhere cannot leak them.
+    tonic_prost_build::configure()
+        .skip_debug([".expertnet.v1.YouthIdentity"])
+        .compile_fds(descriptors)?;
     // Canonical protobuf JSON (enum names, snake_case field names) for the CLI's --json output.
     pbjson_build::Builder::new()
         .register_descriptors(&encoded)?

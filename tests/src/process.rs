@@ -93,6 +93,26 @@ impl NodeProcess {
             .expect("run expertnet-node")
     }
 
+    /// Runs a client command with `stdin` as its standard input.
+    pub fn cli_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(node_binary())
+            .args(["--node", &self.url, "--actor", "cli-test"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run expertnet-node");
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait for expertnet-node")
+    }
+
     /// Runs a client command with `--json`, requires success and parses the reply.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let output = self.cli(&[&["--json"], args].concat());

@@ -231,6 +231,63 @@ async fn walk_through_on_postgres() {
     db.remove().await;
 }
 
+/// `--youth-stdin` keeps the identifiers out of the process list; bad JSON is refused without echoing it.
+#[tokio::test]
+async fn youth_identifiers_can_come_from_stdin() {
+    let db = TestDb::sqlite();
+    let node = NodeProcess::start(&db.url, &[]);
+    let args = [
+        "--json",
+        "case",
+        "submit",
+        "--referrer",
+        "Team",
+        "--referrer-kind",
+        "social_team",
+        "--youth-stdin",
+        "--age",
+        "12",
+        "--municipality",
+        "Lopik",
+        "--question",
+        "Vraag",
+        "--tried",
+        "Niets",
+        "--category",
+        "waiting_list",
+    ];
+    let output = node.cli_with_stdin(
+        &args,
+        r#"{"name": "Stdin Kind", "bsn": "111222333", "date_of_birth": "2014-01-02"}"#,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let case: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let identity = node.json(&["case", "identity", &text(&case, "id")]);
+    assert_eq!(text(&identity, "name"), "Stdin Kind");
+    assert_eq!(text(&identity, "date_of_birth"), "2014-01-02");
+
+    let refused = node.cli_with_stdin(&args, r#"{"name": "X", "bsn": 987654321}"#);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("--youth-stdin"), "{message}");
+    assert!(
+        !message.contains("987654321"),
+        "the value is not echoed: {message}"
+    );
+
+    let both = node.cli_with_stdin(&[&args[..], &["--name", "Y"]].concat(), "{}");
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("--name"));
+
+    let list = node.json(&["case", "list"]);
+    assert_eq!(list["cases"].as_array().map_or(0, Vec::len), 1, "{list}");
+    assert!(node.terminate().success());
+}
+
 #[tokio::test]
 async fn bad_input_exits_non_zero_naming_the_field() {
     let db = TestDb::sqlite();

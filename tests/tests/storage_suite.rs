@@ -97,6 +97,13 @@ async fn submit_is_idempotent_per_request_id(workflow: Workflow, _clock: ManualC
         matches!(err, Error::AlreadyExists { ref field, .. } if field == "request_id"),
         "{err}"
     );
+    let mut other_youth = new_case(Some("req-1"));
+    other_youth.youth.bsn = Some("123456782".into());
+    let err = workflow.submit_case(other_youth).await.unwrap_err();
+    assert!(
+        matches!(err, Error::AlreadyExists { ref field, .. } if field == "request_id"),
+        "a retry about another youth must not replay the first youth's case: {err}"
+    );
     let all = workflow
         .list_cases(&CaseFilter::default(), None, 100)
         .await
@@ -217,6 +224,63 @@ async fn concurrent_transitions_move_a_case_once(workflow: Workflow, _clock: Man
     assert_eq!((ok, refused), (1, 5));
     let detail = workflow.case_detail(&case.id).await.unwrap();
     assert_eq!(detail.history.len(), 2);
+}
+
+async fn concurrent_accepts_accept_once(workflow: Workflow, _clock: ManualClock) {
+    let case = submit(&workflow).await;
+    workflow.start_intake(&case.id, "intake").await.unwrap();
+    let tries = (0..2).map(|i| {
+        let workflow = workflow.clone();
+        let id = case.id.clone();
+        tokio::spawn(async move { workflow.accept_case(&id, &format!("worker-{i}")).await })
+    });
+    let mut outcomes = Vec::new();
+    for t in tries {
+        outcomes.push(t.await.unwrap());
+    }
+    let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(accepted, 1, "{outcomes:?}");
+    for refused in outcomes.iter().filter_map(|o| o.as_ref().err()) {
+        assert!(
+            matches!(refused, Error::FailedPrecondition(_) | Error::Conflict(_)),
+            "{refused}"
+        );
+    }
+    let history = workflow.case_detail(&case.id).await.unwrap().history;
+    let accepts = history.iter().filter(|t| t.action == "accept").count();
+    assert_eq!(accepts, 1, "{history:?}");
+}
+
+async fn concurrent_task_updates_close_a_task_once(workflow: Workflow, _clock: ManualClock) {
+    let (case, _) = discussed(&workflow).await;
+    workflow.start_plan(&case.id, "r").await.unwrap();
+    let task = workflow
+        .add_task(
+            &case.id,
+            "r",
+            "Plek zoeken".into(),
+            "Gemeente".into(),
+            date!(2026 - 06 - 01),
+        )
+        .await
+        .unwrap();
+    let tries = [TaskStatus::Done, TaskStatus::Cancelled].map(|status| {
+        let workflow = workflow.clone();
+        let id = task.id.clone();
+        tokio::spawn(async move { workflow.update_task(&id, "r", status).await })
+    });
+    let mut outcomes = Vec::new();
+    for t in tries {
+        outcomes.push(t.await.unwrap());
+    }
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    let history = workflow.case_detail(&case.id).await.unwrap().history;
+    let updates = history.iter().filter(|t| t.action == "update_task").count();
+    assert_eq!(updates, 1, "{history:?}");
 }
 
 async fn list_filters_and_pages(workflow: Workflow, _clock: ManualClock) {
@@ -454,6 +518,15 @@ async fn plan_and_overdue(workflow: Workflow, _clock: ManualClock) {
     assert!(after.tasks.is_empty() && after.commitments.is_empty());
 
     let detail = workflow.case_detail(&case.id).await.unwrap();
+    let reasons: Vec<&str> = detail.history.iter().map(|t| t.reason.as_str()).collect();
+    assert!(
+        reasons.contains(&"Ander (RET) replaces P. Regisseur (RET): ziekte"),
+        "the replaced procesregisseur stays on record: {reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"arrangement verblijf: D. Manager (Pluryn), replaces C. Manager"),
+        "the replaced case manager stays on record: {reasons:?}"
+    );
     assert_eq!(detail.procesregisseur.unwrap().name, "Ander");
     assert_eq!(detail.care_arrangements.len(), 1);
     assert_eq!(detail.care_arrangements[0].case_manager, "D. Manager");
@@ -473,18 +546,27 @@ async fn consultations_are_kept_with_answers(workflow: Workflow, _clock: ManualC
         })
         .await
         .unwrap();
-    let again = workflow
+    let retry = NewConsultation {
+        request_id: Some("c-1".into()),
+        asker_kind: AskerKind::Parent,
+        asker_organisation: String::new(),
+        question: "Waar kan mijn kind terecht na de opname?".into(),
+        expertise_tags: vec!["residential-outflow".into()],
+        case_id: None,
+    };
+    let again = workflow.ask_consultation(retry.clone()).await.unwrap();
+    assert_eq!(asked.id, again.id);
+    let err = workflow
         .ask_consultation(NewConsultation {
-            request_id: Some("c-1".into()),
-            asker_kind: AskerKind::Parent,
-            asker_organisation: String::new(),
-            question: "Waar kan mijn kind terecht na de opname?".into(),
-            expertise_tags: vec![],
-            case_id: None,
+            question: "Een heel andere vraag".into(),
+            ..retry
         })
         .await
-        .unwrap();
-    assert_eq!(asked.id, again.id);
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::AlreadyExists { ref field, .. } if field == "request_id"),
+        "{err}"
+    );
     let answered = workflow
         .answer_consultation(
             &asked.id,
@@ -659,6 +741,8 @@ storage_suite!(
     lead_time_follows_the_clock,
     illegal_transition_writes_nothing,
     concurrent_transitions_move_a_case_once,
+    concurrent_accepts_accept_once,
+    concurrent_task_updates_close_a_task_once,
     list_filters_and_pages,
     sessions_agenda_and_attendance,
     plan_and_overdue,

@@ -207,14 +207,19 @@ pub struct SubmitArgs {
     pub referrer: String,
     #[arg(long, value_parser = words(ReferrerKind::ALL))]
     pub referrer_kind: String,
-    /// The youth's name (stored only in the node's identity table).
-    #[arg(long)]
-    pub name: String,
-    #[arg(long, default_value = "")]
+    /// The youth's name (stored only in the node's identity table). On a shared machine prefer
+    /// `--youth-stdin`: arguments show in the process list.
+    #[arg(long, required_unless_present = "youth_stdin")]
+    pub name: Option<String>,
+    #[arg(long, default_value = "", conflicts_with = "youth_stdin")]
     pub bsn: String,
     /// YYYY-MM-DD
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", conflicts_with = "youth_stdin")]
     pub date_of_birth: String,
+    /// Read the youth's identifiers from standard input as JSON
+    /// (`{"name": "…", "bsn": "…", "date_of_birth": "YYYY-MM-DD"}`), so they never appear in the process list.
+    #[arg(long, conflicts_with = "name")]
+    pub youth_stdin: bool,
     #[arg(long)]
     pub age: u32,
     #[arg(long)]

@@ -15,7 +15,7 @@ pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
     let json = args.json;
     match command {
         CaseCommand::Submit(submit) => {
-            let reply = answer(client.submit_case(submit_request(submit)).await)?;
+            let reply = answer(client.submit_case(submit_request(submit)?).await)?;
             emit(&reply, json, output::print_summary)
         }
         CaseCommand::Intake { case_id } => {
@@ -218,17 +218,48 @@ fn case_ref(args: &ClientArgs, case_id: String) -> Result<pb::CaseRef> {
     })
 }
 
-fn submit_request(s: SubmitArgs) -> pb::SubmitCaseRequest {
-    pb::SubmitCaseRequest {
+/// The youth's identifiers as `--youth-stdin` reads them.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YouthOnStdin {
+    name: String,
+    #[serde(default)]
+    bsn: String,
+    #[serde(default)]
+    date_of_birth: String,
+}
+
+fn youth(s: &SubmitArgs) -> Result<pb::YouthIdentity> {
+    if !s.youth_stdin {
+        return Ok(pb::YouthIdentity {
+            name: s.name.clone().unwrap_or_default(),
+            bsn: s.bsn.clone(),
+            date_of_birth: s.date_of_birth.clone(),
+        });
+    }
+    // serde_json's own message can quote the value it choked on; this one gives only the position.
+    let read: YouthOnStdin = serde_json::from_reader(std::io::stdin().lock()).map_err(|e| {
+        anyhow::anyhow!(
+            "--youth-stdin: expected a JSON object with string fields name, bsn and date_of_birth \
+                 (problem at line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    Ok(pb::YouthIdentity {
+        name: read.name,
+        bsn: read.bsn,
+        date_of_birth: read.date_of_birth,
+    })
+}
+
+fn submit_request(s: SubmitArgs) -> Result<pb::SubmitCaseRequest> {
+    Ok(pb::SubmitCaseRequest {
+        youth: Some(youth(&s)?),
         request_id: s.request_id.unwrap_or_default(),
         referrer: Some(pb::Referrer {
             organisation: s.referrer,
             kind: wire::<ReferrerKind>(&s.referrer_kind),
-        }),
-        youth: Some(pb::YouthIdentity {
-            name: s.name,
-            bsn: s.bsn,
-            date_of_birth: s.date_of_birth,
         }),
         age: s.age,
         municipality: s.municipality,
@@ -239,7 +270,7 @@ fn submit_request(s: SubmitArgs) -> pb::SubmitCaseRequest {
             .iter()
             .map(|c| wire::<BottleneckCategory>(c))
             .collect(),
-    }
+    })
 }
 
 fn list_request(l: ListArgs) -> pb::ListCasesRequest {

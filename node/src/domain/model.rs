@@ -60,6 +60,8 @@ pub struct CaseSummary {
     pub intake_accepted: bool,
     pub outcome: Option<Outcome>,
     pub closed_at: Option<Millis>,
+    /// How many changes the case has seen (its history length); a change applies only to the version it read.
+    pub version: i64,
 }
 
 impl CaseSummary {
@@ -77,6 +79,7 @@ impl CaseSummary {
             intake_accepted: false,
             outcome: None,
             closed_at: None,
+            version: 1,
         }
     }
 

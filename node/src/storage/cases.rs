@@ -25,6 +25,8 @@ pub struct Change<'a> {
     pub actor: &'a str,
     pub action: Action,
     pub from: CaseState,
+    /// The version the domain checked; the change applies only if the case still has it.
+    pub version: i64,
     pub to: CaseState,
     pub reason: &'a str,
     pub at: Millis,
@@ -175,7 +177,8 @@ async fn insert_event(
     Ok(())
 }
 
-/// Applies a change if the case is still in `change.from`; [`Error::Conflict`] if it moved meanwhile.
+/// Applies a change if the case is still at the version the caller checked; [`Error::Conflict`] if anything
+/// changed it meanwhile, so that two concurrent requests can never both pass a check meant for one.
 pub async fn apply(tx: &mut Transaction, change: Change<'_>) -> Result<()> {
     let fields = &change.fields;
     let version: Option<i64> = sqlx::query_scalar(
@@ -183,7 +186,7 @@ pub async fn apply(tx: &mut Transaction, change: Change<'_>) -> Result<()> {
          intake_accepted = COALESCE($3, intake_accepted), return_reason = COALESCE($4, return_reason), \
          outcome = COALESCE($5, outcome), closing_note = COALESCE($6, closing_note), \
          closed_at = COALESCE($7, closed_at) \
-         WHERE id = $8 AND state = $9 RETURNING version",
+         WHERE id = $8 AND version = $9 RETURNING version",
     )
     .bind(change.to.as_str())
     .bind(change.at)
@@ -193,7 +196,7 @@ pub async fn apply(tx: &mut Transaction, change: Change<'_>) -> Result<()> {
     .bind(fields.closing_note.as_deref())
     .bind(fields.closed_at)
     .bind(change.case_id)
-    .bind(change.from.as_str())
+    .bind(change.version)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(version) = version else {
@@ -214,6 +217,23 @@ pub async fn apply(tx: &mut Transaction, change: Change<'_>) -> Result<()> {
         change.reason,
     )
     .await
+}
+
+/// Sets the reason of the history entry a change in this transaction just wrote, for changes whose reason
+/// depends on what the transaction found (such as whom an appointment replaces).
+pub async fn set_reason(
+    tx: &mut Transaction,
+    case_id: &str,
+    sequence: i64,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE case_events SET reason = $1 WHERE case_id = $2 AND sequence = $3")
+        .bind(reason)
+        .bind(case_id)
+        .bind(sequence)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn exists(tx: &mut Transaction, id: &str) -> Result<bool> {

@@ -32,20 +32,29 @@ async fn set_status(
     status: &str,
     at: Millis,
 ) -> Result<()> {
-    let sql = match item {
-        PlanItem::Commitment => {
-            "UPDATE commitments SET status = $1, updated_at = $2 WHERE id = $3 RETURNING case_id"
-        }
-        PlanItem::Task => {
-            "UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3 RETURNING case_id"
-        }
+    let (sql, kind) = match item {
+        PlanItem::Commitment => (
+            "UPDATE commitments SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'open' \
+             RETURNING case_id",
+            "commitment",
+        ),
+        PlanItem::Task => (
+            "UPDATE tasks SET status = $1, updated_at = $2 WHERE id = $3 \
+             AND status IN ('open', 'in_progress') RETURNING case_id",
+            "task",
+        ),
     };
-    let case_id: String = sqlx::query_scalar(sql)
+    let case_id: Option<String> = sqlx::query_scalar(sql)
         .bind(status)
         .bind(at)
         .bind(id)
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
+    let Some(case_id) = case_id else {
+        return Err(Error::FailedPrecondition(format!(
+            "{kind} {id} is no longer open"
+        )));
+    };
     refresh_open_due(tx, &case_id).await
 }
 

@@ -40,7 +40,7 @@ pub(crate) fn categories_text(categories: &[BottleneckCategory]) -> String {
 }
 
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.state, c.referrer_organisation, c.referrer_kind, c.age, \
-     c.municipality, c.categories, c.submitted_at, c.updated_at, c.intake_accepted, c.outcome, c.closed_at";
+     c.municipality, c.categories, c.submitted_at, c.updated_at, c.intake_accepted, c.outcome, c.closed_at, c.version";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {
@@ -56,6 +56,7 @@ pub(crate) struct CaseRow {
     intake_accepted: i64,
     outcome: Option<String>,
     closed_at: Option<i64>,
+    version: i64,
 }
 
 impl CaseRow {
@@ -84,6 +85,7 @@ impl CaseRow {
                 .map(|o| word("outcome", o, Outcome::parse))
                 .transpose()?,
             closed_at: self.closed_at,
+            version: self.version,
             id: self.id,
         })
     }

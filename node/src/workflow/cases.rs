@@ -87,7 +87,9 @@ impl Workflow {
         else {
             return Ok(None);
         };
-        if prior.fingerprint != fingerprint {
+        if prior.fingerprint != fingerprint
+            || !identity::same_youth(self.storage.pool(), &prior.case_id, &case.youth).await?
+        {
             return Err(Error::AlreadyExists {
                 field: "request_id".into(),
                 message: "was used before for a submission with other content".into(),

@@ -11,7 +11,7 @@ impl Workflow {
             && let Some(id) =
                 storage::consultations::id_for_request(self.storage.pool(), request_id).await?
         {
-            return storage::consultations::get(self.storage.pool(), &id).await;
+            return self.replay_consultation(&id, &new).await;
         }
         if let Some(case_id) = &new.case_id {
             storage::cases::summary(self.storage.pool(), case_id).await?;
@@ -19,10 +19,10 @@ impl Workflow {
         let consultation = Consultation {
             id: new_id(),
             asker_kind: new.asker_kind,
-            asker_organisation: new.asker_organisation,
-            question: new.question,
-            expertise_tags: new.expertise_tags,
-            case_id: new.case_id,
+            asker_organisation: new.asker_organisation.clone(),
+            question: new.question.clone(),
+            expertise_tags: new.expertise_tags.clone(),
+            case_id: new.case_id.clone(),
             status: ConsultationStatus::Open,
             asked_at: self.now(),
             answers: Vec::new(),
@@ -38,12 +38,29 @@ impl Workflow {
                 let id = storage::consultations::id_for_request(self.storage.pool(), request_id)
                     .await?
                     .ok_or(Error::Storage(err))?;
-                return storage::consultations::get(self.storage.pool(), &id).await;
+                return self.replay_consultation(&id, &new).await;
             }
             Err(err) => return Err(err),
         }
         tracing::info!(consultation_id = %consultation.id, "consultation asked");
         Ok(consultation)
+    }
+
+    /// The consultation an earlier try with the same request id made, if it asked the same thing.
+    async fn replay_consultation(&self, id: &str, new: &NewConsultation) -> Result<Consultation> {
+        let prior = storage::consultations::get(self.storage.pool(), id).await?;
+        let same = prior.asker_kind == new.asker_kind
+            && prior.asker_organisation == new.asker_organisation
+            && prior.question == new.question
+            && prior.expertise_tags == new.expertise_tags
+            && prior.case_id == new.case_id;
+        if !same {
+            return Err(Error::AlreadyExists {
+                field: "request_id".into(),
+                message: "was used before for a consultation with other content".into(),
+            });
+        }
+        Ok(prior)
     }
 
     pub async fn answer_consultation(

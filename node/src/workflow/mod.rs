@@ -78,6 +78,7 @@ impl Workflow {
                 actor,
                 action,
                 from: before.state,
+                version: before.version,
                 to,
                 reason,
                 at: self.now(),

@@ -82,29 +82,32 @@ impl Workflow {
         organisation: String,
         replacement_reason: Option<String>,
     ) -> Result<Procesregisseur> {
-        let reason = match &replacement_reason {
-            Some(why) => format!("replaced: {why}"),
-            None => String::new(),
-        };
         let mut open = self
             .begin_change(
                 case_id,
                 actor,
                 Action::AppointProcesregisseur,
-                &reason,
+                "",
                 no_fields,
             )
             .await?;
-        if storage::plan::procesregisseur(&mut open.tx, case_id)
-            .await?
-            .is_some()
-            && replacement_reason.is_none()
-        {
-            return Err(Error::FailedPrecondition(format!(
-                "case {case_id} has a procesregisseur, who stays until the solution is realised; \
-                 give replacement_reason to replace them"
-            )));
-        }
+        let reason = match (
+            storage::plan::procesregisseur(&mut open.tx, case_id).await?,
+            &replacement_reason,
+        ) {
+            (Some(_), None) => {
+                return Err(Error::FailedPrecondition(format!(
+                    "case {case_id} has a procesregisseur, who stays until the solution is realised; \
+                     give replacement_reason to replace them"
+                )));
+            }
+            (Some(former), Some(why)) => format!(
+                "{name} ({organisation}) replaces {} ({}): {why}",
+                former.name, former.organisation
+            ),
+            (None, _) => format!("{name} ({organisation})"),
+        };
+        storage::cases::set_reason(&mut open.tx, case_id, open.before.version + 1, &reason).await?;
         let appointed = Procesregisseur {
             name,
             organisation,
@@ -124,15 +127,8 @@ impl Workflow {
         case_manager: String,
         organisation: String,
     ) -> Result<CareArrangement> {
-        let reason = format!("arrangement {arrangement}");
         let mut open = self
-            .begin_change(
-                case_id,
-                actor,
-                Action::AssignCaseManager,
-                &reason,
-                no_fields,
-            )
+            .begin_change(case_id, actor, Action::AssignCaseManager, "", no_fields)
             .await?;
         let assigned = CareArrangement {
             arrangement,
@@ -140,7 +136,15 @@ impl Workflow {
             organisation,
             assigned_at: self.now(),
         };
-        storage::plan::assign_case_manager(&mut open.tx, case_id, &assigned).await?;
+        let former = storage::plan::assign_case_manager(&mut open.tx, case_id, &assigned).await?;
+        let mut reason = format!(
+            "arrangement {}: {} ({})",
+            assigned.arrangement, assigned.case_manager, assigned.organisation
+        );
+        if let Some(former) = former {
+            reason.push_str(&format!(", replaces {former}"));
+        }
+        storage::cases::set_reason(&mut open.tx, case_id, open.before.version + 1, &reason).await?;
         open.tx.commit().await?;
         Ok(assigned)
     }
