@@ -3,7 +3,11 @@
 use prost::Message;
 use std::{env, fs, path::PathBuf};
 
-const PROTOS: &[&str] = &["proto/expertnet/v1/node.proto"];
+const PROTOS: &[&str] = &[
+    "proto/expertnet/v1/node.proto",
+    "proto/expertnet/v1/federation.proto",
+    "proto/expertnet/v1/escalation.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for proto in PROTOS {

@@ -6,7 +6,9 @@
 //! `EXPERTNET_DATABASE__MAX_CONNECTIONS`.
 
 use crate::error::{Error, Result};
+use crate::federation::runtime::FederationConfig;
 use crate::storage::Backend;
+use expertnet_federation::settings::describe_figment_error;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,9 @@ pub struct NodeConfig {
     pub region: String,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
+    /// Membership of the federation; without it the node runs on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation: Option<FederationConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -48,6 +53,7 @@ impl Default for NodeConfig {
                 url: "sqlite://data/expertnet-node.db".into(),
                 max_connections: 8,
             },
+            federation: None,
         }
     }
 }
@@ -76,7 +82,10 @@ impl NodeConfig {
             Env::prefixed("EXPERTNET_")
                 .filter(|key| {
                     let key = key.as_str().to_ascii_lowercase();
-                    key == "region" || key.starts_with("server__") || key.starts_with("database__")
+                    key == "region"
+                        || key.starts_with("server__")
+                        || key.starts_with("database__")
+                        || key.starts_with("federation__")
                 })
                 .split("__"),
         );
@@ -88,7 +97,7 @@ impl NodeConfig {
         }
         let config: NodeConfig = figment
             .extract()
-            .map_err(|err| Error::Config(describe(&err)))?;
+            .map_err(|err| Error::Config(describe_figment_error(&err)))?;
         config.validate()?;
         Ok(config)
     }
@@ -118,6 +127,9 @@ impl NodeConfig {
                 self.database.max_connections
             )));
         }
+        if let Some(federation) = &self.federation {
+            federation.validate()?;
+        }
         Ok(())
     }
 
@@ -129,25 +141,6 @@ impl NodeConfig {
             ))
         })
     }
-}
-
-/// figment's errors name the key path; keep that, drop the provider noise.
-fn describe(err: &figment::Error) -> String {
-    let mut lines = Vec::new();
-    for e in err.clone() {
-        let key = e.path.join(".");
-        let source = e
-            .metadata
-            .as_ref()
-            .map(|m| format!(" (from {})", m.name))
-            .unwrap_or_default();
-        if key.is_empty() {
-            lines.push(format!("{}{source}", e.kind));
-        } else {
-            lines.push(format!("{key}: {}{source}", e.kind));
-        }
-    }
-    lines.join("; ")
 }
 
 #[cfg(test)]

@@ -24,6 +24,10 @@ pub enum Error {
     #[error("{field}: {message}")]
     AlreadyExists { field: String, message: String },
 
+    /// The caller may not do this: no consent on record, no covenant, a region that may not send this.
+    #[error("{0}")]
+    PermissionDenied(String),
+
     /// A concurrent request changed the case first; the caller may retry.
     #[error("case {0} was changed concurrently; retry")]
     Conflict(String),

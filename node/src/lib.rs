@@ -6,11 +6,11 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod grpc;
 pub mod server;
 pub mod storage;
 pub mod synthetic;
-pub mod telemetry;
 pub mod workflow;
 
 pub use error::{Error, Result};

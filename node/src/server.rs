@@ -1,10 +1,12 @@
 //! The node's gRPC server as a function of a listener and a shutdown signal: tests bind port 0 and pass the
 //! listener in; `serve` in the CLI binds the configured address and waits for SIGTERM or Ctrl-C.
 
-use crate::grpc::{CaseApi, ConsultationApi, SessionApi};
+use crate::grpc::{CaseApi, ConsultationApi, EscalationApi, OutboxApi, SessionApi};
 use crate::workflow::Workflow;
 use expertnet_proto::v1::case_service_server::CaseServiceServer;
 use expertnet_proto::v1::consultation_service_server::ConsultationServiceServer;
+use expertnet_proto::v1::escalation_service_server::EscalationServiceServer;
+use expertnet_proto::v1::outbox_service_server::OutboxServiceServer;
 use expertnet_proto::v1::session_service_server::SessionServiceServer;
 use std::future::Future;
 use std::time::Duration;
@@ -32,6 +34,10 @@ pub async fn serve(
     health
         .set_serving::<ConsultationServiceServer<ConsultationApi>>()
         .await;
+    health
+        .set_serving::<EscalationServiceServer<EscalationApi>>()
+        .await;
+    health.set_serving::<OutboxServiceServer<OutboxApi>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -47,7 +53,7 @@ pub async fn serve(
     tonic::transport::Server::builder()
         .timeout(REQUEST_TIMEOUT)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .trace_fn(|request| tracing::info_span!("rpc", path = %request.uri().path()))
+        .trace_fn(expertnet_federation::trace::rpc_span)
         .add_service(health_service)
         .add_service(reflection)
         .add_service(
@@ -59,33 +65,18 @@ pub async fn serve(
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(
-            ConsultationServiceServer::new(ConsultationApi::new(workflow))
+            ConsultationServiceServer::new(ConsultationApi::new(workflow.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            EscalationServiceServer::new(EscalationApi::new(workflow.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            OutboxServiceServer::new(OutboxApi::new(workflow))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     Ok(())
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-    tracing::info!("shutdown requested; finishing requests in flight");
 }

@@ -40,6 +40,10 @@ pub const TABLES: &[&str] = &[
     "procesregisseurs",
     "consultations",
     "consultation_answers",
+    "outbox",
+    "inbox",
+    "consents",
+    "escalations",
 ];
 
 /// The moment test nodes believe it is: Monday 2 March 2026, 09:00 UTC.
@@ -211,28 +215,38 @@ impl TestNode {
 
 /// The `expertnet-node` binary of this workspace, built on first use if `cargo test` did not build it.
 pub fn node_binary() -> PathBuf {
+    workspace_binary("expertnet-node")
+}
+
+/// A binary of the workspace, built on first use. All of them are built in one `cargo build --workspace`,
+/// so the features match those of the test build and nothing is compiled twice.
+pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     let target_profile = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("target/<profile>/deps")
         .to_path_buf();
-    let binary = target_profile.join("expertnet-node");
     static BUILD: std::sync::Once = std::sync::Once::new();
     BUILD.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "expertnet-node",
-                "--bin",
-                "expertnet-node",
-            ])
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building expertnet-node failed");
+        let mut build = std::process::Command::new(cargo);
+        build.args(["build", "--quiet", "--workspace", "--bins"]);
+        // Cargo sets these for the test process; passed on, they would make build scripts that watch them
+        // (ring's) rebuild, and then `cargo test` rebuild again.
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CARGO_PKG_")
+                || key.starts_with("CARGO_MANIFEST_")
+                || matches!(
+                    key.as_str(),
+                    "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR"
+                )
+            {
+                build.env_remove(key);
+            }
+        }
+        let status = build.status().expect("run cargo build");
+        assert!(status.success(), "building the workspace's binaries failed");
     });
-    binary
+    target_profile.join(name)
 }

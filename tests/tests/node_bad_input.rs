@@ -512,6 +512,7 @@ async fn bad_workflow_requests_name_the_field_and_write_nothing() {
             question: "Waar kunnen we terecht?".into(),
             expertise_tags: vec!["lvb".into()],
             case_id: String::new(),
+            ..Default::default()
         };
         change(&mut request);
         request

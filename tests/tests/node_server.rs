@@ -240,6 +240,7 @@ async fn consultation_asked_by_a_parent_is_answered() {
             question: "Mijn zoon zit al maanden thuis. Wie kan helpen?".into(),
             expertise_tags: vec!["School-Absence".into()],
             case_id: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()

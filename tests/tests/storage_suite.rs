@@ -543,6 +543,8 @@ async fn consultations_are_kept_with_answers(workflow: Workflow, _clock: ManualC
             question: "Waar kan mijn kind terecht na de opname?".into(),
             expertise_tags: vec!["residential-outflow".into()],
             case_id: None,
+            to_network: false,
+            target_region: None,
         })
         .await
         .unwrap();
@@ -553,6 +555,8 @@ async fn consultations_are_kept_with_answers(workflow: Workflow, _clock: ManualC
         question: "Waar kan mijn kind terecht na de opname?".into(),
         expertise_tags: vec!["residential-outflow".into()],
         case_id: None,
+        to_network: false,
+        target_region: None,
     };
     let again = workflow.ask_consultation(retry.clone()).await.unwrap();
     assert_eq!(asked.id, again.id);

@@ -376,6 +376,12 @@ pub enum ConsultCommand {
         case: String,
         #[arg(long, default_value = "")]
         request_id: String,
+        /// Ask other regions' experts through the gateway (by the tags given).
+        #[arg(long)]
+        network: bool,
+        /// Ask one named region's experts through the gateway.
+        #[arg(long, default_value = "")]
+        region: String,
     },
     Answer {
         consultation_id: String,

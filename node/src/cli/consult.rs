@@ -18,6 +18,8 @@ pub async fn run(args: &ClientArgs, command: ConsultCommand) -> Result<()> {
             organisation,
             case,
             request_id,
+            network,
+            region,
         } => {
             let request = pb::AskConsultationRequest {
                 request_id,
@@ -26,6 +28,8 @@ pub async fn run(args: &ClientArgs, command: ConsultCommand) -> Result<()> {
                 question,
                 expertise_tags: tags,
                 case_id: case,
+                to_network: network,
+                target_region: region,
             };
             let reply = answer(client.ask_consultation(request).await)?;
             emit(&reply, json, output::print_consultation)

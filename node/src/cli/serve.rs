@@ -1,39 +1,65 @@
 //! `expertnet-node serve`: load and validate the configuration, open the database, serve until told to stop.
+//! With a `[federation]` section the node also joins the federation: its inbox listens on its own mutual-TLS
+//! port, and the courier and heartbeat talk to the gateway.
 
 use super::args::ServeArgs;
 use crate::clock::SystemClock;
 use crate::config::{NodeConfig, Overrides};
+use crate::federation::runtime::FederationRuntime;
+use crate::server;
 use crate::storage::Storage;
 use crate::workflow::Workflow;
-use crate::{server, telemetry};
 use anyhow::{Context, Result};
+use expertnet_federation::telemetry;
 use std::sync::Arc;
 use std::time::Instant;
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
-    telemetry::init(args.log_json);
+    let _telemetry = telemetry::init("expertnet-node", args.log_json);
+    expertnet_federation::install_crypto_provider();
     let overrides = Overrides {
         listen: args.listen,
         database_url: args.database.database_url,
     };
     let config = NodeConfig::load(args.database.config.as_deref(), &overrides)?;
     let addr = config.listen_addr()?;
+    let link = match &config.federation {
+        Some(federation) => Some(federation.link(&config.region)?),
+        None => None,
+    };
     let storage = Storage::connect(&config.database.url, config.database.max_connections)
         .await
         .context("opening the node's database")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("server.listen: cannot bind {addr}"))?;
-    let workflow = Workflow::new(storage.clone(), Arc::new(SystemClock));
+    let mut workflow = Workflow::new(storage.clone(), Arc::new(SystemClock));
+    let mut federation = None;
+    if let (Some(federation_config), Some(link)) = (&config.federation, link) {
+        workflow = workflow.federated(link);
+        let inbox_addr = federation_config.listen_addr()?;
+        let inbox_listener = tokio::net::TcpListener::bind(inbox_addr)
+            .await
+            .with_context(|| format!("federation.listen: cannot bind {inbox_addr}"))?;
+        federation = Some(FederationRuntime::start(
+            workflow.clone(),
+            federation_config,
+            inbox_listener,
+        )?);
+    }
     tracing::info!(
         region = %config.region,
         listen = %listener.local_addr()?,
         backend = ?storage.backend(),
+        federated = federation.is_some(),
         startup_ms = started.elapsed().as_millis() as u64,
         "node serving"
     );
-    server::serve(listener, workflow, server::shutdown_signal()).await?;
+    server::serve(listener, workflow, expertnet_federation::shutdown::signal()).await?;
+    if let Some(federation) = federation {
+        federation.stop().await;
+    }
     storage.close().await;
     tracing::info!("node stopped");
     Ok(())

@@ -73,6 +73,12 @@ pub enum Action {
     Escalate,
     /// The other region handed an escalated case back: it continues here.
     EscalationReturned,
+    /// The other region received or accepted an escalated case.
+    EscalationNews,
+    /// The other region closed an escalated case; it is closed here too.
+    EscalationClosed,
+    /// Consent or a legal ground for handing the case to another region was recorded.
+    RecordConsent,
     AddCommitment,
     AppointProcesregisseur,
     AssignCaseManager,
@@ -84,7 +90,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 20] = [
         Action::StartIntake,
         Action::Accept,
         Action::Return,
@@ -94,6 +100,9 @@ impl Action {
         Action::Close,
         Action::Escalate,
         Action::EscalationReturned,
+        Action::EscalationNews,
+        Action::EscalationClosed,
+        Action::RecordConsent,
         Action::AddCommitment,
         Action::AppointProcesregisseur,
         Action::AssignCaseManager,
@@ -115,6 +124,9 @@ impl Action {
             Action::Close => "close",
             Action::Escalate => "escalate",
             Action::EscalationReturned => "escalation_returned",
+            Action::EscalationNews => "escalation_news",
+            Action::EscalationClosed => "escalation_closed",
+            Action::RecordConsent => "record_consent",
             Action::AddCommitment => "add_commitment",
             Action::AppointProcesregisseur => "appoint_procesregisseur",
             Action::AssignCaseManager => "assign_case_manager",
@@ -141,6 +153,9 @@ impl Action {
             Action::Close => (PLANNING, Some(Closed)),
             Action::Escalate => (&[Intake, Scheduled, Discussed, InProgress], Some(Escalated)),
             Action::EscalationReturned => (&[Escalated], Some(InProgress)),
+            Action::EscalationNews => (&[Escalated], None),
+            Action::EscalationClosed => (&[Escalated], Some(Closed)),
+            Action::RecordConsent => (&[Submitted, Intake, Scheduled, Discussed, InProgress], None),
             Action::AddCommitment => (PLANNING, None),
             Action::AppointProcesregisseur => (ACTIVE, None),
             Action::AssignCaseManager => (PLANNING, None),

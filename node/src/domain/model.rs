@@ -5,7 +5,8 @@
 
 use super::lifecycle::CaseState;
 use super::vocabulary::{
-    AskerKind, AttendeeRole, BottleneckCategory, CommitmentStatus, ConsultationStatus, Outcome,
+    AskerKind, AttendeeRole, BottleneckCategory, CommitmentStatus, ConsultationStatus,
+    DeliveryState, EnvelopeKind, EscalationDirection, EscalationStatus, LegalBasis, Outcome,
     ReferrerKind, TaskStatus,
 };
 use time::Date;
@@ -260,6 +261,10 @@ pub struct NewConsultation {
     pub question: String,
     pub expertise_tags: Vec<String>,
     pub case_id: Option<String>,
+    /// Ask other regions' experts through the gateway.
+    pub to_network: bool,
+    /// Ask one named region (implies `to_network`).
+    pub target_region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -267,6 +272,8 @@ pub struct ConsultationAnswer {
     pub expert: String,
     pub answer: String,
     pub answered_at: Millis,
+    /// The region of the expert; `None` for this node's own experts.
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -280,6 +287,60 @@ pub struct Consultation {
     pub status: ConsultationStatus,
     pub asked_at: Millis,
     pub answers: Vec<ConsultationAnswer>,
+    /// Set when the question came from another region.
+    pub origin_region: Option<String>,
+    pub to_network: bool,
+    pub target_region: Option<String>,
+    /// The regions the gateway delivered a question asked to the network to.
+    pub routed_to: Vec<String>,
+    /// For a question asked to the network, or one from another region: where this node's last envelope about
+    /// it (the question, or the latest answer) stands in the outbox.
+    pub delivery: Option<DeliveryState>,
+}
+
+/// The consent or legal ground on record for handing a case to another region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consent {
+    pub case_id: String,
+    pub basis: LegalBasis,
+    pub given_by: String,
+    pub note: String,
+    pub recorded_by: String,
+    pub recorded_at: Millis,
+}
+
+/// A case handed from one region to another, seen from this node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    pub id: String,
+    pub direction: EscalationDirection,
+    /// The escalated case (outgoing) or the linked case opened here (incoming).
+    pub case_id: String,
+    pub partner_region: String,
+    /// Outgoing: the linked case over there, once received. Incoming: the sender's escalation id.
+    pub partner_ref: Option<String>,
+    pub legal_basis: LegalBasis,
+    pub status: EscalationStatus,
+    pub reason: String,
+    pub status_reason: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Where this node's last envelope about the escalation stands.
+    pub delivery: Option<DeliveryState>,
+}
+
+/// One envelope in the outbox, as an operator sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub key: String,
+    pub kind: EnvelopeKind,
+    pub destination: String,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub created_at: Millis,
+    pub next_attempt_at: Millis,
+    pub last_error: String,
+    pub delivered_at: Option<Millis>,
 }
 
 /// Open work past its due date, across the node.

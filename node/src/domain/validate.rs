@@ -152,6 +152,17 @@ pub fn passes_elfproef(digits: &[u32]) -> bool {
     weighted != 0 && weighted % 11 == 0
 }
 
+/// Whether free text holds a nine-digit number that passes the elfproef: most likely a BSN, which must not
+/// leave the node in a question to other regions.
+pub fn contains_bsn(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() == 9)
+        .any(|run| {
+            let digits: Vec<u32> = run.chars().filter_map(|c| c.to_digit(10)).collect();
+            passes_elfproef(&digits)
+        })
+}
+
 /// Whole years between a birth date and a day.
 pub fn age_on(date_of_birth: Date, day: Date) -> i32 {
     let mut years = day.year() - date_of_birth.year();
@@ -205,6 +216,14 @@ mod tests {
         assert!(long_text("f", "two\nlines").is_ok());
         assert!(long_text("f", &"é".repeat(LONG_TEXT_MAX)).is_ok());
         assert!(long_text("f", "bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn bsns_in_free_text_are_found() {
+        assert!(contains_bsn("Kind met BSN 111222333 zit thuis"));
+        assert!(contains_bsn("bsn:111222333."));
+        assert!(!contains_bsn("Bel 0612345678 of 123456789"));
+        assert!(!contains_bsn("Wachtlijst van 14 weken"));
     }
 
     #[test]

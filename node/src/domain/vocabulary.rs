@@ -121,6 +121,53 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Why a case may be handed to another region: consent (of the youth of 16+ or the parents) or a legal
+    /// ground such as a child-protection measure.
+    LegalBasis {
+        Consent => "consent",
+        LegalGround => "legal_ground",
+    }
+}
+
+vocabulary! {
+    /// Which way an escalation goes, seen from this node.
+    EscalationDirection {
+        Outgoing => "outgoing",
+        Incoming => "incoming",
+    }
+}
+
+vocabulary! {
+    /// Where an escalation stands: sent by the sender, then as the receiving region reports it.
+    EscalationStatus {
+        Sent => "sent",
+        Received => "received",
+        Accepted => "accepted",
+        Returned => "returned",
+        Closed => "closed",
+    }
+}
+
+vocabulary! {
+    /// Where an envelope stands in this node's outbox.
+    DeliveryState {
+        Pending => "pending",
+        Delivered => "delivered",
+        Dead => "dead",
+    }
+}
+
+vocabulary! {
+    /// What an outbox envelope carries.
+    EnvelopeKind {
+        ConsultationQuestion => "consultation_question",
+        ConsultationReply => "consultation_reply",
+        Escalation => "escalation",
+        EscalationStatus => "escalation_status",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

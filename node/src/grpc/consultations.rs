@@ -4,6 +4,7 @@ use super::convert::{self, optional_enum, required_enum};
 use crate::domain::{self, AskerKind, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
+use expertnet_federation::registry::is_region_id;
 use expertnet_proto::v1 as wire;
 use expertnet_proto::v1::consultation_service_server::ConsultationService;
 use tonic::{Request, Response, Status};
@@ -79,6 +80,17 @@ fn parse_new(req: wire::AskConsultationRequest) -> Result<domain::NewConsultatio
         case_id: match req.case_id.as_str() {
             "" => None,
             id => Some(validate::id("case_id", id)?),
+        },
+        to_network: req.to_network,
+        target_region: match req.target_region.trim() {
+            "" => None,
+            region if is_region_id(region) => Some(region.to_owned()),
+            _ => {
+                return Err(Error::invalid(
+                    "target_region",
+                    "is not a region id (a-z and '-')",
+                ));
+            }
         },
     })
 }

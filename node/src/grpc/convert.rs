@@ -58,6 +58,18 @@ vocabulary_on_wire!(
     wire::ConsultationStatus,
     "CONSULTATION_STATUS_"
 );
+vocabulary_on_wire!(domain::LegalBasis, wire::LegalBasis, "LEGAL_BASIS_");
+vocabulary_on_wire!(
+    domain::EscalationStatus,
+    wire::EscalationStatus,
+    "ESCALATION_STATUS_"
+);
+vocabulary_on_wire!(
+    domain::EscalationDirection,
+    wire::EscalationDirection,
+    "ESCALATION_DIRECTION_"
+);
+vocabulary_on_wire!(domain::DeliveryState, wire::OutboxState, "OUTBOX_STATE_");
 
 /// An enum field that may be left unspecified (0).
 pub fn optional_enum<V: Vocabulary>(field: &str, value: i32) -> Result<Option<V>> {
@@ -291,8 +303,58 @@ pub fn consultation(c: domain::Consultation) -> wire::Consultation {
                 expert: a.expert,
                 answer: a.answer,
                 answered_at_ms: a.answered_at,
+                region: a.region.unwrap_or_default(),
             })
             .collect(),
+        origin_region: c.origin_region.unwrap_or_default(),
+        target_region: c.target_region.unwrap_or_default(),
+        routed_to: c.routed_to,
+        delivery: c.delivery.map_or(0, wire_enum),
+    }
+}
+
+pub fn consent(c: domain::Consent) -> wire::Consent {
+    wire::Consent {
+        case_id: c.case_id,
+        basis: wire_enum(c.basis),
+        given_by: c.given_by,
+        note: c.note,
+        recorded_by: c.recorded_by,
+        recorded_at_ms: c.recorded_at,
+    }
+}
+
+pub fn escalation(e: domain::Escalation) -> wire::Escalation {
+    let partner_case_id = match e.direction {
+        domain::EscalationDirection::Outgoing => e.partner_ref.unwrap_or_default(),
+        domain::EscalationDirection::Incoming => String::new(),
+    };
+    wire::Escalation {
+        id: e.id,
+        direction: wire_enum(e.direction),
+        case_id: e.case_id,
+        partner_region: e.partner_region,
+        status: wire_enum(e.status),
+        reason: e.reason,
+        status_reason: e.status_reason,
+        partner_case_id,
+        created_at_ms: e.created_at,
+        updated_at_ms: e.updated_at,
+        delivery: e.delivery.map_or(0, wire_enum),
+    }
+}
+
+pub fn outbox_entry(e: domain::OutboxEntry) -> wire::OutboxEntry {
+    wire::OutboxEntry {
+        key: e.key,
+        kind: e.kind.as_str().to_owned(),
+        destination: e.destination,
+        state: wire_enum(e.state),
+        attempts: e.attempts,
+        created_at_ms: e.created_at,
+        next_attempt_at_ms: e.next_attempt_at,
+        last_error: e.last_error,
+        delivered_at_ms: e.delivered_at.unwrap_or(0),
     }
 }
 

@@ -4,9 +4,11 @@
 mod cases;
 mod consultations;
 pub mod convert;
+mod escalations;
 mod sessions;
 mod status;
 
 pub use cases::{CaseApi, MAX_PAGE_SIZE};
 pub use consultations::ConsultationApi;
+pub use escalations::{EscalationApi, OutboxApi};
 pub use sessions::{DEFAULT_DURATION_MINUTES, SessionApi};

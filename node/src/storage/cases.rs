@@ -4,12 +4,13 @@
 use super::bulk::{Value, insert_rows};
 use super::rows::{self, CASE_COLUMNS, CaseRow, categories_text, flag, word};
 use super::{Backend, Transaction, identity};
+use crate::domain::federation::MinimumDataset;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use sqlx::{AssertSqlSafe, Row};
 
 /// Columns a change may set besides the state; `None` leaves a column as it is.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CaseFields {
     pub intake_accepted: Option<bool>,
     pub return_reason: Option<String>,
@@ -379,4 +380,89 @@ pub async fn detail(pool: &sqlx::AnyPool, id: &str) -> Result<CaseDetail> {
         procesregisseur: plan.procesregisseur,
         session_ids,
     })
+}
+
+/// The referrer's question and what was tried, for the minimum dataset of an escalation.
+pub async fn question_and_tried(tx: &mut Transaction, id: &str) -> Result<(String, String)> {
+    let row = sqlx::query("SELECT question, tried_so_far FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::not_found("case", id))?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// Opens the linked case for an escalation from `from_region`, straight in intake. It has no identity row:
+/// the youth's identifiers stay with the sending region.
+pub async fn insert_linked(
+    tx: &mut Transaction,
+    backend: Backend,
+    id: &str,
+    from_region: &str,
+    dataset: &MinimumDataset,
+    at: Millis,
+) -> Result<()> {
+    let state = CaseState::Intake.as_str();
+    let case = vec![
+        Value::Text(id.to_owned()),
+        Value::Text(state.into()),
+        Value::Text(format!(
+            "{} (region {from_region})",
+            dataset.contact_organisation
+        )),
+        Value::Text(dataset.referrer_kind.as_str().into()),
+        Value::Int(i64::from(dataset.age)),
+        Value::Text(dataset.municipality.clone()),
+        Value::Text(dataset.question.clone()),
+        Value::Text(dataset.tried_so_far.clone()),
+        Value::Text(categories_text(&dataset.categories)),
+        Value::Int(at),
+        Value::Int(at),
+        Value::Int(1),
+    ];
+    insert_rows(
+        tx,
+        backend,
+        "cases",
+        &[
+            "id",
+            "state",
+            "referrer_organisation",
+            "referrer_kind",
+            "age",
+            "municipality",
+            "question",
+            "tried_so_far",
+            "categories",
+            "submitted_at",
+            "updated_at",
+            "version",
+        ],
+        &[case],
+    )
+    .await?;
+    let categories: Vec<Vec<Value>> = dataset
+        .categories
+        .iter()
+        .map(|c| vec![Value::Text(c.as_str().into()), Value::Text(id.to_owned())])
+        .collect();
+    insert_rows(
+        tx,
+        backend,
+        "case_categories",
+        CATEGORY_COLUMNS,
+        &categories,
+    )
+    .await?;
+    insert_event(
+        tx,
+        id,
+        1,
+        at,
+        &format!("region {from_region}"),
+        (CaseState::Submitted, CaseState::Intake),
+        "receive_escalation",
+        &format!("escalated from {from_region}: {}", dataset.reason),
+    )
+    .await
 }

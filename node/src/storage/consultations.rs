@@ -1,22 +1,35 @@
-//! Consultation questions to the node's experts and their answers.
+//! Consultation questions to experts and their answers: this node's own, those asked to other regions through
+//! the gateway, and those other regions asked here.
 
 use super::Transaction;
-use super::rows::word;
+use super::outbox::state_sql;
+use super::rows::{flag, word};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use sqlx::Row;
 
+/// Where a consultation came from or goes to, besides its content.
+#[derive(Debug, Default)]
+pub struct Routing<'a> {
+    pub request_id: Option<&'a str>,
+    /// The asking region's consultation id, for a question from elsewhere.
+    pub origin_id: Option<&'a str>,
+    /// This node's envelope carrying the question out.
+    pub outbox_key: Option<&'a str>,
+}
+
 pub async fn insert(
     tx: &mut Transaction,
     consultation: &Consultation,
-    request_id: Option<&str>,
+    routing: Routing<'_>,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO consultations (id, request_id, asker_kind, asker_organisation, question, expertise_tags, \
-         case_id, status, asked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         case_id, status, asked_at, origin_region, origin_id, target_region, to_network, outbox_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&consultation.id)
-    .bind(request_id)
+    .bind(routing.request_id)
     .bind(consultation.asker_kind.as_str())
     .bind(&consultation.asker_organisation)
     .bind(&consultation.question)
@@ -24,6 +37,11 @@ pub async fn insert(
     .bind(consultation.case_id.as_deref())
     .bind(consultation.status.as_str())
     .bind(consultation.asked_at)
+    .bind(consultation.origin_region.as_deref())
+    .bind(routing.origin_id)
+    .bind(consultation.target_region.as_deref())
+    .bind(flag(consultation.to_network))
+    .bind(routing.outbox_key)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -41,47 +59,89 @@ where
     )
 }
 
+/// Where a question from another region came from: its region and its id there.
+pub async fn origin(tx: &mut Transaction, id: &str) -> Result<Option<(String, String)>> {
+    let row = sqlx::query("SELECT origin_region, origin_id FROM consultations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::not_found("consultation", id))?;
+    let region: Option<String> = row.get(0);
+    let origin_id: Option<String> = row.get(1);
+    Ok(region.zip(origin_id))
+}
+
 pub async fn add_answer(
     tx: &mut Transaction,
     consultation_id: &str,
     answer: &ConsultationAnswer,
+    outbox_key: Option<&str>,
 ) -> Result<()> {
-    let updated = sqlx::query("UPDATE consultations SET status = $1 WHERE id = $2")
-        .bind(ConsultationStatus::Answered.as_str())
-        .bind(consultation_id)
-        .execute(&mut **tx)
-        .await?;
+    let updated = sqlx::query(
+        "UPDATE consultations SET status = $1, outbox_key = COALESCE($2, outbox_key) WHERE id = $3",
+    )
+    .bind(ConsultationStatus::Answered.as_str())
+    .bind(outbox_key)
+    .bind(consultation_id)
+    .execute(&mut **tx)
+    .await?;
     if updated.rows_affected() == 0 {
         return Err(Error::not_found("consultation", consultation_id));
     }
     sqlx::query(
-        "INSERT INTO consultation_answers (consultation_id, sequence, expert, answer, answered_at) VALUES ($1, \
-         (SELECT COALESCE(MAX(sequence), 0) + 1 FROM consultation_answers WHERE consultation_id = $1), $2, $3, $4)",
+        "INSERT INTO consultation_answers (consultation_id, sequence, expert, answer, answered_at, region, \
+         outbox_key) VALUES ($1, \
+         (SELECT COALESCE(MAX(sequence), 0) + 1 FROM consultation_answers WHERE consultation_id = $1), \
+         $2, $3, $4, $5, $6)",
     )
     .bind(consultation_id)
     .bind(&answer.expert)
     .bind(&answer.answer)
     .bind(answer.answered_at)
+    .bind(answer.region.as_deref().unwrap_or(""))
+    .bind(outbox_key)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-const COLUMNS: &str =
-    "id, asker_kind, asker_organisation, question, expertise_tags, case_id, status, asked_at";
+/// Records the regions the gateway delivered the question carried by `outbox_key` to.
+pub async fn set_routed_to(
+    tx: &mut Transaction,
+    outbox_key: &str,
+    regions: &[String],
+) -> Result<()> {
+    sqlx::query("UPDATE consultations SET routed_to = $1 WHERE outbox_key = $2 AND to_network = 1")
+        .bind(regions.join(","))
+        .bind(outbox_key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn columns() -> String {
+    format!(
+        "c.id, c.asker_kind, c.asker_organisation, c.question, c.expertise_tags, c.case_id, c.status, \
+         c.asked_at, c.origin_region, c.to_network, c.target_region, c.routed_to, {}",
+        state_sql("c.outbox_key")
+    )
+}
+
+fn list_of(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Consultation> {
-    let tags: String = row.get(4);
+    let delivery: Option<String> = row.get(12);
     Ok(Consultation {
         id: row.get(0),
         asker_kind: word("asker_kind", &row.get::<String, _>(1), AskerKind::parse)?,
         asker_organisation: row.get(2),
         question: row.get(3),
-        expertise_tags: tags
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        expertise_tags: list_of(&row.get::<String, _>(4)),
         case_id: row.get(5),
         status: word(
             "status",
@@ -90,6 +150,13 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Consultation> {
         )?,
         asked_at: row.get(7),
         answers: Vec::new(),
+        origin_region: row.get(8),
+        to_network: row.get::<i64, _>(9) != 0,
+        target_region: row.get(10),
+        routed_to: list_of(&row.get::<String, _>(11)),
+        delivery: delivery
+            .map(|d| word("delivery", &d, DeliveryState::parse))
+            .transpose()?,
     })
 }
 
@@ -98,24 +165,29 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query(
-        "SELECT expert, answer, answered_at FROM consultation_answers WHERE consultation_id = $1 \
+        "SELECT expert, answer, answered_at, region FROM consultation_answers WHERE consultation_id = $1 \
          ORDER BY sequence",
     )
     .bind(id)
     .fetch_all(executor)
     .await?
     .into_iter()
-    .map(|r| ConsultationAnswer {
-        expert: r.get(0),
-        answer: r.get(1),
-        answered_at: r.get(2),
+    .map(|r| {
+        let region: String = r.get(3);
+        ConsultationAnswer {
+            expert: r.get(0),
+            answer: r.get(1),
+            answered_at: r.get(2),
+            region: (!region.is_empty()).then_some(region),
+        }
     })
     .collect())
 }
 
 pub async fn get(pool: &sqlx::AnyPool, id: &str) -> Result<Consultation> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM consultations WHERE id = $1"
+        "SELECT {} FROM consultations c WHERE c.id = $1",
+        columns()
     )))
     .bind(id)
     .fetch_optional(pool)
@@ -134,8 +206,9 @@ pub async fn list(
     limit: u32,
 ) -> Result<Page<Consultation>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM consultations WHERE ($1 = '' OR status = $1) AND ($2 = '' OR id < $2) \
-         ORDER BY id DESC LIMIT $3"
+        "SELECT {} FROM consultations c WHERE ($1 = '' OR c.status = $1) AND ($2 = '' OR c.id < $2) \
+         ORDER BY c.id DESC LIMIT $3",
+        columns()
     )))
     .bind(status.map(|s| s.as_str()).unwrap_or(""))
     .bind(after.unwrap_or(""))
@@ -152,4 +225,35 @@ pub async fn list(
         .then(|| items.last().map(|c| c.id.clone()))
         .flatten();
     Ok(Page { items, next_after })
+}
+
+/// Per partner region: questions asked to the network still open (by the regions delivered to, or the
+/// named region while not yet delivered).
+pub async fn in_flight(pool: &sqlx::AnyPool) -> Result<Vec<(String, u64)>> {
+    let rows = sqlx::query(
+        "SELECT routed_to, target_region FROM consultations WHERE to_network = 1 AND status = 'open'",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    for row in rows {
+        let mut regions = list_of(&row.get::<String, _>(0));
+        if regions.is_empty() {
+            regions.extend(row.get::<Option<String>, _>(1));
+        }
+        for region in regions {
+            *counts.entry(region).or_default() += 1;
+        }
+    }
+    Ok(counts.into_iter().collect())
+}
+
+/// Questions from other regions nobody here has answered yet.
+pub async fn waiting_incoming(pool: &sqlx::AnyPool) -> Result<u64> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM consultations WHERE origin_region IS NOT NULL AND status = 'open'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
 }

@@ -7,8 +7,11 @@
 pub mod bulk;
 pub mod cases;
 pub mod consultations;
+pub mod escalations;
 pub mod group_commit;
 pub mod identity;
+pub mod inbox;
+pub mod outbox;
 pub mod plan;
 mod rows;
 pub mod sessions;

@@ -3,10 +3,17 @@
 
 mod cases;
 mod consultations;
+mod escalations;
+mod inbox;
+mod link;
+mod outbox;
 mod plan;
 mod sessions;
 
 pub use cases::SubmitOutcome;
+pub use inbox::Receipt;
+pub use link::FederationLink;
+pub use outbox::{DeliveryPolicy, Failure, NodeReport};
 
 use crate::clock::Clock;
 use crate::domain::{Action, CaseSummary};
@@ -24,6 +31,7 @@ pub struct Workflow {
     storage: Storage,
     clock: Arc<dyn Clock>,
     case_writer: CaseWriter,
+    federation: Option<FederationLink>,
 }
 
 /// A change of a case that has been checked and applied inside an open transaction; the caller adds its own
@@ -41,6 +49,7 @@ impl Workflow {
             storage,
             clock,
             case_writer,
+            federation: None,
         }
     }
 
@@ -85,7 +94,11 @@ impl Workflow {
                 fields,
             };
             match storage::cases::apply(&mut tx, change).await {
-                Ok(()) => return Ok(OpenChange { tx, before }),
+                Ok(()) => {
+                    self.report_to_sender(&mut tx, case_id, action, reason)
+                        .await?;
+                    return Ok(OpenChange { tx, before });
+                }
                 Err(Error::Conflict(_)) if attempt < CONFLICT_RETRIES => continue,
                 Err(err) => return Err(err),
             }
@@ -105,6 +118,7 @@ impl Workflow {
             .begin_change(case_id, actor, action, reason, check)
             .await?;
         open.tx.commit().await?;
+        self.wake_courier();
         storage::cases::summary(self.storage.pool(), case_id).await
     }
 }

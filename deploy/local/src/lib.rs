@@ -1,0 +1,374 @@
+//! A whole federation in one process: the gateway and a node per region of a registry, each node on its own
+//! database, all talking mutual TLS over real sockets with certificates from a dev PKI. `expertnet-local`
+//! runs it for people trying expertnet; the end-to-end tests run it on ports chosen by the OS.
+
+use expertnet_federation::pki::Pki;
+use expertnet_federation::{Peer, Registry};
+use expertnet_gateway::config::GatewayConfig;
+use expertnet_gateway::server::Gateway;
+use expertnet_node::clock::Clock;
+use expertnet_node::federation::runtime::{FederationConfig, FederationRuntime};
+use expertnet_node::storage::Storage;
+use expertnet_node::workflow::Workflow;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Node(#[from] expertnet_node::error::Error),
+    #[error(transparent)]
+    Gateway(#[from] expertnet_gateway::Error),
+    #[error(transparent)]
+    Pki(#[from] expertnet_federation::pki::PkiError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = LocalError> = std::result::Result<T, E>;
+
+/// How to lay the federation out.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Everything lives under this folder: `pki/`, `registry.toml`, and a database per region.
+    pub dir: PathBuf,
+    /// The regions; their endpoints are replaced by the local ones.
+    pub registry: Registry,
+    /// The gateway's port; 0 lets the OS choose.
+    pub gateway_port: u16,
+    /// The first region's team API port, the next region's one higher; 0 lets the OS choose.
+    pub team_base_port: u16,
+    /// The first region's inbox port, the next region's one higher; 0 lets the OS choose.
+    pub inbox_base_port: u16,
+    /// Database URL per region; regions not listed get an SQLite file under `dir`.
+    pub databases: BTreeMap<String, String>,
+    pub heartbeat_secs: u32,
+    pub down_after_secs: u32,
+    pub max_backoff_ms: u64,
+    pub dead_letter_after_secs: u64,
+}
+
+impl Settings {
+    /// The local federation's usual layout: gateway on 50060, team APIs from 50051, inboxes from 50061.
+    pub fn local(dir: impl Into<PathBuf>, registry: Registry) -> Settings {
+        Settings {
+            dir: dir.into(),
+            registry,
+            gateway_port: 50060,
+            team_base_port: 50051,
+            inbox_base_port: 50061,
+            databases: BTreeMap::new(),
+            heartbeat_secs: 5,
+            down_after_secs: 15,
+            max_backoff_ms: 1000,
+            dead_letter_after_secs: 24 * 3600,
+        }
+    }
+
+    /// Everything on ports the OS chooses, with quick heartbeats: for tests.
+    pub fn ephemeral(dir: impl Into<PathBuf>, registry: Registry) -> Settings {
+        Settings {
+            gateway_port: 0,
+            team_base_port: 0,
+            inbox_base_port: 0,
+            heartbeat_secs: 1,
+            down_after_secs: 3,
+            max_backoff_ms: 200,
+            ..Settings::local(dir, registry)
+        }
+    }
+
+    fn port(base: u16, index: usize) -> u16 {
+        if base == 0 { 0 } else { base + index as u16 }
+    }
+}
+
+async fn bind(port: u16, what: &str) -> Result<TcpListener> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|source| LocalError::Io {
+            what: format!("{what}: cannot bind 127.0.0.1:{port}"),
+            source,
+        })
+}
+
+/// A running gateway.
+#[derive(Debug)]
+pub struct GatewayHandle {
+    pub addr: SocketAddr,
+    pub gateway: Gateway,
+    config: GatewayConfig,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<expertnet_gateway::error::Result<()>>>,
+}
+
+/// A running node.
+#[derive(Debug)]
+pub struct NodeHandle {
+    pub region: String,
+    pub team_addr: SocketAddr,
+    pub inbox_addr: SocketAddr,
+    pub workflow: Workflow,
+    pub database_url: String,
+    config: FederationConfig,
+    runtime: Option<FederationRuntime>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The whole federation.
+#[derive(Debug)]
+pub struct LocalFederation {
+    pub dir: PathBuf,
+    pub pki: Pki,
+    pub registry_file: PathBuf,
+    pub gateway: GatewayHandle,
+    pub nodes: BTreeMap<String, NodeHandle>,
+    clock: Arc<dyn Clock>,
+}
+
+impl LocalFederation {
+    /// Makes the dev PKI (first run only), binds every port, writes the registry with the local endpoints,
+    /// and starts the gateway and the nodes.
+    pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<LocalFederation> {
+        expertnet_federation::install_crypto_provider();
+        std::fs::create_dir_all(&settings.dir).map_err(|source| LocalError::Io {
+            what: format!("cannot create {}", settings.dir.display()),
+            source,
+        })?;
+        let pki = Pki::at(settings.dir.join("pki"));
+        let mut parties = vec![Peer::Gateway, Peer::Coordinator("coordinator".into())];
+        parties.extend(
+            settings
+                .registry
+                .regions()
+                .map(|r| Peer::Region(r.id.clone())),
+        );
+        pki.ensure(&parties)?;
+
+        let gateway_listener = bind(settings.gateway_port, "gateway").await?;
+        let gateway_addr = local_addr(&gateway_listener)?;
+        let mut listeners = Vec::new();
+        let mut regions = Vec::new();
+        for (i, region) in settings.registry.regions().enumerate() {
+            let team = bind(Settings::port(settings.team_base_port, i), &region.id).await?;
+            let inbox = bind(Settings::port(settings.inbox_base_port, i), &region.id).await?;
+            let mut region = region.clone();
+            region.endpoint = format!("https://{}", local_addr(&inbox)?);
+            regions.push(region);
+            listeners.push((team, inbox));
+        }
+        let registry = Registry::new(regions).map_err(|e| LocalError::Setup(e.to_string()))?;
+        let registry_file = settings.dir.join("registry.toml");
+        std::fs::write(&registry_file, registry.to_toml()).map_err(|source| LocalError::Io {
+            what: format!("cannot write {}", registry_file.display()),
+            source,
+        })?;
+
+        let gateway_config = GatewayConfig {
+            listen: gateway_addr.to_string(),
+            registry: registry_file.clone(),
+            tls: pki.files(&Peer::Gateway),
+            heartbeat_interval_secs: settings.heartbeat_secs,
+            down_after_secs: settings.down_after_secs,
+            ..GatewayConfig::default()
+        };
+        let gateway = GatewayHandle::start(gateway_config, gateway_listener)?;
+
+        let mut nodes = BTreeMap::new();
+        for (region, (team, inbox)) in registry.regions().zip(listeners) {
+            let database_url = settings
+                .databases
+                .get(&region.id)
+                .cloned()
+                .unwrap_or_else(|| {
+                    format!(
+                        "sqlite://{}",
+                        settings.dir.join(&region.id).join("node.db").display()
+                    )
+                });
+            let config = FederationConfig {
+                listen: local_addr(&inbox)?.to_string(),
+                gateway: format!("https://{gateway_addr}"),
+                registry: registry_file.clone(),
+                tls: pki.files(&Peer::Region(region.id.clone())),
+                heartbeat_secs: settings.heartbeat_secs,
+                dead_letter_after_secs: settings.dead_letter_after_secs,
+                max_backoff_ms: settings.max_backoff_ms,
+            };
+            let node =
+                NodeHandle::start(&region.id, config, database_url, team, inbox, clock.clone())
+                    .await?;
+            nodes.insert(region.id.clone(), node);
+        }
+        Ok(LocalFederation {
+            dir: settings.dir,
+            pki,
+            registry_file,
+            gateway,
+            nodes,
+            clock,
+        })
+    }
+
+    pub fn node(&self, region: &str) -> &NodeHandle {
+        self.nodes
+            .get(region)
+            .unwrap_or_else(|| panic!("no node for region {region}"))
+    }
+
+    /// Stops one node (its database stays); [`LocalFederation::restart_node`] brings it back on the same ports.
+    pub async fn stop_node(&mut self, region: &str) {
+        if let Some(node) = self.nodes.get_mut(region) {
+            node.stop().await;
+        }
+    }
+
+    pub async fn restart_node(&mut self, region: &str) -> Result<()> {
+        let old = self
+            .nodes
+            .remove(region)
+            .ok_or_else(|| LocalError::Setup(format!("no node for region {region}")))?;
+        let team = bind(old.team_addr.port(), region).await?;
+        let inbox = bind(old.inbox_addr.port(), region).await?;
+        let node = NodeHandle::start(
+            region,
+            old.config.clone(),
+            old.database_url.clone(),
+            team,
+            inbox,
+            self.clock.clone(),
+        )
+        .await?;
+        self.nodes.insert(region.to_owned(), node);
+        Ok(())
+    }
+
+    pub async fn stop_gateway(&mut self) {
+        self.gateway.stop().await;
+    }
+
+    pub async fn restart_gateway(&mut self) -> Result<()> {
+        let listener = bind(self.gateway.addr.port(), "gateway").await?;
+        self.gateway = GatewayHandle::start(self.gateway.config.clone(), listener)?;
+        Ok(())
+    }
+
+    /// Stops everything; databases and PKI stay in the folder.
+    pub async fn stop(mut self) {
+        for node in self.nodes.values_mut() {
+            node.stop().await;
+        }
+        self.gateway.stop().await;
+    }
+}
+
+fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
+    listener.local_addr().map_err(|source| LocalError::Io {
+        what: "local address".into(),
+        source,
+    })
+}
+
+impl GatewayHandle {
+    fn start(config: GatewayConfig, listener: TcpListener) -> Result<GatewayHandle> {
+        let addr = local_addr(&listener)?;
+        let gateway = Gateway::from_config(&config)?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(expertnet_gateway::server::serve(
+            listener,
+            gateway.clone(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(GatewayHandle {
+            addr,
+            gateway,
+            config,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take()
+            && let Ok(Err(err)) = server.await
+        {
+            tracing::error!(error = %err, "gateway stopped with an error");
+        }
+    }
+}
+
+impl NodeHandle {
+    async fn start(
+        region: &str,
+        config: FederationConfig,
+        database_url: String,
+        team: TcpListener,
+        inbox: TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> Result<NodeHandle> {
+        let storage = Storage::connect(&database_url, 4).await?;
+        let workflow = Workflow::new(storage, clock).federated(config.link(region)?);
+        let team_addr = local_addr(&team)?;
+        let runtime = FederationRuntime::start(workflow.clone(), &config, inbox)?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(expertnet_node::server::serve(
+            team,
+            workflow.clone(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(NodeHandle {
+            region: region.to_owned(),
+            team_addr,
+            inbox_addr: runtime.inbox_addr,
+            workflow,
+            database_url,
+            config,
+            runtime: Some(runtime),
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
+    }
+
+    /// The team API's URL (plain gRPC on loopback, as a single node serves it).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.team_addr)
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take()
+            && let Ok(Err(err)) = server.await
+        {
+            tracing::error!(region = %self.region, error = %err, "node stopped with an error");
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.stop().await;
+        }
+        self.workflow.storage().close().await;
+    }
+}
+
+/// Reads the registry template (normally `deploy/registry.toml`).
+pub fn load_registry(path: &Path) -> Result<Registry> {
+    Registry::load(path).map_err(|e| LocalError::Setup(e.to_string()))
+}

@@ -1,0 +1,68 @@
+//! `expertnet-local`: the whole federation on this machine — four regional nodes and the gateway on SQLite,
+//! the dev PKI made on first run, all data under one folder — until Ctrl-C.
+
+use anyhow::Result;
+use clap::Parser;
+use comfy_table::Table;
+use expertnet_local::{LocalFederation, Settings, load_registry};
+use expertnet_node::clock::SystemClock;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "expertnet-local", version, about)]
+struct Args {
+    /// Folder for the PKI, the registry with local endpoints and each region's database.
+    #[arg(long, default_value = "data/federation")]
+    dir: PathBuf,
+    /// The registry of the regions to run.
+    #[arg(long, default_value = "deploy/registry.toml")]
+    registry: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let _telemetry = expertnet_federation::telemetry::init("expertnet-local", false);
+    let registry = load_registry(&args.registry)?;
+    let federation =
+        LocalFederation::start(Settings::local(&args.dir, registry), Arc::new(SystemClock)).await?;
+    let mut table = Table::new();
+    table.set_header([
+        "region",
+        "team API (expertnet-node --node …)",
+        "inbox (mTLS)",
+        "database",
+    ]);
+    for node in federation.nodes.values() {
+        table.add_row([
+            node.region.clone(),
+            node.url(),
+            format!("https://{}", node.inbox_addr),
+            node.database_url.clone(),
+        ]);
+    }
+    println!(
+        "expertnet federation running; data under {}",
+        federation.dir.display()
+    );
+    println!("{table}");
+    println!(
+        "gateway: https://{}  (coordinators: cargo run -q -p expertnet-gateway -- network --pki {})",
+        federation.gateway.addr,
+        federation.pki.dir().display()
+    );
+    println!("Stop with Ctrl-C.");
+    expertnet_federation::shutdown::signal().await;
+    federation.stop().await;
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! What the nodes and the gateway share to trust each other.
+//!
+//! - [`registry`]: which regions form the network and what they have agreed (configuration in `deploy/`);
+//! - [`pki`]: the federation's certificate authority and a certificate per node, the gateway and coordinators;
+//! - [`peer`]: who a certificate names (the region is bound into its SAN, never taken from a request field);
+//! - [`tls`]: mutual-TLS configuration for servers and clients on both sides.
+
+pub mod peer;
+pub mod pki;
+pub mod registry;
+pub mod settings;
+pub mod shutdown;
+pub mod telemetry;
+pub mod tls;
+pub mod trace;
+
+pub use peer::{Peer, PeerError};
+pub use registry::{Region, Registry, RegistryError};
+pub use tls::{TlsError, TlsFiles, install_crypto_provider};

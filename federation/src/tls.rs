@@ -1,0 +1,76 @@
+//! Mutual-TLS configuration for both ends of every federation connection.
+//!
+//! Servers require a client certificate from the federation CA (rustls refuses plaintext, unknown CAs and
+//! expired certificates during the handshake); clients verify the server against the role name its
+//! certificate must carry, whatever address they dial.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+
+/// Where a party's certificate, private key and the federation CA certificate are.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The federation CA certificate (PEM) that peers must be signed by.
+    pub ca: PathBuf,
+    /// This party's certificate (PEM).
+    pub cert: PathBuf,
+    /// This party's private key (PEM); keep it mode 0600.
+    pub key: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{key}: {path}: {message}")]
+pub struct TlsError {
+    /// The configuration key that named the file (`ca`, `cert` or `key`).
+    pub key: &'static str,
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl TlsFiles {
+    fn read(key: &'static str, path: &Path) -> Result<String, TlsError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TlsError {
+            key,
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        if !text.contains("-----BEGIN ") {
+            return Err(TlsError {
+                key,
+                path: path.to_owned(),
+                message: "not a PEM file".into(),
+            });
+        }
+        Ok(text)
+    }
+
+    fn identity(&self) -> Result<(Identity, Certificate), TlsError> {
+        let cert = TlsFiles::read("cert", &self.cert)?;
+        let key = TlsFiles::read("key", &self.key)?;
+        let ca = TlsFiles::read("ca", &self.ca)?;
+        Ok((Identity::from_pem(cert, key), Certificate::from_pem(ca)))
+    }
+
+    /// A server that only talks to clients holding a certificate from the federation CA.
+    pub fn server(&self) -> Result<ServerTlsConfig, TlsError> {
+        let (identity, ca) = self.identity()?;
+        Ok(ServerTlsConfig::new().identity(identity).client_ca_root(ca))
+    }
+
+    /// A client presenting this party's certificate and accepting only a server whose certificate carries
+    /// `server_name` (see [`crate::peer::node_host`] and [`crate::peer::GATEWAY_HOST`]).
+    pub fn client(&self, server_name: &str) -> Result<ClientTlsConfig, TlsError> {
+        let (identity, ca) = self.identity()?;
+        Ok(ClientTlsConfig::new()
+            .identity(identity)
+            .ca_certificate(ca)
+            .domain_name(server_name))
+    }
+}
+
+/// Makes ring the process's rustls crypto provider. Call once at start; later calls change nothing.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

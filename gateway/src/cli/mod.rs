@@ -1,0 +1,87 @@
+//! The `expertnet-gateway` command line: run the gateway, make the dev PKI, show coordinators the network.
+
+mod network;
+mod pki;
+mod serve;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "expertnet-gateway",
+    version,
+    about = "The supra-regional expertnet gateway: routes consultations and escalations between regions."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway until SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+    /// Create the federation's dev PKI: a CA, and a certificate for the gateway, every region in the registry
+    /// and each coordinator named. Existing certificates are kept.
+    Pki(PkiArgs),
+    /// The network as coordinators see it: every region, up or down, queues, and what flows between regions.
+    Network(NetworkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (see deploy/gateway.toml).
+    #[arg(long, env = "EXPERTNET_GATEWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to bind, e.g. 127.0.0.1:50060.
+    #[arg(long, env = "EXPERTNET_GATEWAY_LISTEN")]
+    pub listen: Option<String>,
+    /// The region registry.
+    #[arg(long, env = "EXPERTNET_GATEWAY_REGISTRY")]
+    pub registry: Option<PathBuf>,
+    /// Log as JSON lines.
+    #[arg(long)]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PkiArgs {
+    /// Folder for the CA, certificates and keys (keys are written mode 0600).
+    #[arg(long, default_value = "data/federation/pki")]
+    pub dir: PathBuf,
+    /// The registry whose regions get a certificate.
+    #[arg(long, default_value = "deploy/registry.toml")]
+    pub registry: PathBuf,
+    /// A coordinator to issue a certificate for; repeat for more.
+    #[arg(long = "coordinator", default_value = "coordinator")]
+    pub coordinators: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    #[arg(
+        long,
+        env = "EXPERTNET_GATEWAY_URL",
+        default_value = "https://127.0.0.1:50060"
+    )]
+    pub gateway: String,
+    /// The PKI folder holding the coordinator's certificate and the CA.
+    #[arg(long, env = "EXPERTNET_PKI", default_value = "data/federation/pki")]
+    pub pki: PathBuf,
+    /// Whose coordinator certificate to present.
+    #[arg(long, env = "EXPERTNET_COORDINATOR", default_value = "coordinator")]
+    pub coordinator: String,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    expertnet_federation::install_crypto_provider();
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Pki(args) => pki::run(args),
+        Command::Network(args) => network::run(args).await,
+    }
+}

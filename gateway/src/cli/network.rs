@@ -1,0 +1,81 @@
+//! `expertnet-gateway network`: the coordinators' view of the network.
+
+use super::NetworkArgs;
+use anyhow::{Context, Result};
+use comfy_table::Table;
+use expertnet_federation::Peer;
+use expertnet_federation::peer::GATEWAY_HOST;
+use expertnet_federation::pki::Pki;
+use expertnet_proto::v1::NetworkViewRequest;
+use expertnet_proto::v1::coordinator_service_client::CoordinatorServiceClient;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tonic::transport::Endpoint;
+
+pub async fn run(args: NetworkArgs) -> Result<()> {
+    let files = Pki::at(&args.pki).files(&Peer::Coordinator(args.coordinator.clone()));
+    let tls = files
+        .client(GATEWAY_HOST)
+        .map_err(|e| anyhow::anyhow!("--pki: {e}"))?;
+    let channel = Endpoint::from_shared(args.gateway.clone())
+        .with_context(|| format!("--gateway: '{}' is not a URL", args.gateway))?
+        .tls_config(tls)?
+        .connect()
+        .await
+        .with_context(|| format!("--gateway: cannot reach {}", args.gateway))?;
+    let view = CoordinatorServiceClient::new(channel)
+        .network_view(NetworkViewRequest {})
+        .await
+        .map_err(|s| anyhow::anyhow!("{:?}: {}", s.code(), s.message()))?
+        .into_inner();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&view)?);
+        return Ok(());
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let mut regions = Table::new();
+    regions.set_header([
+        "region",
+        "state",
+        "last seen",
+        "version",
+        "outbox",
+        "dead",
+        "inbox",
+    ]);
+    for r in &view.regions {
+        let seen = if r.last_seen_ms == 0 {
+            "never".to_owned()
+        } else {
+            format!("{} s ago", (now - r.last_seen_ms).max(0) / 1000)
+        };
+        regions.add_row([
+            r.id.clone(),
+            if r.up { "up" } else { "down" }.to_owned(),
+            seen,
+            r.version.clone(),
+            r.outbox_depth.to_string(),
+            r.dead_letters.to_string(),
+            r.inbox_depth.to_string(),
+        ]);
+    }
+    println!("{regions}");
+    let mut flows = Table::new();
+    flows.set_header(["from", "to", "consultations", "escalations"]);
+    for f in &view.flows {
+        flows.add_row([
+            f.from_region.clone(),
+            f.to_region.clone(),
+            f.consultations.to_string(),
+            f.escalations.to_string(),
+        ]);
+    }
+    if view.flows.is_empty() {
+        println!("Nothing in flight between regions.");
+    } else {
+        println!("In flight between regions:\n{flows}");
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! `expertnet-gateway serve`: load and validate the configuration and registry, serve until told to stop.
+
+use super::ServeArgs;
+use crate::config::{GatewayConfig, Overrides};
+use crate::server::{self, Gateway};
+use anyhow::{Context, Result};
+use expertnet_federation::telemetry;
+
+pub async fn run(args: ServeArgs) -> Result<()> {
+    let _telemetry = telemetry::init("expertnet-gateway", args.log_json);
+    let overrides = Overrides {
+        listen: args.listen,
+        registry: args.registry,
+    };
+    let config = GatewayConfig::load(args.config.as_deref(), &overrides)?;
+    let gateway = Gateway::from_config(&config)?;
+    let addr = config.listen_addr()?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listen: cannot bind {addr}"))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        regions = gateway.network.registry().regions().count(),
+        "gateway serving"
+    );
+    server::serve(listener, gateway, expertnet_federation::shutdown::signal()).await?;
+    tracing::info!("gateway stopped");
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! The gateway's configuration: defaults → TOML file → `EXPERTNET_GATEWAY_*` environment → command-line flags,
+//! validated once at start. The defaults run the local federation's gateway (`deploy/gateway.toml`). A bad value
+//! stops start-up with a message naming the key.
+
+use crate::error::{Error, Result};
+use expertnet_federation::settings::describe_figment_error;
+use expertnet_federation::{Registry, TlsFiles};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// Address the gateway binds (mutual TLS only), e.g. `127.0.0.1:50060`.
+    pub listen: String,
+    /// The region registry (TOML).
+    pub registry: PathBuf,
+    /// The gateway's certificate, key and the federation CA.
+    pub tls: TlsFiles,
+    /// How often nodes should report.
+    pub heartbeat_interval_secs: u32,
+    /// A region that has not reported for this long is shown as down.
+    pub down_after_secs: u32,
+    /// How long a delivery to a node's inbox may take before the sender is told to try again.
+    pub forward_timeout_ms: u64,
+    /// The largest envelope the gateway accepts.
+    pub max_message_bytes: usize,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> GatewayConfig {
+        GatewayConfig {
+            listen: "127.0.0.1:50060".into(),
+            registry: "deploy/registry.toml".into(),
+            tls: TlsFiles {
+                ca: "data/federation/pki/ca.pem".into(),
+                cert: "data/federation/pki/gateway.pem".into(),
+                key: "data/federation/pki/gateway.key".into(),
+            },
+            heartbeat_interval_secs: 5,
+            down_after_secs: 15,
+            forward_timeout_ms: 5_000,
+            max_message_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Values given on the command line; they win over file and environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub registry: Option<PathBuf>,
+}
+
+impl GatewayConfig {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<GatewayConfig> {
+        let mut figment = Figment::from(Serialized::defaults(GatewayConfig::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(Error::Config(format!(
+                    "--config: no file at {}",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed("EXPERTNET_GATEWAY_").split("__"));
+        if let Some(listen) = &overrides.listen {
+            figment = figment.merge(("listen", listen));
+        }
+        if let Some(registry) = &overrides.registry {
+            figment = figment.merge(("registry", registry));
+        }
+        let config: GatewayConfig = figment
+            .extract()
+            .map_err(|err| Error::Config(describe_figment_error(&err)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.listen_addr()?;
+        if !(1..=3600).contains(&self.heartbeat_interval_secs) {
+            return Err(Error::Config(
+                "heartbeat_interval_secs: must be between 1 and 3600".into(),
+            ));
+        }
+        if self.down_after_secs <= self.heartbeat_interval_secs {
+            return Err(Error::Config(
+                "down_after_secs: must be longer than heartbeat_interval_secs".into(),
+            ));
+        }
+        if !(100..=60_000).contains(&self.forward_timeout_ms) {
+            return Err(Error::Config(
+                "forward_timeout_ms: must be between 100 and 60000".into(),
+            ));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.max_message_bytes) {
+            return Err(Error::Config(
+                "max_message_bytes: must be between 1024 and 16777216".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr> {
+        self.listen.parse().map_err(|_| {
+            Error::Config(format!(
+                "listen: '{}' is not an address like 127.0.0.1:50060",
+                self.listen
+            ))
+        })
+    }
+
+    pub fn load_registry(&self) -> Result<Registry> {
+        Registry::load(&self.registry).map_err(|e| Error::Config(e.to_string()))
+    }
+
+    pub fn forward_timeout(&self) -> Duration {
+        Duration::from_millis(self.forward_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        GatewayConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn file_environment_and_flags_layer_and_bad_keys_are_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "gateway.toml",
+                "listen = \"127.0.0.1:7000\"\ndown_after_secs = 30\n[tls]\nca = \"a\"\ncert = \"b\"\nkey = \"c\"\n",
+            )?;
+            jail.set_env("EXPERTNET_GATEWAY_HEARTBEAT_INTERVAL_SECS", "7");
+            let overrides = Overrides {
+                listen: Some("127.0.0.1:7001".into()),
+                registry: None,
+            };
+            let config = GatewayConfig::load(Some(Path::new("gateway.toml")), &overrides).unwrap();
+            assert_eq!(config.listen, "127.0.0.1:7001");
+            assert_eq!(config.heartbeat_interval_secs, 7);
+            assert_eq!(config.down_after_secs, 30);
+            assert_eq!(config.tls.key, PathBuf::from("c"));
+
+            jail.create_file("bad.toml", "listen = \"nowhere\"\n")?;
+            let err = GatewayConfig::load(Some(Path::new("bad.toml")), &Overrides::default())
+                .unwrap_err();
+            assert!(err.to_string().contains("listen"), "{err}");
+            jail.create_file("typo.toml", "[tls]\nkee = \"x\"\n")?;
+            let err = GatewayConfig::load(Some(Path::new("typo.toml")), &Overrides::default())
+                .unwrap_err();
+            assert!(err.to_string().contains("kee"), "{err}");
+            jail.set_env("EXPERTNET_GATEWAY_DOWN_AFTER_SECS", "3");
+            let err = GatewayConfig::load(None, &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("down_after_secs"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,65 @@
+//! The gateway's one error type and its mapping to gRPC statuses.
+
+use tonic::{Code, Status};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The caller presented no usable certificate.
+    #[error("{0}")]
+    Unauthenticated(String),
+
+    /// The caller is known but may not do this: a region not in the registry, a spoofed region, no covenant.
+    #[error("{0}")]
+    PermissionDenied(String),
+
+    #[error("{field}: {message}")]
+    InvalidArgument { field: String, message: String },
+
+    /// A named region is not in the registry, or no region offers the expertise asked for.
+    #[error("{0}")]
+    NotFound(String),
+
+    /// A target node could not be reached; the sender's outbox tries again later.
+    #[error("{0}")]
+    Unavailable(String),
+
+    /// A target node refused the envelope; its code is passed on to the sender.
+    #[error("region {region} refused: {message}")]
+    Refused {
+        region: String,
+        code: Code,
+        message: String,
+    },
+
+    #[error("configuration: {0}")]
+    Config(String),
+
+    #[error("server: {0}")]
+    Server(#[from] tonic::transport::Error),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Status {
+        let message = err.to_string();
+        match err {
+            Error::Unauthenticated(_) => Status::unauthenticated(message),
+            Error::PermissionDenied(_) => Status::permission_denied(message),
+            Error::InvalidArgument { .. } => Status::invalid_argument(message),
+            Error::NotFound(_) => Status::not_found(message),
+            Error::Unavailable(_) => Status::unavailable(message),
+            Error::Refused { code, .. } => Status::new(code, message),
+            Error::Config(_) | Error::Server(_) => Status::internal(message),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,143 @@
+//! `GatewayService`: heartbeats from nodes, and routing of envelopes between them.
+
+use super::caller_region;
+use crate::error::Error;
+use crate::network::{Network, Report};
+use crate::nodes::NodeClients;
+use crate::routing::{self, Cargo};
+use expertnet_proto::v1::envelope::Body;
+use expertnet_proto::v1::gateway_service_server::GatewayService;
+use expertnet_proto::v1::{Envelope, HeartbeatReply, HeartbeatRequest, RouteReply};
+use std::time::SystemTime;
+use tonic::{Request, Response, Status};
+
+/// Longest idempotency key a node may choose.
+const MAX_KEY_CHARS: usize = 200;
+const MAX_TAGS: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct GatewayApi {
+    network: Network,
+    nodes: NodeClients,
+    heartbeat_interval_secs: u32,
+}
+
+impl GatewayApi {
+    pub fn new(network: Network, nodes: NodeClients, heartbeat_interval_secs: u32) -> GatewayApi {
+        GatewayApi {
+            network,
+            nodes,
+            heartbeat_interval_secs,
+        }
+    }
+}
+
+fn cargo_of(envelope: &Envelope) -> Result<Cargo, Error> {
+    match &envelope.body {
+        Some(Body::ConsultationQuestion(_)) => Ok(Cargo::ConsultationQuestion),
+        Some(Body::ConsultationReply(_)) => Ok(Cargo::ConsultationReply),
+        Some(Body::Escalation(_)) => Ok(Cargo::Escalation),
+        Some(Body::EscalationStatus(_)) => Ok(Cargo::EscalationStatus),
+        None => Err(Error::invalid("body", "is required")),
+    }
+}
+
+fn check_envelope(envelope: &Envelope) -> Result<Cargo, Error> {
+    let key_ok = !envelope.key.is_empty()
+        && envelope.key.chars().count() <= MAX_KEY_CHARS
+        && envelope
+            .key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'));
+    if !key_ok {
+        return Err(Error::invalid(
+            "key",
+            format!("must be 1-{MAX_KEY_CHARS} of A-Z, a-z, 0-9, '-', '_', ':' and '.'"),
+        ));
+    }
+    if envelope.expertise_tags.len() > MAX_TAGS {
+        return Err(Error::invalid(
+            "expertise_tags",
+            format!("at most {MAX_TAGS}"),
+        ));
+    }
+    cargo_of(envelope)
+}
+
+#[tonic::async_trait]
+impl GatewayService for GatewayApi {
+    async fn heartbeat(
+        &self,
+        request: Request<HeartbeatRequest>,
+    ) -> Result<Response<HeartbeatReply>, Status> {
+        let region = caller_region(&request, self.network.registry())?;
+        let beat = request.into_inner();
+        let report = Report {
+            version: beat.version,
+            outbox_depth: beat.outbox_depth,
+            dead_letters: beat.dead_letters,
+            inbox_depth: beat.inbox_depth,
+            in_flight: beat
+                .in_flight
+                .into_iter()
+                .map(|f| (f.region, (f.consultations, f.escalations)))
+                .collect(),
+        };
+        self.network.heartbeat(&region, report, SystemTime::now());
+        tracing::debug!(%region, "heartbeat");
+        Ok(Response::new(HeartbeatReply {
+            interval_seconds: self.heartbeat_interval_secs,
+        }))
+    }
+
+    async fn route(&self, request: Request<Envelope>) -> Result<Response<RouteReply>, Status> {
+        let region = caller_region(&request, self.network.registry())?;
+        let envelope = request.into_inner();
+        if envelope.from_region != region {
+            tracing::warn!(
+                certificate = %region,
+                claimed = %envelope.from_region,
+                "refused: envelope claims another region than its sender's certificate"
+            );
+            return Err(Error::PermissionDenied(format!(
+                "from_region: '{}' is not the region of the sender's certificate ({region})",
+                envelope.from_region
+            ))
+            .into());
+        }
+        let cargo = check_envelope(&envelope)?;
+        let targets = routing::targets(
+            self.network.registry(),
+            &region,
+            cargo,
+            &envelope.to_region,
+            &envelope.expertise_tags,
+        )?;
+        let mut delivered_to = Vec::with_capacity(targets.len());
+        let mut failure = None;
+        for target in targets {
+            match self.nodes.deliver(&target.id, envelope.clone()).await {
+                Ok(receipt) => {
+                    tracing::info!(
+                        from = %region,
+                        to = %target.id,
+                        cargo = cargo.as_str(),
+                        duplicate = receipt.duplicate,
+                        "delivered"
+                    );
+                    delivered_to.push(target.id.clone());
+                }
+                Err(err) => {
+                    tracing::warn!(from = %region, to = %target.id, cargo = cargo.as_str(), error = %err, "not delivered");
+                    failure.get_or_insert(err);
+                }
+            }
+        }
+        // A partial delivery fails as a whole: the sender retries, and the regions that have it already
+        // recognise the key.
+        if let Some(err) = failure {
+            return Err(err.into());
+        }
+        Ok(Response::new(RouteReply { delivered_to }))
+    }
+}

@@ -1,0 +1,15 @@
+//! The supra-regional gateway: it knows the regions (registry), routes consultations and escalations between
+//! their nodes, and shows coordinators the network. It holds no case data: only the registry, what nodes
+//! report in their heartbeats, and (later) aggregated counts.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod grpc;
+pub mod network;
+pub mod nodes;
+pub mod routing;
+pub mod server;
+
+pub use config::GatewayConfig;
+pub use error::Error;

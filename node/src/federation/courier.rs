@@ -1,0 +1,121 @@
+//! The courier: carries outbox envelopes to the gateway, one at a time, oldest first. A failed attempt is
+//! retried with backoff; an envelope the gateway refuses outright, or one still undelivered after the policy's
+//! time, becomes a dead letter for an operator to inspect and replay. Nothing is removed from the outbox: a
+//! delivered envelope is marked so, in the node's database.
+
+use super::envelope;
+use crate::storage::outbox::Due;
+use crate::workflow::{DeliveryPolicy, Failure, Workflow};
+use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use tonic::Code;
+use tonic::transport::Channel;
+use tracing::Instrument;
+
+/// How many due envelopes one round takes.
+const BATCH: u32 = 32;
+/// The longest the courier sleeps without looking at the outbox.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+pub struct Courier {
+    workflow: Workflow,
+    gateway: GatewayServiceClient<Channel>,
+    policy: DeliveryPolicy,
+    outbox_ready: Arc<Notify>,
+}
+
+impl Courier {
+    pub fn new(
+        workflow: Workflow,
+        gateway: Channel,
+        policy: DeliveryPolicy,
+        outbox_ready: Arc<Notify>,
+    ) -> Courier {
+        Courier {
+            workflow,
+            gateway: GatewayServiceClient::new(gateway),
+            policy,
+            outbox_ready,
+        }
+    }
+
+    /// Delivers until `stop` turns true.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        while !*stop.borrow() {
+            let wait = match self.round().await {
+                Ok(true) => continue,
+                Ok(false) => self
+                    .workflow
+                    .next_due_in()
+                    .await
+                    .ok()
+                    .flatten()
+                    .map_or(IDLE_POLL, |d| d.min(IDLE_POLL)),
+                Err(err) => {
+                    tracing::error!(error = %err, "courier cannot read the outbox");
+                    IDLE_POLL
+                }
+            };
+            tokio::select! {
+                _ = self.outbox_ready.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// One round over what is due; `true` when there may be more.
+    async fn round(&mut self) -> crate::error::Result<bool> {
+        let due = self.workflow.due_envelopes(BATCH).await?;
+        let full = due.len() == BATCH as usize;
+        for item in due {
+            let span = tracing::info_span!("deliver", key = %item.key, kind = item.kind.as_str());
+            expertnet_federation::trace::continue_trace(&span, &item.traceparent);
+            self.deliver(item).instrument(span).await?;
+        }
+        Ok(full)
+    }
+
+    async fn deliver(&mut self, item: Due) -> crate::error::Result<()> {
+        let envelope = match envelope::from_json(&item.envelope) {
+            Ok(envelope) => envelope,
+            Err(err) => {
+                let error = format!("unreadable envelope: {err}");
+                return self
+                    .workflow
+                    .delivery_failed(&item, Failure::Permanent, &error, &self.policy)
+                    .await;
+            }
+        };
+        let mut request = tonic::Request::new(envelope);
+        request.set_timeout(Duration::from_secs(10));
+        expertnet_federation::trace::inject(request.metadata_mut());
+        match self.gateway.route(request).await {
+            Ok(reply) => {
+                let delivered_to = reply.into_inner().delivered_to;
+                tracing::info!(to = ?delivered_to, attempts = item.attempts + 1, "delivered");
+                self.workflow.delivered(&item, &delivered_to).await
+            }
+            Err(status) => {
+                let failure = match status.code() {
+                    Code::Unavailable
+                    | Code::DeadlineExceeded
+                    | Code::ResourceExhausted
+                    | Code::Aborted
+                    | Code::Internal
+                    | Code::Unknown
+                    | Code::Cancelled => Failure::Transient,
+                    _ => Failure::Permanent,
+                };
+                let error = format!("{:?}: {}", status.code(), status.message());
+                tracing::info!(%error, attempts = item.attempts + 1, "not delivered");
+                self.workflow
+                    .delivery_failed(&item, failure, &error, &self.policy)
+                    .await
+            }
+        }
+    }
+}

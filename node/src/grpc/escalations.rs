@@ -1,0 +1,124 @@
+//! `EscalationService` and `OutboxService`: consent records, handing cases to other regions, and the outbox
+//! as an operator sees it.
+
+use super::convert::{self, optional_enum, required_enum};
+use crate::domain::{DeliveryState, validate};
+use crate::error::{Error, Result};
+use crate::workflow::Workflow;
+use expertnet_federation::registry::is_region_id;
+use expertnet_proto::v1 as wire;
+use expertnet_proto::v1::escalation_service_server::EscalationService;
+use expertnet_proto::v1::outbox_service_server::OutboxService;
+use tonic::{Request, Response, Status};
+
+const DEFAULT_OUTBOX_LIMIT: u32 = 100;
+const MAX_OUTBOX_LIMIT: u32 = 1000;
+
+type Reply<T> = std::result::Result<Response<T>, Status>;
+
+#[derive(Debug, Clone)]
+pub struct EscalationApi {
+    workflow: Workflow,
+}
+
+impl EscalationApi {
+    pub fn new(workflow: Workflow) -> EscalationApi {
+        EscalationApi { workflow }
+    }
+}
+
+fn region(field: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if !is_region_id(value) {
+        return Err(Error::invalid(field, "is not a region id (a-z and '-')"));
+    }
+    Ok(value.to_owned())
+}
+
+#[tonic::async_trait]
+impl EscalationService for EscalationApi {
+    async fn record_consent(
+        &self,
+        request: Request<wire::RecordConsentRequest>,
+    ) -> Reply<wire::Consent> {
+        let req = request.into_inner();
+        let case_id = validate::id("case_id", &req.case_id)?;
+        let actor = validate::short_text("actor", &req.actor)?;
+        let basis = required_enum("basis", req.basis)?;
+        let given_by = validate::short_text("given_by", &req.given_by)?;
+        let note = validate::optional_long_text("note", &req.note)?;
+        let consent = self
+            .workflow
+            .record_consent(&case_id, &actor, basis, given_by, note)
+            .await?;
+        Ok(Response::new(convert::consent(consent)))
+    }
+
+    async fn escalate_case(
+        &self,
+        request: Request<wire::EscalateCaseRequest>,
+    ) -> Reply<wire::Escalation> {
+        let req = request.into_inner();
+        let case_id = validate::id("case_id", &req.case_id)?;
+        let actor = validate::short_text("actor", &req.actor)?;
+        let to_region = region("to_region", &req.to_region)?;
+        let reason = validate::long_text("reason", &req.reason)?;
+        let escalation = self
+            .workflow
+            .escalate_case(&case_id, &actor, &to_region, reason)
+            .await?;
+        Ok(Response::new(convert::escalation(escalation)))
+    }
+
+    async fn list_escalations(
+        &self,
+        request: Request<wire::ListEscalationsRequest>,
+    ) -> Reply<wire::ListEscalationsResponse> {
+        let direction = optional_enum("direction", request.into_inner().direction)?;
+        let escalations = self.workflow.list_escalations(direction).await?;
+        Ok(Response::new(wire::ListEscalationsResponse {
+            escalations: escalations.into_iter().map(convert::escalation).collect(),
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxApi {
+    workflow: Workflow,
+}
+
+impl OutboxApi {
+    pub fn new(workflow: Workflow) -> OutboxApi {
+        OutboxApi { workflow }
+    }
+}
+
+#[tonic::async_trait]
+impl OutboxService for OutboxApi {
+    async fn list_outbox(
+        &self,
+        request: Request<wire::ListOutboxRequest>,
+    ) -> Reply<wire::ListOutboxResponse> {
+        let req = request.into_inner();
+        let state: Option<DeliveryState> = optional_enum("state", req.state)?;
+        let limit = convert::page_size("limit", req.limit, DEFAULT_OUTBOX_LIMIT, MAX_OUTBOX_LIMIT)?;
+        let entries = self.workflow.list_outbox(state, limit).await?;
+        Ok(Response::new(wire::ListOutboxResponse {
+            entries: entries.into_iter().map(convert::outbox_entry).collect(),
+        }))
+    }
+
+    async fn replay_dead_letter(
+        &self,
+        request: Request<wire::ReplayDeadLetterRequest>,
+    ) -> Reply<wire::OutboxEntry> {
+        let req = request.into_inner();
+        let key = validate::short_text("key", &req.key)?;
+        let actor = validate::short_text("actor", &req.actor)?;
+        let entry = self.workflow.replay_dead_letter(&key, &actor).await?;
+        Ok(Response::new(convert::outbox_entry(entry)))
+    }
+}

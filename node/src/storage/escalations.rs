@@ -1,0 +1,212 @@
+//! Escalations both ways, and the consent records that allow them.
+
+use super::Transaction;
+use super::outbox::state_sql;
+use super::rows::word;
+use crate::domain::*;
+use crate::error::{Error, Result};
+use sqlx::Row;
+
+pub async fn insert_consent(tx: &mut Transaction, consent: &Consent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO consents (case_id, sequence, basis, given_by, note, recorded_by, recorded_at) VALUES ($1, \
+         (SELECT COALESCE(MAX(sequence), 0) + 1 FROM consents WHERE case_id = $1), $2, $3, $4, $5, $6)",
+    )
+    .bind(&consent.case_id)
+    .bind(consent.basis.as_str())
+    .bind(&consent.given_by)
+    .bind(&consent.note)
+    .bind(&consent.recorded_by)
+    .bind(consent.recorded_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The latest consent or legal ground on record for a case.
+pub async fn latest_consent(tx: &mut Transaction, case_id: &str) -> Result<Option<Consent>> {
+    let row = sqlx::query(
+        "SELECT basis, given_by, note, recorded_by, recorded_at FROM consents WHERE case_id = $1 \
+         ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(Consent {
+            case_id: case_id.to_owned(),
+            basis: word("basis", &r.get::<String, _>(0), LegalBasis::parse)?,
+            given_by: r.get(1),
+            note: r.get(2),
+            recorded_by: r.get(3),
+            recorded_at: r.get(4),
+        })
+    })
+    .transpose()
+}
+
+pub async fn insert(tx: &mut Transaction, e: &Escalation, last_key: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO escalations (id, direction, case_id, partner_region, partner_ref, legal_basis, status, \
+         reason, status_reason, last_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&e.id)
+    .bind(e.direction.as_str())
+    .bind(&e.case_id)
+    .bind(&e.partner_region)
+    .bind(e.partner_ref.as_deref().unwrap_or(""))
+    .bind(e.legal_basis.as_str())
+    .bind(e.status.as_str())
+    .bind(&e.reason)
+    .bind(&e.status_reason)
+    .bind(last_key)
+    .bind(e.created_at)
+    .bind(e.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A new status. `last_key` names this node's envelope reporting it, if it sent one.
+#[derive(Debug)]
+pub struct StatusChange<'a> {
+    pub id: &'a str,
+    pub status: EscalationStatus,
+    pub status_reason: &'a str,
+    pub partner_ref: Option<&'a str>,
+    pub last_key: Option<&'a str>,
+    pub at: Millis,
+}
+
+pub async fn set_status(tx: &mut Transaction, change: StatusChange<'_>) -> Result<()> {
+    sqlx::query(
+        "UPDATE escalations SET status = $1, status_reason = $2, partner_ref = COALESCE($3, partner_ref), \
+         last_key = COALESCE($4, last_key), updated_at = $5 WHERE id = $6",
+    )
+    .bind(change.status.as_str())
+    .bind(change.status_reason)
+    .bind(change.partner_ref)
+    .bind(change.last_key)
+    .bind(change.at)
+    .bind(change.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn columns() -> String {
+    format!(
+        "e.id, e.direction, e.case_id, e.partner_region, e.partner_ref, e.legal_basis, e.status, e.reason, \
+         e.status_reason, e.created_at, e.updated_at, {}",
+        state_sql("e.last_key")
+    )
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Escalation> {
+    let partner_ref: String = r.get(4);
+    let delivery: Option<String> = r.get(11);
+    Ok(Escalation {
+        id: r.get(0),
+        direction: word(
+            "direction",
+            &r.get::<String, _>(1),
+            EscalationDirection::parse,
+        )?,
+        case_id: r.get(2),
+        partner_region: r.get(3),
+        partner_ref: (!partner_ref.is_empty()).then_some(partner_ref),
+        legal_basis: word("legal_basis", &r.get::<String, _>(5), LegalBasis::parse)?,
+        status: word("status", &r.get::<String, _>(6), EscalationStatus::parse)?,
+        reason: r.get(7),
+        status_reason: r.get(8),
+        created_at: r.get(9),
+        updated_at: r.get(10),
+        delivery: delivery
+            .map(|d| word("delivery", &d, DeliveryState::parse))
+            .transpose()?,
+    })
+}
+
+pub async fn get<'e, E>(executor: E, id: &str) -> Result<Escalation>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM escalations e WHERE e.id = $1",
+        columns()
+    )))
+    .bind(id)
+    .fetch_optional(executor)
+    .await?
+    .ok_or_else(|| Error::not_found("escalation", id))?;
+    from_row(&row)
+}
+
+/// The incoming escalation a linked case was opened for, if it was.
+pub async fn incoming_for_case(tx: &mut Transaction, case_id: &str) -> Result<Option<Escalation>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM escalations e WHERE e.case_id = $1 AND e.direction = 'incoming'",
+        columns()
+    )))
+    .bind(case_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The outgoing escalation of a case still waiting for the other region, if any.
+pub async fn open_outgoing_for_case(
+    tx: &mut Transaction,
+    case_id: &str,
+) -> Result<Option<Escalation>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM escalations e WHERE e.case_id = $1 AND e.direction = 'outgoing' \
+         AND e.status IN ('sent', 'received', 'accepted') ORDER BY e.created_at DESC LIMIT 1",
+        columns()
+    )))
+    .bind(case_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn list(
+    pool: &sqlx::AnyPool,
+    direction: Option<EscalationDirection>,
+) -> Result<Vec<Escalation>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM escalations e WHERE ($1 = '' OR e.direction = $1) ORDER BY e.created_at DESC, e.id \
+         LIMIT 1000",
+        columns()
+    )))
+    .bind(direction.map(|d| d.as_str()).unwrap_or(""))
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Per partner region: outgoing escalations it has not finished.
+pub async fn in_flight(pool: &sqlx::AnyPool) -> Result<Vec<(String, u64)>> {
+    Ok(sqlx::query(
+        "SELECT partner_region, COUNT(*) FROM escalations WHERE direction = 'outgoing' \
+         AND status IN ('sent', 'received', 'accepted') GROUP BY partner_region",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.get(0), u64::try_from(r.get::<i64, _>(1)).unwrap_or(0)))
+    .collect())
+}
+
+/// Incoming escalations whose linked case nobody has taken up yet.
+pub async fn waiting_incoming(pool: &sqlx::AnyPool) -> Result<u64> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM escalations WHERE direction = 'incoming' AND status = 'received'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
