@@ -2,8 +2,10 @@
 //! started in-process on port 0, the way zero2prod's `spawn_app` does it. Every end-to-end test goes through
 //! here, so every test talks to a real server over a real socket.
 
+pub mod federation;
 pub mod fixtures;
 pub mod process;
+pub mod process_federation;
 
 use expertnet_node::clock::ManualClock;
 use expertnet_node::storage::Storage;
@@ -232,6 +234,9 @@ pub fn workspace_binary(name: &str) -> PathBuf {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = std::process::Command::new(cargo);
         build.args(["build", "--quiet", "--workspace", "--bins"]);
+        if target_profile.ends_with("release") {
+            build.arg("--release");
+        }
         // Cargo sets these for the test process; passed on, they would make build scripts that watch them
         // (ring's) rebuild, and then `cargo test` rebuild again.
         for (key, _) in std::env::vars() {

@@ -7,7 +7,7 @@ use crate::nodes::NodeClients;
 use crate::routing::{self, Cargo};
 use expertnet_proto::v1::envelope::Body;
 use expertnet_proto::v1::gateway_service_server::GatewayService;
-use expertnet_proto::v1::{Envelope, HeartbeatReply, HeartbeatRequest, RouteReply};
+use expertnet_proto::v1::{Envelope, HeartbeatReply, HeartbeatRequest, LegalBasis, RouteReply};
 use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
@@ -60,6 +60,15 @@ fn check_envelope(envelope: &Envelope) -> Result<Cargo, Error> {
             "expertise_tags",
             format!("at most {MAX_TAGS}"),
         ));
+    }
+    if let Some(Body::Escalation(package)) = &envelope.body {
+        let on_record = [LegalBasis::Consent as i32, LegalBasis::LegalGround as i32];
+        if !on_record.contains(&package.legal_basis) {
+            return Err(Error::PermissionDenied(
+                "escalation.legal_basis: no consent or legal ground on record; a case may not cross without one"
+                    .into(),
+            ));
+        }
     }
     cargo_of(envelope)
 }

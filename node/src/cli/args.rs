@@ -64,6 +64,54 @@ pub enum Command {
     Consult(ConsultCommand),
     /// Open commitments and tasks past their due date, across the node.
     Overdue(OverdueArgs),
+    /// Handing cases to other regions: consent, escalation, and what came in.
+    #[command(subcommand)]
+    Escalation(EscalationCommand),
+    /// What waits to cross to other regions, and the dead letters.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EscalationCommand {
+    /// Record the consent (or legal ground) that allows handing a case to another region.
+    Consent {
+        case_id: String,
+        #[arg(long, value_parser = words(LegalBasis::ALL))]
+        basis: String,
+        /// Who consented (youth, parent, guardian), or which legal ground applies.
+        #[arg(long)]
+        given_by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Hand a case to another region: the minimum dataset goes through the outbox and the gateway.
+    Send {
+        case_id: String,
+        /// The receiving region, e.g. rivierenland.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Escalations this node sent and received, with their status.
+    List {
+        #[arg(long, value_parser = words(EscalationDirection::ALL))]
+        direction: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Envelopes not yet delivered (or only those in --state).
+    List {
+        #[arg(long, value_parser = words(DeliveryState::ALL))]
+        state: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Put a dead letter back in line for delivery.
+    Replay { key: String },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -119,7 +167,10 @@ into_word!(
     TaskStatus,
     CommitmentStatus,
     AskerKind,
-    ConsultationStatus
+    ConsultationStatus,
+    LegalBasis,
+    EscalationDirection,
+    DeliveryState
 );
 
 fn states() -> PossibleValuesParser {

@@ -5,6 +5,8 @@ use crate::grpc::convert::{Vocabulary, wire_enum};
 use anyhow::{Context, Result, anyhow};
 use expertnet_proto::v1::case_service_client::CaseServiceClient;
 use expertnet_proto::v1::consultation_service_client::ConsultationServiceClient;
+use expertnet_proto::v1::escalation_service_client::EscalationServiceClient;
+use expertnet_proto::v1::outbox_service_client::OutboxServiceClient;
 use expertnet_proto::v1::session_service_client::SessionServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
@@ -33,6 +35,14 @@ pub async fn sessions(args: &ClientArgs) -> Result<SessionServiceClient<Channel>
 
 pub async fn consultations(args: &ClientArgs) -> Result<ConsultationServiceClient<Channel>> {
     Ok(ConsultationServiceClient::new(channel(args).await?))
+}
+
+pub async fn escalations(args: &ClientArgs) -> Result<EscalationServiceClient<Channel>> {
+    Ok(EscalationServiceClient::new(channel(args).await?))
+}
+
+pub async fn outbox(args: &ClientArgs) -> Result<OutboxServiceClient<Channel>> {
+    Ok(OutboxServiceClient::new(channel(args).await?))
 }
 
 /// The node's answer, or its refusal as an error carrying the status code and the node's message.

@@ -6,6 +6,7 @@ mod args;
 mod case;
 mod client;
 mod consult;
+mod escalation;
 mod output;
 mod seed;
 mod serve;
@@ -24,5 +25,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Session(command) => session::run(&cli.client, command).await,
         Command::Consult(command) => consult::run(&cli.client, command).await,
         Command::Overdue(args) => case::overdue(&cli.client, args).await,
+        Command::Escalation(command) => escalation::run(&cli.client, command).await,
+        Command::Outbox(command) => escalation::outbox(&cli.client, command).await,
     }
 }

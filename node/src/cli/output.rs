@@ -269,12 +269,109 @@ pub fn print_consultation(c: &wire::Consultation) {
     );
     println!("tags: {}", c.expertise_tags.join(", "));
     println!("question: {}", c.question);
+    if !c.origin_region.is_empty() {
+        println!("asked by region {}", c.origin_region);
+    }
+    if !c.target_region.is_empty() {
+        println!("asked to region {}", c.target_region);
+    }
+    if !c.routed_to.is_empty() {
+        println!("delivered to: {}", c.routed_to.join(", "));
+    }
+    if c.delivery != 0 {
+        println!("delivery: {}", delivery(c.delivery));
+    }
     for a in &c.answers {
+        let from = if a.region.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", a.region)
+        };
         println!(
-            "answer by {} at {}: {}",
+            "answer by {}{from} at {}: {}",
             a.expert,
             timestamp(a.answered_at_ms),
             a.answer
         );
     }
+}
+
+pub fn delivery(value: i32) -> String {
+    wire::OutboxState::try_from(value)
+        .map(|s| word(s.as_str_name(), "OUTBOX_STATE_"))
+        .unwrap_or_default()
+}
+
+pub fn print_consent(c: &wire::Consent) {
+    let basis = wire::LegalBasis::try_from(c.basis)
+        .map(|b| word(b.as_str_name(), "LEGAL_BASIS_"))
+        .unwrap_or_default();
+    println!(
+        "{basis} for case {} given by {}, recorded by {} at {}",
+        c.case_id,
+        c.given_by,
+        c.recorded_by,
+        timestamp(c.recorded_at_ms)
+    );
+}
+
+pub fn print_escalations(escalations: &[wire::Escalation]) {
+    let mut table = table(&[
+        "escalation",
+        "direction",
+        "case",
+        "region",
+        "status",
+        "delivery",
+        "reason",
+        "their case",
+    ]);
+    for e in escalations {
+        let direction = wire::EscalationDirection::try_from(e.direction)
+            .map(|d| word(d.as_str_name(), "ESCALATION_DIRECTION_"))
+            .unwrap_or_default();
+        let status = wire::EscalationStatus::try_from(e.status)
+            .map(|s| word(s.as_str_name(), "ESCALATION_STATUS_"))
+            .unwrap_or_default();
+        let reason = if e.status_reason.is_empty() {
+            e.reason.clone()
+        } else {
+            format!("{} — {}", e.reason, e.status_reason)
+        };
+        table.add_row([
+            e.id.clone(),
+            direction,
+            e.case_id.clone(),
+            e.partner_region.clone(),
+            status,
+            delivery(e.delivery),
+            reason,
+            e.partner_case_id.clone(),
+        ]);
+    }
+    println!("{table}");
+}
+
+pub fn print_outbox(entries: &[wire::OutboxEntry]) {
+    let mut table = table(&[
+        "key",
+        "kind",
+        "to",
+        "state",
+        "attempts",
+        "written",
+        "last error",
+    ]);
+    for e in entries {
+        table.add_row([
+            e.key.clone(),
+            e.kind.clone(),
+            e.destination.clone(),
+            delivery(e.state),
+            e.attempts.to_string(),
+            timestamp(e.created_at_ms),
+            e.last_error.clone(),
+        ]);
+    }
+    println!("{table}");
 }

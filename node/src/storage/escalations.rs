@@ -144,29 +144,16 @@ where
 }
 
 /// The incoming escalation a linked case was opened for, if it was.
-pub async fn incoming_for_case(tx: &mut Transaction, case_id: &str) -> Result<Option<Escalation>> {
+pub async fn incoming_for_case<'e, E>(executor: E, case_id: &str) -> Result<Option<Escalation>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM escalations e WHERE e.case_id = $1 AND e.direction = 'incoming'",
         columns()
     )))
     .bind(case_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
-/// The outgoing escalation of a case still waiting for the other region, if any.
-pub async fn open_outgoing_for_case(
-    tx: &mut Transaction,
-    case_id: &str,
-) -> Result<Option<Escalation>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM escalations e WHERE e.case_id = $1 AND e.direction = 'outgoing' \
-         AND e.status IN ('sent', 'received', 'accepted') ORDER BY e.created_at DESC LIMIT 1",
-        columns()
-    )))
-    .bind(case_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     row.as_ref().map(from_row).transpose()
 }

@@ -177,8 +177,22 @@ impl Workflow {
         storage::cases::list(self.storage.pool(), filter, after, limit).await
     }
 
-    /// The youth's identifiers; the only read of them.
+    /// The youth's identifiers; the only read of them. A case escalated here from another region has none:
+    /// they stay with the sender.
     pub async fn youth_identity(&self, case_id: &str) -> Result<YouthIdentity> {
-        identity::get(self.storage.pool(), case_id).await
+        match identity::get(self.storage.pool(), case_id).await {
+            Err(Error::NotFound { .. }) => {
+                let incoming =
+                    storage::escalations::incoming_for_case(self.storage.pool(), case_id).await?;
+                Err(match incoming {
+                    Some(escalation) => Error::FailedPrecondition(format!(
+                        "case {case_id} was escalated here by {}; the youth's identifiers stay there",
+                        escalation.partner_region
+                    )),
+                    None => Error::not_found("case", case_id),
+                })
+            }
+            other => other,
+        }
     }
 }

@@ -122,7 +122,8 @@ impl Workflow {
             Action::Close => EscalationStatus::Closed,
             _ => return Ok(()),
         };
-        let Some(escalation) = storage::escalations::incoming_for_case(tx, case_id).await? else {
+        let Some(escalation) = storage::escalations::incoming_for_case(&mut **tx, case_id).await?
+        else {
             return Ok(());
         };
         let now = self.now();

@@ -45,12 +45,13 @@ impl Workflow {
             }
             other => {
                 let mut tx = self.storage.begin().await?;
-                if !storage::inbox::take(&mut tx, &key, &from_region, kind, self.now()).await? {
-                    return Ok(Receipt::Duplicate);
+                if storage::inbox::take(&mut tx, &key, &from_region, kind, self.now()).await? {
+                    self.take(&mut tx, &from_region, other).await?;
+                    tx.commit().await?;
+                    Receipt::Taken
+                } else {
+                    Receipt::Duplicate
                 }
-                self.take(&mut tx, &from_region, other).await?;
-                tx.commit().await?;
-                Receipt::Taken
             }
         };
         self.wake_courier();

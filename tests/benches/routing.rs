@@ -1,0 +1,392 @@
+//! The federation's hops, measured with the release binaries as separate processes, mutual TLS everywhere:
+//!
+//! 1. one consultation question delivered to Flevoland-Utrecht's inbox — routed by the gateway (Lekstroom's
+//!    certificate → gateway → inbox), sent straight to the inbox, and through nginx's `grpc_pass` (TLS in or
+//!    plaintext in, mutual TLS out, upstream keepalive on); paths interleaved in rounds, sequential latency
+//!    (p50/p99) and throughput with 32 calls in flight;
+//! 2. the time from a receiving node's return to the delivery of the escalations that waited for it, with the
+//!    retry timing a deployment runs.
+//!
+//! `cargo bench -p expertnet-tests --bench routing`; needs `nginx` on the PATH (Debian's package) for the nginx
+//! paths, and skips them with a note otherwise. Figures go to docs/BENCHMARKS.md.
+
+use expertnet_federation::peer::{GATEWAY_HOST, node_host};
+use expertnet_federation::{Peer, TlsFiles};
+use expertnet_proto::v1 as pb;
+use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
+use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
+use expertnet_tests::federation::{
+    FLEVOLAND_UTRECHT, LEKSTROOM, RIVIERENLAND, case_ready_to_escalate, escalate, mtls_channel,
+};
+use expertnet_tests::process_federation::{ProcessFederation, Timing};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tonic::transport::{Channel, Endpoint};
+
+const ROUNDS: usize = 3;
+const SEQUENTIAL_PER_ROUND: usize = 1000;
+const CONCURRENCY: usize = 32;
+const THROUGHPUT_PER_ROUND: usize = 4000;
+const RETURN_TRIALS: usize = 5;
+const WAITING_ESCALATIONS: usize = 20;
+
+/// A way for one consultation question to reach the target node's inbox.
+#[derive(Clone)]
+enum Hop {
+    Gateway(GatewayServiceClient<Channel>),
+    Direct(InboxServiceClient<Channel>),
+    Nginx(InboxServiceClient<Channel>),
+}
+
+impl Hop {
+    async fn deliver(&self, envelope: pb::Envelope) {
+        match self {
+            Hop::Gateway(client) => {
+                let reply = client.clone().route(envelope).await.expect("route");
+                assert_eq!(reply.into_inner().delivered_to, [FLEVOLAND_UTRECHT]);
+            }
+            Hop::Direct(client) | Hop::Nginx(client) => {
+                let receipt = client.clone().deliver(envelope).await.expect("deliver");
+                assert!(!receipt.into_inner().duplicate);
+            }
+        }
+    }
+}
+
+/// A fresh question (its key and id unique, so every call is a real delivery that writes to the database).
+fn question() -> pb::Envelope {
+    let id = uuid::Uuid::now_v7().to_string();
+    pb::Envelope {
+        key: format!("consultation-question:{id}"),
+        from_region: LEKSTROOM.into(),
+        to_region: FLEVOLAND_UTRECHT.into(),
+        expertise_tags: vec![],
+        body: Some(pb::envelope::Body::ConsultationQuestion(
+            pb::ConsultationQuestion {
+                consultation_id: id,
+                asker_kind: pb::AskerKind::Professional as i32,
+                asker_organisation: "Sociaal team Houten".into(),
+                question: "Wie heeft ervaring met een passende plek na uitstroom uit de residentiële zorg, \
+                           voor een jongere met een licht verstandelijke beperking die al maanden thuiszit? \
+                           Ambulante begeleiding en twee crisisplaatsingen zijn geprobeerd."
+                    .into(),
+                expertise_tags: vec!["residential-outflow".into()],
+                asked_at_ms: 1_795_000_000_000,
+            },
+        )),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+async fn sequential(hop: &Hop, calls: usize) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let envelope = question();
+        let started = Instant::now();
+        hop.deliver(envelope).await;
+        times.push(started.elapsed());
+    }
+    times
+}
+
+async fn throughput(hop: &Hop, total: usize) -> f64 {
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..CONCURRENCY {
+        let hop = hop.clone();
+        let share = total / CONCURRENCY + usize::from(w < total % CONCURRENCY);
+        workers.push(tokio::spawn(async move {
+            for _ in 0..share {
+                hop.deliver(question()).await;
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+/// nginx with its own configuration, pid and logs under `dir`: TLS in on `tls_port` (the gateway's server
+/// certificate, client certificates from the federation CA required), plaintext HTTP/2 in on `plain_port`, and
+/// mutual TLS out to the inbox with the gateway's client certificate over kept-alive upstream connections.
+struct Nginx {
+    child: tokio::process::Child,
+}
+
+impl Nginx {
+    async fn start(
+        dir: &Path,
+        gateway: &TlsFiles,
+        inbox: std::net::SocketAddr,
+        tls_port: u16,
+        plain_port: u16,
+    ) -> Option<Nginx> {
+        let nginx = which("nginx")?;
+        let conf = dir.join("nginx.conf");
+        let location = format!(
+            "location / {{
+                grpc_pass grpcs://inbox;
+                grpc_ssl_certificate {cert};
+                grpc_ssl_certificate_key {key};
+                grpc_ssl_trusted_certificate {ca};
+                grpc_ssl_verify on;
+                grpc_ssl_name {name};
+                grpc_ssl_server_name on;
+                grpc_ssl_session_reuse on;
+            }}",
+            cert = gateway.cert.display(),
+            key = gateway.key.display(),
+            ca = gateway.ca.display(),
+            name = node_host(FLEVOLAND_UTRECHT),
+        );
+        let d = dir.display();
+        std::fs::write(
+            &conf,
+            format!(
+                "daemon off;
+                 worker_processes auto;
+                 pid {d}/nginx.pid;
+                 error_log {d}/nginx-error.log warn;
+                 events {{ worker_connections 1024; }}
+                 http {{
+                     access_log off;
+                     client_body_temp_path {d}/nginx-body;
+                     upstream inbox {{
+                         server {inbox};
+                         keepalive 64;
+                         keepalive_requests 10000000;
+                     }}
+                     server {{
+                         listen 127.0.0.1:{tls_port} ssl http2;
+                         ssl_certificate {cert};
+                         ssl_certificate_key {key};
+                         ssl_client_certificate {ca};
+                         ssl_verify_client on;
+                         keepalive_requests 10000000;
+                         {location}
+                     }}
+                     server {{
+                         listen 127.0.0.1:{plain_port} http2;
+                         keepalive_requests 10000000;
+                         {location}
+                     }}
+                 }}",
+                cert = gateway.cert.display(),
+                key = gateway.key.display(),
+                ca = gateway.ca.display(),
+            ),
+        )
+        .expect("write nginx.conf");
+        let child = tokio::process::Command::new(nginx)
+            .arg("-c")
+            .arg(&conf)
+            .arg("-p")
+            .arg(dir)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start nginx");
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", plain_port))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nginx did not start; see {d}/nginx-error.log"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Some(Nginx { child })
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .chain(["/usr/sbin"])
+        .map(|dir| Path::new(dir).join(program))
+        .find(|path| path.is_file())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Nginx>) {
+    let lekstroom = fed.pki.files(&Peer::Region(LEKSTROOM.into()));
+    let gateway = fed.pki.files(&Peer::Gateway);
+    let inbox = fed.nodes[FLEVOLAND_UTRECHT].inbox_addr;
+    let target = node_host(FLEVOLAND_UTRECHT);
+    let routed = mtls_channel(
+        &format!("https://{}", fed.gateway_addr),
+        &lekstroom,
+        GATEWAY_HOST,
+    )
+    .await
+    .expect("connect to the gateway");
+    let direct = mtls_channel(&format!("https://{inbox}"), &gateway, &target)
+        .await
+        .expect("connect to the inbox");
+    let mut hops = vec![
+        (
+            "node → gateway → node",
+            Hop::Gateway(GatewayServiceClient::new(routed)),
+        ),
+        (
+            "direct to the node",
+            Hop::Direct(InboxServiceClient::new(direct)),
+        ),
+    ];
+    let (tls_port, plain_port) = (free_port(), free_port());
+    let nginx = Nginx::start(fed.dir.path(), &gateway, inbox, tls_port, plain_port).await;
+    match nginx {
+        Some(_) => {
+            let via_tls = mtls_channel(
+                &format!("https://127.0.0.1:{tls_port}"),
+                &lekstroom,
+                GATEWAY_HOST,
+            )
+            .await
+            .expect("connect to nginx over TLS");
+            let via_plain = Endpoint::from_shared(format!("http://127.0.0.1:{plain_port}"))
+                .expect("URL")
+                .connect()
+                .await
+                .expect("connect to nginx");
+            hops.push((
+                "nginx grpc_pass, TLS in",
+                Hop::Nginx(InboxServiceClient::new(via_tls)),
+            ));
+            hops.push((
+                "nginx grpc_pass, plaintext in",
+                Hop::Nginx(InboxServiceClient::new(via_plain)),
+            ));
+        }
+        None => println!("nginx not found: the nginx paths are skipped"),
+    }
+    (hops, nginx)
+}
+
+async fn hop_benchmark() {
+    let fed =
+        ProcessFederation::start_with(&[LEKSTROOM, FLEVOLAND_UTRECHT], Timing::DEPLOYED).await;
+    let (hops, nginx) = hops(&fed).await;
+    for (_, hop) in &hops {
+        sequential(hop, 200).await;
+    }
+    println!(
+        "consultation question to Flevoland-Utrecht's inbox: {ROUNDS} rounds interleaved; \
+         {SEQUENTIAL_PER_ROUND} sequential calls and {THROUGHPUT_PER_ROUND} calls with {CONCURRENCY} in flight per path per round"
+    );
+    let mut latencies = vec![Vec::new(); hops.len()];
+    let mut rates = vec![Vec::new(); hops.len()];
+    for round in 0..ROUNDS {
+        for (i, (name, hop)) in hops.iter().enumerate() {
+            let mut times = sequential(hop, SEQUENTIAL_PER_ROUND).await;
+            times.sort();
+            let rate = throughput(hop, THROUGHPUT_PER_ROUND).await;
+            println!(
+                "  round {round} {name:<30} p50 {:>8}  p99 {:>8}  {rate:>6.0} req/s",
+                micros(percentile(&times, 0.5)),
+                micros(percentile(&times, 0.99)),
+            );
+            latencies[i].extend(times);
+            rates[i].push(rate);
+        }
+    }
+    println!("  all rounds:");
+    for (i, (name, _)) in hops.iter().enumerate() {
+        latencies[i].sort();
+        rates[i].sort_by(f64::total_cmp);
+        println!(
+            "    {name:<30} p50 {:>8}  p99 {:>8}  median {:>6.0} req/s",
+            micros(percentile(&latencies[i], 0.5)),
+            micros(percentile(&latencies[i], 0.99)),
+            rates[i][ROUNDS / 2],
+        );
+    }
+    if let Some(nginx) = nginx {
+        nginx.stop().await;
+    }
+    fed.stop().await;
+}
+
+/// Escalations wait in Lekstroom's outbox while Rivierenland is down; measured from the moment Rivierenland
+/// listens again until all of them are in its database.
+async fn return_benchmark() {
+    let mut fed = ProcessFederation::start_with(&[LEKSTROOM, RIVIERENLAND], Timing::DEPLOYED).await;
+    let lekstroom = fed.team(LEKSTROOM);
+    let rivierenland = fed.team(RIVIERENLAND);
+    let mut times = Vec::new();
+    let mut delivered = 0;
+    for trial in 0..RETURN_TRIALS {
+        fed.node(RIVIERENLAND).process.kill().await;
+        for i in 0..WAITING_ESCALATIONS {
+            let case_id = case_ready_to_escalate(&lekstroom, &format!("return-{trial}-{i}")).await;
+            escalate(&lekstroom, &case_id, RIVIERENLAND)
+                .await
+                .expect("escalate");
+        }
+        // Long enough for the courier to reach its longest wait between attempts.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        fed.node(RIVIERENLAND).process.start().await;
+        let back = Instant::now();
+        delivered += WAITING_ESCALATIONS;
+        loop {
+            let incoming = rivierenland
+                .escalations
+                .clone()
+                .list_escalations(pb::ListEscalationsRequest {
+                    direction: pb::EscalationDirection::Incoming as i32,
+                })
+                .await
+                .map(|r| r.into_inner().escalations.len())
+                .unwrap_or(0);
+            if incoming == delivered {
+                break;
+            }
+            assert!(back.elapsed() < Duration::from_secs(30), "not delivered");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        times.push(back.elapsed());
+    }
+    times.sort();
+    println!(
+        "return to delivery: {WAITING_ESCALATIONS} waiting escalations, {RETURN_TRIALS} trials, courier's longest wait 1 s: \
+         median {:.0} ms, max {:.0} ms",
+        times[RETURN_TRIALS / 2].as_secs_f64() * 1e3,
+        times[RETURN_TRIALS - 1].as_secs_f64() * 1e3,
+    );
+    fed.stop().await;
+}
+
+fn main() {
+    expertnet_federation::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        hop_benchmark().await;
+        return_benchmark().await;
+    });
+}

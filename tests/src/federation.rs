@@ -1,0 +1,207 @@
+//! A whole federation for a test: the gateway and the four regions of `deploy/registry.toml`, in-process on
+//! ports chosen by the OS, over mutual TLS with a fresh dev PKI, each node on its own SQLite file.
+
+use crate::fixtures::{ACTOR, case_ref, submit_request};
+use expertnet_federation::{Peer, Registry, TlsFiles};
+use expertnet_local::{LocalFederation, Settings};
+use expertnet_node::clock::SystemClock;
+use expertnet_proto::v1 as pb;
+use expertnet_proto::v1::case_service_client::CaseServiceClient;
+use expertnet_proto::v1::consultation_service_client::ConsultationServiceClient;
+use expertnet_proto::v1::escalation_service_client::EscalationServiceClient;
+use expertnet_proto::v1::outbox_service_client::OutboxServiceClient;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tonic::transport::{Channel, Endpoint};
+
+pub const LEKSTROOM: &str = "lekstroom";
+pub const MIDDEN_IJSSEL: &str = "midden-ijssel-oost-veluwe";
+pub const RIVIERENLAND: &str = "rivierenland";
+pub const FLEVOLAND_UTRECHT: &str = "flevoland-utrecht";
+
+/// How long a test waits for something to cross the federation.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The registry the project deploys.
+pub fn deployed_registry() -> Registry {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/registry.toml");
+    Registry::load(&path).expect("deploy/registry.toml")
+}
+
+#[derive(Debug)]
+pub struct TestFederation {
+    pub federation: LocalFederation,
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts the four regions and the gateway with quick heartbeats and retries.
+pub async fn spawn_federation() -> TestFederation {
+    spawn_federation_with(|_| {}).await
+}
+
+/// Like [`spawn_federation`], with changed settings.
+pub async fn spawn_federation_with(change: impl FnOnce(&mut Settings)) -> TestFederation {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut settings = Settings::ephemeral(dir.path(), deployed_registry());
+    change(&mut settings);
+    let federation = LocalFederation::start(settings, Arc::new(SystemClock))
+        .await
+        .expect("start the federation");
+    TestFederation { federation, dir }
+}
+
+/// Typed clients for one region's team API.
+#[derive(Debug, Clone)]
+pub struct TeamClients {
+    pub cases: CaseServiceClient<Channel>,
+    pub consultations: ConsultationServiceClient<Channel>,
+    pub escalations: EscalationServiceClient<Channel>,
+    pub outbox: OutboxServiceClient<Channel>,
+}
+
+impl TeamClients {
+    pub fn on(channel: Channel) -> TeamClients {
+        TeamClients {
+            cases: CaseServiceClient::new(channel.clone()),
+            consultations: ConsultationServiceClient::new(channel.clone()),
+            escalations: EscalationServiceClient::new(channel.clone()),
+            outbox: OutboxServiceClient::new(channel),
+        }
+    }
+
+    /// Clients that connect on first use and again after the node restarts.
+    pub fn connect_lazy(url: &str) -> TeamClients {
+        let channel = Endpoint::from_shared(url.to_owned())
+            .expect("URL")
+            .connect_timeout(Duration::from_secs(2))
+            .connect_lazy();
+        TeamClients::on(channel)
+    }
+}
+
+impl TestFederation {
+    pub async fn team(&self, region: &str) -> TeamClients {
+        let channel = Endpoint::from_shared(self.federation.node(region).url())
+            .expect("URL")
+            .connect()
+            .await
+            .expect("connect to the node's team API");
+        TeamClients::on(channel)
+    }
+
+    /// The certificate files of a party of this federation's PKI.
+    pub fn tls(&self, peer: &Peer) -> TlsFiles {
+        self.federation.pki.files(peer)
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("https://{}", self.federation.gateway.addr)
+    }
+
+    pub async fn stop(self) {
+        self.federation.stop().await;
+    }
+}
+
+/// A mutual-TLS channel presenting `files`, expecting the server to hold `server_name`'s certificate.
+pub async fn mtls_channel(
+    url: &str,
+    files: &TlsFiles,
+    server_name: &str,
+) -> Result<Channel, tonic::transport::Error> {
+    Endpoint::from_shared(url.to_owned())?
+        .tls_config(files.client(server_name).expect("TLS files"))?
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+}
+
+/// Polls `check` until it yields a value, for at most `timeout`; panics naming `what` otherwise.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if started.elapsed() > timeout {
+            panic!("{what}: not within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Submits a case at `team`, takes it into intake and records the parents' consent.
+pub async fn case_ready_to_escalate(team: &TeamClients, request_id: &str) -> String {
+    let mut cases = team.cases.clone();
+    let case = cases
+        .submit_case(submit_request(request_id))
+        .await
+        .unwrap()
+        .into_inner();
+    cases.start_intake(case_ref(&case.id)).await.unwrap();
+    team.escalations
+        .clone()
+        .record_consent(pb::RecordConsentRequest {
+            case_id: case.id.clone(),
+            actor: ACTOR.into(),
+            basis: pb::LegalBasis::Consent as i32,
+            given_by: "parent".into(),
+            note: "Moeder stemt in met overdracht".into(),
+        })
+        .await
+        .unwrap();
+    case.id
+}
+
+pub async fn escalate(
+    team: &TeamClients,
+    case_id: &str,
+    to: &str,
+) -> Result<pb::Escalation, tonic::Status> {
+    team.escalations
+        .clone()
+        .escalate_case(pb::EscalateCaseRequest {
+            case_id: case_id.into(),
+            actor: ACTOR.into(),
+            to_region: to.into(),
+            reason: "Geen passend aanbod in de eigen regio".into(),
+        })
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+pub async fn escalations(
+    team: &TeamClients,
+    direction: pb::EscalationDirection,
+) -> Vec<pb::Escalation> {
+    team.escalations
+        .clone()
+        .list_escalations(pb::ListEscalationsRequest {
+            direction: direction as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .escalations
+}
+
+/// The outgoing escalation `id` once its status is `status`.
+pub async fn outgoing_reaches(
+    team: &TeamClients,
+    id: &str,
+    status: pb::EscalationStatus,
+) -> pb::Escalation {
+    eventually(&format!("escalation {id} {status:?}"), WAIT, || async {
+        escalations(team, pb::EscalationDirection::Outgoing)
+            .await
+            .into_iter()
+            .find(|e| e.id == id && e.status == status as i32)
+    })
+    .await
+}

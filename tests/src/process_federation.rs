@@ -1,0 +1,280 @@
+//! A federation of real processes: the `expertnet-gateway` and `expertnet-node` binaries of this workspace,
+//! each started from the TOML configuration an operator would write, so that a test can `kill -9` one of them
+//! in the middle of its work and start it again on the same ports and data.
+
+use crate::federation::{TeamClients, deployed_registry};
+use crate::workspace_binary;
+use expertnet_federation::pki::Pki;
+use expertnet_federation::{Peer, Registry};
+use expertnet_gateway::config::GatewayConfig;
+use expertnet_node::config::{DatabaseConfig, NodeConfig, ServerConfig};
+use expertnet_node::federation::runtime::FederationConfig;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// How long a started process may take to accept connections.
+const READY_WITHIN: Duration = Duration::from_secs(20);
+
+/// Heartbeat and retry timing of a process federation.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub heartbeat_secs: u32,
+    /// The longest wait of a node's courier between two delivery attempts.
+    pub max_backoff_ms: u64,
+}
+
+impl Timing {
+    /// Quick heartbeats and retries, for tests.
+    pub const QUICK: Timing = Timing {
+        heartbeat_secs: 1,
+        max_backoff_ms: 200,
+    };
+    /// The defaults a deployment runs with (`deploy/node/*.toml`).
+    pub const DEPLOYED: Timing = Timing {
+        heartbeat_secs: 5,
+        max_backoff_ms: 1000,
+    };
+}
+
+/// One spawned binary with the configuration it restarts from.
+#[derive(Debug)]
+pub struct Spawned {
+    name: String,
+    binary: PathBuf,
+    config: PathBuf,
+    log: PathBuf,
+    /// The port that answers once the process is ready.
+    ready_port: u16,
+    child: Option<Child>,
+    starts: u32,
+}
+
+impl Spawned {
+    pub async fn start(&mut self) {
+        self.starts += 1;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("open the process log");
+        let child = Command::new(&self.binary)
+            .args(["serve", "--config"])
+            .arg(&self.config)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.name));
+        self.child = Some(child);
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.ready_port))
+            .await
+            .is_err()
+        {
+            if started.elapsed() > READY_WITHIN {
+                panic!(
+                    "{} did not listen on {} within {READY_WITHIN:?}; its log:\n{}",
+                    self.name,
+                    self.ready_port,
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// `kill -9`: the process gets no chance to finish anything.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.start_kill().expect("send SIGKILL");
+            child.wait().await.expect("reap the killed process");
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.kill().await;
+        self.start().await;
+    }
+
+    /// Everything the process logged, over all its starts.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// How often this process was started.
+    pub fn starts(&self) -> u32 {
+        self.starts
+    }
+}
+
+/// A spawned node and the address of its team API.
+#[derive(Debug)]
+pub struct SpawnedNode {
+    pub process: Spawned,
+    pub team_addr: SocketAddr,
+    /// The node's federation inbox (mutual TLS; only the gateway may deliver).
+    pub inbox_addr: SocketAddr,
+    pub database_url: String,
+}
+
+/// The gateway and nodes for some regions of `deploy/registry.toml`, as separate processes.
+#[derive(Debug)]
+pub struct ProcessFederation {
+    pub dir: tempfile::TempDir,
+    pub pki: Pki,
+    pub gateway: Spawned,
+    pub gateway_addr: SocketAddr,
+    pub nodes: BTreeMap<String, SpawnedNode>,
+}
+
+impl ProcessFederation {
+    /// Makes a PKI, writes a registry of `regions` (covenants among them kept) and every configuration, and
+    /// starts the gateway and the nodes.
+    pub async fn start(regions: &[&str]) -> ProcessFederation {
+        ProcessFederation::start_with(regions, Timing::QUICK).await
+    }
+
+    /// Like [`ProcessFederation::start`], with other heartbeat and retry timing.
+    pub async fn start_with(regions: &[&str], timing: Timing) -> ProcessFederation {
+        expertnet_federation::install_crypto_provider();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let pki = Pki::at(dir.path().join("pki"));
+        let mut parties = vec![Peer::Gateway];
+        parties.extend(regions.iter().map(|r| Peer::Region((*r).to_owned())));
+        pki.ensure(&parties).expect("dev PKI");
+
+        let gateway_port = free_port();
+        let mut ports = BTreeMap::new();
+        let mut listed = Vec::new();
+        for region in deployed_registry().regions() {
+            if !regions.contains(&region.id.as_str()) {
+                continue;
+            }
+            let (team, inbox) = (free_port(), free_port());
+            let mut region = region.clone();
+            region.endpoint = format!("https://127.0.0.1:{inbox}");
+            region.covenants.retain(|c| regions.contains(&c.as_str()));
+            ports.insert(region.id.clone(), (team, inbox));
+            listed.push(region);
+        }
+        let registry = Registry::new(listed).expect("registry of the chosen regions");
+        let registry_file = dir.path().join("registry.toml");
+        std::fs::write(&registry_file, registry.to_toml()).expect("write the registry");
+
+        let gateway_config = GatewayConfig {
+            listen: format!("127.0.0.1:{gateway_port}"),
+            registry: registry_file.clone(),
+            tls: pki.files(&Peer::Gateway),
+            heartbeat_interval_secs: timing.heartbeat_secs,
+            down_after_secs: 3 * timing.heartbeat_secs,
+            ..GatewayConfig::default()
+        };
+        let mut gateway = Spawned {
+            name: "gateway".into(),
+            binary: workspace_binary("expertnet-gateway"),
+            config: write_toml(dir.path(), "gateway.toml", &gateway_config),
+            log: dir.path().join("gateway.log"),
+            ready_port: gateway_port,
+            child: None,
+            starts: 0,
+        };
+        gateway.start().await;
+
+        let mut nodes = BTreeMap::new();
+        for (region, (team, inbox)) in ports {
+            let database_url = format!(
+                "sqlite://{}",
+                dir.path().join(format!("{region}.db")).display()
+            );
+            let config = NodeConfig {
+                region: region.clone(),
+                server: ServerConfig {
+                    listen: format!("127.0.0.1:{team}"),
+                },
+                database: DatabaseConfig {
+                    url: database_url.clone(),
+                    max_connections: 4,
+                },
+                federation: Some(FederationConfig {
+                    listen: format!("127.0.0.1:{inbox}"),
+                    gateway: format!("https://127.0.0.1:{gateway_port}"),
+                    registry: registry_file.clone(),
+                    tls: pki.files(&Peer::Region(region.clone())),
+                    heartbeat_secs: timing.heartbeat_secs,
+                    dead_letter_after_secs: 3600,
+                    max_backoff_ms: timing.max_backoff_ms,
+                }),
+            };
+            let mut process = Spawned {
+                name: region.clone(),
+                binary: workspace_binary("expertnet-node"),
+                config: write_toml(dir.path(), &format!("{region}.toml"), &config),
+                log: dir.path().join(format!("{region}.log")),
+                ready_port: team,
+                child: None,
+                starts: 0,
+            };
+            process.start().await;
+            nodes.insert(
+                region,
+                SpawnedNode {
+                    process,
+                    team_addr: SocketAddr::from(([127, 0, 0, 1], team)),
+                    inbox_addr: SocketAddr::from(([127, 0, 0, 1], inbox)),
+                    database_url,
+                },
+            );
+        }
+        ProcessFederation {
+            dir,
+            pki,
+            gateway,
+            gateway_addr: SocketAddr::from(([127, 0, 0, 1], gateway_port)),
+            nodes,
+        }
+    }
+
+    pub fn node(&mut self, region: &str) -> &mut SpawnedNode {
+        self.nodes
+            .get_mut(region)
+            .unwrap_or_else(|| panic!("no node process for {region}"))
+    }
+
+    /// Clients for a node's team API; they reconnect by themselves after the node restarts.
+    pub fn team(&self, region: &str) -> TeamClients {
+        let addr = self.nodes[region].team_addr;
+        TeamClients::connect_lazy(&format!("http://{addr}"))
+    }
+
+    /// Kills every process.
+    pub async fn stop(mut self) {
+        self.gateway.kill().await;
+        for node in self.nodes.values_mut() {
+            node.process.kill().await;
+        }
+    }
+}
+
+fn write_toml(dir: &Path, name: &str, value: &impl serde::Serialize) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        toml::to_string(value).expect("configuration as TOML"),
+    )
+    .expect("write the configuration");
+    path
+}
+
+/// A port no one listens on now. The OS hands out ephemeral ports in turn, so it stays free long enough.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}

@@ -1,0 +1,566 @@
+//! The four regions and the gateway over real mutual TLS: consultations routed by tag and answered,
+//! escalations received, accepted, returned and closed on both sides, refusals that write nothing, and
+//! nodes or the gateway going down without anything lost or doubled.
+
+use expertnet_node::domain::{NewCommitment, NewDiscussion, NewSession, Outcome};
+use expertnet_proto::v1 as pb;
+use expertnet_tests::federation::*;
+use expertnet_tests::fixtures::{ACTOR, TEST_BSN, TEST_NAME, case_ref, submit_request};
+use std::time::Instant;
+use tonic::Code;
+
+fn ask_network(question: &str, tags: &[&str], target: &str) -> pb::AskConsultationRequest {
+    pb::AskConsultationRequest {
+        asker_kind: pb::AskerKind::Professional as i32,
+        asker_organisation: "Sociaal team Houten".into(),
+        question: question.into(),
+        expertise_tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        to_network: true,
+        target_region: target.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn consultation_routed_by_tag_is_answered() {
+    let fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    let midden = fed.team(MIDDEN_IJSSEL).await;
+    let rivierenland = fed.team(RIVIERENLAND).await;
+
+    let asked = lekstroom
+        .consultations
+        .clone()
+        .ask_consultation(ask_network(
+            "Wie heeft ervaring met LVB en verslaving?",
+            &["lvb"],
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let delivered = eventually("question delivered", WAIT, || async {
+        let c = lekstroom
+            .consultations
+            .clone()
+            .get_consultation(pb::GetConsultationRequest {
+                consultation_id: asked.id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        (c.delivery == pb::OutboxState::Delivered as i32).then_some(c)
+    })
+    .await;
+    assert_eq!(
+        delivered.routed_to,
+        [FLEVOLAND_UTRECHT, MIDDEN_IJSSEL],
+        "both regions offering lvb"
+    );
+
+    let inbox = midden
+        .consultations
+        .clone()
+        .list_consultations(pb::ListConsultationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .consultations;
+    assert_eq!(inbox.len(), 1);
+    let theirs = &inbox[0];
+    assert_eq!(theirs.origin_region, LEKSTROOM);
+    assert_eq!(theirs.question, asked.question);
+    assert!(theirs.case_id.is_empty(), "no case link crosses");
+    let none = rivierenland
+        .consultations
+        .clone()
+        .list_consultations(pb::ListConsultationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .consultations;
+    assert!(none.is_empty(), "rivierenland offers no lvb expertise");
+
+    midden
+        .consultations
+        .clone()
+        .answer_consultation(pb::AnswerConsultationRequest {
+            consultation_id: theirs.id.clone(),
+            expert: "RET Deventer".into(),
+            answer: "Wij hebben een LVB-specialist; bel ons.".into(),
+        })
+        .await
+        .unwrap();
+    let answered = eventually("answer back at lekstroom", WAIT, || async {
+        let c = lekstroom
+            .consultations
+            .clone()
+            .get_consultation(pb::GetConsultationRequest {
+                consultation_id: asked.id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        (!c.answers.is_empty()).then_some(c)
+    })
+    .await;
+    assert_eq!(answered.status, pb::ConsultationStatus::Answered as i32);
+    assert_eq!(answered.answers.len(), 1);
+    assert_eq!(answered.answers[0].region, MIDDEN_IJSSEL);
+    assert_eq!(answered.answers[0].expert, "RET Deventer");
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn questions_that_may_not_leave_are_refused() {
+    let fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    let mut consultations = lekstroom.consultations.clone();
+    let refusals = [
+        (
+            ask_network(&format!("Kind met BSN {TEST_BSN} zit thuis"), &["lvb"], ""),
+            Code::InvalidArgument,
+            "question",
+        ),
+        (
+            ask_network("Vraag", &[], ""),
+            Code::InvalidArgument,
+            "expertise_tags",
+        ),
+        (
+            ask_network("Vraag", &[], "atlantis"),
+            Code::NotFound,
+            "atlantis",
+        ),
+        (
+            ask_network("Vraag", &[], LEKSTROOM),
+            Code::InvalidArgument,
+            "target_region",
+        ),
+        (
+            ask_network("Vraag", &[], "Lek Stroom"),
+            Code::InvalidArgument,
+            "target_region",
+        ),
+    ];
+    for (request, code, names) in refusals {
+        let status = consultations.ask_consultation(request).await.unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+        assert!(status.message().contains(names), "{status:?}");
+        assert!(
+            !status.message().contains(TEST_BSN),
+            "the BSN is not echoed"
+        );
+    }
+    let outbox = lekstroom
+        .outbox
+        .clone()
+        .list_outbox(pb::ListOutboxRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(outbox.entries.is_empty(), "nothing was queued: {outbox:?}");
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn escalation_is_received_accepted_and_returned_on_both_sides() {
+    let fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    let rivierenland = fed.team(RIVIERENLAND).await;
+    let case_id = case_ready_to_escalate(&lekstroom, "esc-accept").await;
+
+    let sent = escalate(&lekstroom, &case_id, RIVIERENLAND).await.unwrap();
+    assert_eq!(sent.status, pb::EscalationStatus::Sent as i32);
+    let escalated = lekstroom
+        .cases
+        .clone()
+        .get_case(pb::GetCaseRequest {
+            case_id: case_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        escalated.summary.unwrap().state,
+        pb::CaseState::Escalated as i32
+    );
+
+    let received = outgoing_reaches(&lekstroom, &sent.id, pb::EscalationStatus::Received).await;
+    let linked_id = received.partner_case_id.clone();
+    let incoming = escalations(&rivierenland, pb::EscalationDirection::Incoming).await;
+    assert_eq!(incoming.len(), 1);
+    assert_eq!(incoming[0].case_id, linked_id);
+    assert_eq!(incoming[0].partner_region, LEKSTROOM);
+
+    let mut their_cases = rivierenland.cases.clone();
+    let linked = their_cases
+        .get_case(pb::GetCaseRequest {
+            case_id: linked_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        linked.summary.as_ref().unwrap().state,
+        pb::CaseState::Intake as i32
+    );
+    assert_eq!(
+        linked.question,
+        submit_request("x").question,
+        "the minimum dataset crossed"
+    );
+    let printed = format!("{linked:?}");
+    assert!(
+        !printed.contains(TEST_NAME)
+            && !printed.contains(TEST_BSN)
+            && !printed.contains("2011-01-15"),
+        "no identifier crossed: {printed}"
+    );
+    let identity = their_cases
+        .get_youth_identity(pb::GetYouthIdentityRequest {
+            case_id: linked_id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(identity.code(), Code::FailedPrecondition);
+    assert!(identity.message().contains(LEKSTROOM), "{identity:?}");
+
+    their_cases.accept_case(case_ref(&linked_id)).await.unwrap();
+    outgoing_reaches(&lekstroom, &sent.id, pb::EscalationStatus::Accepted).await;
+
+    // A second escalation, handed back with a reason: the case continues at the sender.
+    let second = case_ready_to_escalate(&lekstroom, "esc-return").await;
+    let sent_back = escalate(&lekstroom, &second, RIVIERENLAND).await.unwrap();
+    let received =
+        outgoing_reaches(&lekstroom, &sent_back.id, pb::EscalationStatus::Received).await;
+    their_cases
+        .return_case(pb::ReturnCaseRequest {
+            case_id: received.partner_case_id.clone(),
+            actor: ACTOR.into(),
+            reason: "Past beter bij de jeugdbescherming".into(),
+        })
+        .await
+        .unwrap();
+    let returned =
+        outgoing_reaches(&lekstroom, &sent_back.id, pb::EscalationStatus::Returned).await;
+    assert_eq!(returned.status_reason, "Past beter bij de jeugdbescherming");
+    let back = lekstroom
+        .cases
+        .clone()
+        .get_case(pb::GetCaseRequest { case_id: second })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        back.summary.unwrap().state,
+        pb::CaseState::InProgress as i32
+    );
+    assert!(
+        back.history
+            .iter()
+            .any(|t| t.reason.contains("Past beter bij de jeugdbescherming")),
+        "the sender learns why"
+    );
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn escalation_closed_at_the_receiver_closes_the_sender_case() {
+    let fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    let case_id = case_ready_to_escalate(&lekstroom, "esc-close").await;
+    let sent = escalate(&lekstroom, &case_id, FLEVOLAND_UTRECHT)
+        .await
+        .unwrap();
+    let received = outgoing_reaches(&lekstroom, &sent.id, pb::EscalationStatus::Received).await;
+
+    // The receiving table works the linked case to its end.
+    let theirs = &fed.federation.node(FLEVOLAND_UTRECHT).workflow;
+    let linked = received.partner_case_id.as_str();
+    theirs.accept_case(linked, "intake").await.unwrap();
+    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(7);
+    let session = theirs
+        .create_session(NewSession {
+            date: day,
+            start_time: "13:30".into(),
+            duration_minutes: 120,
+            location: "Utrecht".into(),
+            chair: "Voorzitter".into(),
+        })
+        .await
+        .unwrap();
+    theirs
+        .add_to_agenda(&session.id, linked, "chair")
+        .await
+        .unwrap();
+    theirs
+        .record_discussion(NewDiscussion {
+            case_id: linked.to_owned(),
+            session_id: session.id.clone(),
+            actor: "chair".into(),
+            summary: "besproken".into(),
+            next_step: "Plaatsing bij een bovenregionale aanbieder".into(),
+            regie_holder: None,
+            commitments: vec![NewCommitment {
+                provider: "Pluryn".into(),
+                description: "Plek binnen twee weken".into(),
+                due: day + time::Duration::days(14),
+                authority_confirmed: true,
+            }],
+        })
+        .await
+        .unwrap();
+    theirs.start_plan(linked, "chair").await.unwrap();
+    theirs
+        .close_case(linked, "chair", Outcome::Solved, "Plek gevonden")
+        .await
+        .unwrap();
+
+    let closed = outgoing_reaches(&lekstroom, &sent.id, pb::EscalationStatus::Closed).await;
+    assert!(closed.status_reason.contains("Plek gevonden"), "{closed:?}");
+    let ours = lekstroom
+        .cases
+        .clone()
+        .get_case(pb::GetCaseRequest { case_id })
+        .await
+        .unwrap()
+        .into_inner();
+    let summary = ours.summary.unwrap();
+    assert_eq!(summary.state, pb::CaseState::Closed as i32);
+    assert_eq!(summary.outcome, pb::Outcome::Escalated as i32);
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn escalation_refusals_write_nothing() {
+    let fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    let mut cases = lekstroom.cases.clone();
+    let case = cases
+        .submit_case(submit_request("no-consent"))
+        .await
+        .unwrap()
+        .into_inner();
+    cases.start_intake(case_ref(&case.id)).await.unwrap();
+
+    let no_consent = escalate(&lekstroom, &case.id, RIVIERENLAND)
+        .await
+        .unwrap_err();
+    assert_eq!(no_consent.code(), Code::PermissionDenied);
+    assert!(no_consent.message().contains("consent"), "{no_consent:?}");
+
+    let with_consent = case_ready_to_escalate(&lekstroom, "no-covenant").await;
+    let no_covenant = escalate(&lekstroom, &with_consent, MIDDEN_IJSSEL)
+        .await
+        .unwrap_err();
+    assert_eq!(no_covenant.code(), Code::PermissionDenied);
+    assert!(
+        no_covenant.message().contains("covenant"),
+        "{no_covenant:?}"
+    );
+    let unknown = escalate(&lekstroom, &with_consent, "atlantis")
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    let own = escalate(&lekstroom, &with_consent, LEKSTROOM)
+        .await
+        .unwrap_err();
+    assert_eq!(own.code(), Code::InvalidArgument);
+    assert!(own.message().contains("to_region"));
+
+    for id in [&case.id, &with_consent] {
+        let detail = cases
+            .get_case(pb::GetCaseRequest {
+                case_id: id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(detail.summary.unwrap().state, pb::CaseState::Intake as i32);
+    }
+    let outbox = lekstroom
+        .outbox
+        .clone()
+        .list_outbox(pb::ListOutboxRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(outbox.entries.is_empty(), "{outbox:?}");
+    assert!(
+        escalations(&lekstroom, pb::EscalationDirection::Unspecified)
+            .await
+            .is_empty()
+    );
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_that_is_down_delays_delivery_but_loses_and_doubles_nothing() {
+    let mut fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    fed.federation.stop_node(RIVIERENLAND).await;
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        let case_id = case_ready_to_escalate(&lekstroom, &format!("down-{i}")).await;
+        sent.push(
+            escalate(&lekstroom, &case_id, RIVIERENLAND)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let waiting = eventually("failed attempts recorded", WAIT, || async {
+        let entries = lekstroom
+            .outbox
+            .clone()
+            .list_outbox(pb::ListOutboxRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .entries;
+        (entries.len() == 3 && entries.iter().all(|e| e.attempts >= 2)).then_some(entries)
+    })
+    .await;
+    assert!(
+        waiting
+            .iter()
+            .all(|e| e.state == pb::OutboxState::Pending as i32)
+    );
+    assert!(
+        waiting[0].last_error.contains("Unavailable"),
+        "{:?}",
+        waiting[0]
+    );
+
+    fed.federation.restart_node(RIVIERENLAND).await.unwrap();
+    let back = Instant::now();
+    for id in &sent {
+        outgoing_reaches(&lekstroom, id, pb::EscalationStatus::Received).await;
+    }
+    println!(
+        "delivered 3 waiting escalations {:?} after the node came back",
+        back.elapsed()
+    );
+    let rivierenland = fed.team(RIVIERENLAND).await;
+    let incoming = escalations(&rivierenland, pb::EscalationDirection::Incoming).await;
+    assert_eq!(
+        incoming.len(),
+        3,
+        "each escalation opened exactly one linked case"
+    );
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn a_gateway_that_is_down_delays_delivery_but_loses_nothing() {
+    let mut fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    fed.federation.stop_gateway().await;
+    let asked = lekstroom
+        .consultations
+        .clone()
+        .ask_consultation(ask_network(
+            "Wie kent een plek voor verblijf op maat?",
+            &[],
+            FLEVOLAND_UTRECHT,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    eventually("failed attempt recorded", WAIT, || async {
+        let entries = lekstroom
+            .outbox
+            .clone()
+            .list_outbox(pb::ListOutboxRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .entries;
+        entries.first().filter(|e| e.attempts >= 1).cloned()
+    })
+    .await;
+    fed.federation.restart_gateway().await.unwrap();
+    let flevoland = fed.team(FLEVOLAND_UTRECHT).await;
+    let theirs = eventually(
+        "question delivered after the gateway is back",
+        WAIT,
+        || async {
+            let list = flevoland
+                .consultations
+                .clone()
+                .list_consultations(pb::ListConsultationsRequest::default())
+                .await
+                .unwrap()
+                .into_inner()
+                .consultations;
+            (!list.is_empty()).then_some(list)
+        },
+    )
+    .await;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].question, asked.question);
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_replayed() {
+    let mut fed = spawn_federation_with(|settings| settings.dead_letter_after_secs = 1).await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    fed.federation.stop_node(RIVIERENLAND).await;
+    let case_id = case_ready_to_escalate(&lekstroom, "dead").await;
+    let sent = escalate(&lekstroom, &case_id, RIVIERENLAND).await.unwrap();
+    let mut outbox = lekstroom.outbox.clone();
+    let dead = eventually("envelope given up on", WAIT, || {
+        let mut outbox = outbox.clone();
+        async move {
+            let entries = outbox
+                .list_outbox(pb::ListOutboxRequest {
+                    state: pb::OutboxState::Dead as i32,
+                    limit: 10,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .entries;
+            entries.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(dead.kind, "escalation");
+    assert_eq!(dead.destination, RIVIERENLAND);
+
+    let not_dead = outbox
+        .replay_dead_letter(pb::ReplayDeadLetterRequest {
+            key: "escalation:unknown".into(),
+            actor: ACTOR.into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(not_dead.code(), Code::NotFound);
+
+    fed.federation.restart_node(RIVIERENLAND).await.unwrap();
+    let replayed = outbox
+        .replay_dead_letter(pb::ReplayDeadLetterRequest {
+            key: dead.key.clone(),
+            actor: ACTOR.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(replayed.state, pb::OutboxState::Pending as i32);
+    outgoing_reaches(&lekstroom, &sent.id, pb::EscalationStatus::Received).await;
+    let again = outbox
+        .replay_dead_letter(pb::ReplayDeadLetterRequest {
+            key: dead.key,
+            actor: ACTOR.into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        again.code(),
+        Code::FailedPrecondition,
+        "a delivered envelope is no dead letter"
+    );
+    fed.stop().await;
+}
