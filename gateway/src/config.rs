@@ -68,7 +68,15 @@ impl GatewayConfig {
             }
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment = figment.merge(Env::prefixed("EXPERTNET_GATEWAY_").split("__"));
+        // EXPERTNET_GATEWAY_CONFIG and EXPERTNET_GATEWAY_URL name the file and the gateway for the CLI; they are
+        // not configuration keys.
+        figment = figment.merge(
+            Env::prefixed("EXPERTNET_GATEWAY_")
+                .filter(|key| {
+                    !matches!(key.as_str().to_ascii_lowercase().as_str(), "config" | "url")
+                })
+                .split("__"),
+        );
         if let Some(listen) = &overrides.listen {
             figment = figment.merge(("listen", listen));
         }
@@ -143,6 +151,8 @@ mod tests {
                 "listen = \"127.0.0.1:7000\"\ndown_after_secs = 30\n[tls]\nca = \"a\"\ncert = \"b\"\nkey = \"c\"\n",
             )?;
             jail.set_env("EXPERTNET_GATEWAY_HEARTBEAT_INTERVAL_SECS", "7");
+            jail.set_env("EXPERTNET_GATEWAY_CONFIG", "gateway.toml");
+            jail.set_env("EXPERTNET_GATEWAY_URL", "https://127.0.0.1:7001");
             let overrides = Overrides {
                 listen: Some("127.0.0.1:7001".into()),
                 registry: None,

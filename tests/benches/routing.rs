@@ -119,6 +119,9 @@ async fn throughput(hop: &Hop, total: usize) -> f64 {
 /// certificate, client certificates from the federation CA required), plaintext HTTP/2 in on `plain_port`, and
 /// mutual TLS out to the inbox with the gateway's client certificate over kept-alive upstream connections.
 struct Nginx {
+    binary: std::path::PathBuf,
+    conf: std::path::PathBuf,
+    dir: std::path::PathBuf,
     child: tokio::process::Child,
 }
 
@@ -186,7 +189,7 @@ impl Nginx {
             ),
         )
         .expect("write nginx.conf");
-        let child = tokio::process::Command::new(nginx)
+        let child = tokio::process::Command::new(&nginx)
             .arg("-c")
             .arg(&conf)
             .arg("-p")
@@ -206,11 +209,24 @@ impl Nginx {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Some(Nginx { child })
+        Some(Nginx {
+            binary: nginx,
+            conf,
+            dir: dir.to_owned(),
+            child,
+        })
     }
 
+    /// `nginx -s stop`: the master stops its workers too (a SIGKILL would leave them running).
     async fn stop(mut self) {
-        let _ = self.child.start_kill();
+        let _ = tokio::process::Command::new(&self.binary)
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("-p")
+            .arg(&self.dir)
+            .args(["-s", "stop"])
+            .status()
+            .await;
         let _ = self.child.wait().await;
     }
 }

@@ -49,6 +49,8 @@ pub struct Spawned {
     log: PathBuf,
     /// The port that answers once the process is ready.
     ready_port: u16,
+    /// Extra environment, e.g. the OTLP endpoint.
+    env: Vec<(String, String)>,
     child: Option<Child>,
     starts: u32,
 }
@@ -65,6 +67,7 @@ impl Spawned {
             .args(["serve", "--config"])
             .arg(&self.config)
             .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
@@ -142,6 +145,19 @@ impl ProcessFederation {
 
     /// Like [`ProcessFederation::start`], with other heartbeat and retry timing.
     pub async fn start_with(regions: &[&str], timing: Timing) -> ProcessFederation {
+        ProcessFederation::start_with_env(regions, timing, &[]).await
+    }
+
+    /// Like [`ProcessFederation::start_with`], every process started with `env` added to its environment.
+    pub async fn start_with_env(
+        regions: &[&str],
+        timing: Timing,
+        env: &[(&str, &str)],
+    ) -> ProcessFederation {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         expertnet_federation::install_crypto_provider();
         let dir = tempfile::tempdir().expect("temporary folder");
         let pki = Pki::at(dir.path().join("pki"));
@@ -181,6 +197,7 @@ impl ProcessFederation {
             config: write_toml(dir.path(), "gateway.toml", &gateway_config),
             log: dir.path().join("gateway.log"),
             ready_port: gateway_port,
+            env: env.clone(),
             child: None,
             starts: 0,
         };
@@ -217,6 +234,7 @@ impl ProcessFederation {
                 config: write_toml(dir.path(), &format!("{region}.toml"), &config),
                 log: dir.path().join(format!("{region}.log")),
                 ready_port: team,
+                env: env.clone(),
                 child: None,
                 starts: 0,
             };

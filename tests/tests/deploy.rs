@@ -1,6 +1,9 @@
-//! The operator files in `deploy/` are valid: every region's node configuration loads and validates.
+//! The operator files in `deploy/` are valid: every region's node configuration and the gateway's load and
+//! validate, and they agree with the registry. (`deploy/check-kubernetes.sh` checks the Kubernetes manifests.)
 
+use expertnet_gateway::config::{GatewayConfig, Overrides as GatewayOverrides};
 use expertnet_node::config::{NodeConfig, Overrides};
+use expertnet_tests::federation::deployed_registry;
 use std::path::Path;
 
 #[test]
@@ -12,6 +15,22 @@ fn every_region_config_loads() {
         let config = NodeConfig::load(Some(&path), &Overrides::default())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(path.file_stem().unwrap().to_str().unwrap(), config.region);
+        let federation = config
+            .federation
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no [federation] section", path.display()));
+        federation.validate().unwrap();
+        let registered = deployed_registry();
+        let region = registered
+            .get(&config.region)
+            .unwrap_or_else(|| panic!("{} is not in deploy/registry.toml", config.region));
+        assert_eq!(
+            region.endpoint,
+            format!("https://{}", federation.listen),
+            "{}: the inbox listens where the registry sends",
+            path.display()
+        );
+        assert_eq!(federation.registry, Path::new("deploy/registry.toml"));
         regions.push((config.region, config.server.listen));
     }
     regions.sort();
@@ -29,4 +48,17 @@ fn every_region_config_loads() {
     ports.sort();
     ports.dedup();
     assert_eq!(ports.len(), 4, "each region listens on its own port");
+}
+
+#[test]
+fn the_gateway_config_loads_and_reads_the_deployed_registry() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/gateway.toml");
+    let config = GatewayConfig::load(Some(&path), &GatewayOverrides::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(config.registry, Path::new("deploy/registry.toml"));
+    let registry = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(&config.registry);
+    assert!(registry.is_file());
+    assert_eq!(config.listen, "127.0.0.1:50060");
 }

@@ -8,6 +8,7 @@ use crate::routing::{self, Cargo};
 use expertnet_proto::v1::envelope::Body;
 use expertnet_proto::v1::gateway_service_server::GatewayService;
 use expertnet_proto::v1::{Envelope, HeartbeatReply, HeartbeatRequest, LegalBasis, RouteReply};
+use futures_util::future::join_all;
 use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
@@ -122,12 +123,17 @@ impl GatewayService for GatewayApi {
             &envelope.to_region,
             &envelope.expertise_tags,
         )?;
+        // Every target at once: a question routed by tag waits for the slowest inbox, not for their sum.
+        let deliveries = targets.iter().map(|target| {
+            let envelope = envelope.clone();
+            async move { (target, self.nodes.deliver(&target.id, envelope).await) }
+        });
         let mut delivered_to = Vec::with_capacity(targets.len());
         let mut failure = None;
-        for target in targets {
-            match self.nodes.deliver(&target.id, envelope.clone()).await {
+        for (target, outcome) in join_all(deliveries).await {
+            match outcome {
                 Ok(receipt) => {
-                    tracing::info!(
+                    tracing::debug!(
                         from = %region,
                         to = %target.id,
                         cargo = cargo.as_str(),
