@@ -9,6 +9,8 @@
 
 use expertnet_node::clock::SystemClock;
 use expertnet_node::storage::Storage;
+use expertnet_node::vault::Vault;
+use expertnet_node::vault::keyring::Keyring;
 use expertnet_node::workflow::Workflow;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::case_service_client::CaseServiceClient;
@@ -43,7 +45,9 @@ fn submit_request() -> pb::SubmitCaseRequest {
 }
 
 async fn start_node(url: &str) -> (Channel, tokio::sync::oneshot::Sender<()>) {
-    let storage = Storage::connect(url, 8).await.expect("storage");
+    let storage = Storage::connect(url, 8, Vault::ephemeral())
+        .await
+        .expect("storage");
     let workflow = Workflow::new(storage, Arc::new(SystemClock));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -110,7 +114,7 @@ async fn bare_inserts(dir: &std::path::Path, round: usize) -> f64 {
         dir.join(format!("bare-{round}.db")).display()
     );
     // Same schema (migrations) and the same SQLite settings as the node.
-    Storage::connect(&url, 1)
+    Storage::connect(&url, 1, Vault::ephemeral())
         .await
         .expect("schema")
         .close()
@@ -156,7 +160,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 async fn list_latency(dir: &std::path::Path) {
     let url = format!("sqlite://{}", dir.join("list.db").display());
-    let storage = Storage::connect(&url, 8).await.unwrap();
+    // The keyring where `serve` looks for it, so the start-up measurement below opens the same rows.
+    let keyring = Keyring::load_or_create(&dir.join("list.keys.toml")).unwrap();
+    let storage = Storage::connect(&url, 8, Vault::new(&keyring).unwrap())
+        .await
+        .unwrap();
     let started = Instant::now();
     expertnet_node::synthetic::fill(&storage, "lekstroom", LIST_CASES, 42, |_| {})
         .await

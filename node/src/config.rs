@@ -3,17 +3,21 @@
 //! message naming the key.
 //!
 //! Environment keys nest with `__`: `EXPERTNET_REGION`, `EXPERTNET_SERVER__LISTEN`, `EXPERTNET_DATABASE__URL`,
-//! `EXPERTNET_DATABASE__MAX_CONNECTIONS`.
+//! `EXPERTNET_DATABASE__MAX_CONNECTIONS`, `EXPERTNET_IDENTITY__KEYRING`.
 
 use crate::error::{Error, Result};
 use crate::federation::runtime::FederationConfig;
 use crate::storage::Backend;
+use crate::vault::Vault;
+use crate::vault::keyring::Keyring;
 use expertnet_federation::settings::describe_figment_error;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteConnectOptions;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +29,18 @@ pub struct NodeConfig {
     /// Membership of the federation; without it the node runs on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federation: Option<FederationConfig>,
+    #[serde(default)]
+    pub identity: IdentityConfig,
+}
+
+/// Where the keys of the youth's encrypted identifiers are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// The keyring file (made, mode 0600, on first start if missing). Without it, an SQLite node keeps its
+    /// keyring beside the database file (`<file>.keys.toml`); a PostgreSQL node must name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyring: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -54,6 +70,7 @@ impl Default for NodeConfig {
                 max_connections: 8,
             },
             federation: None,
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -86,6 +103,7 @@ impl NodeConfig {
                         || key.starts_with("server__")
                         || key.starts_with("database__")
                         || key.starts_with("federation__")
+                        || key.starts_with("identity__")
                 })
                 .split("__"),
         );
@@ -131,6 +149,34 @@ impl NodeConfig {
             federation.validate()?;
         }
         Ok(())
+    }
+
+    /// The keyring file: `identity.keyring`, or beside an SQLite database file.
+    pub fn keyring_path(&self) -> Result<PathBuf> {
+        if let Some(path) = &self.identity.keyring {
+            return Ok(path.clone());
+        }
+        match Backend::of_url(&self.database.url) {
+            Some(Backend::Sqlite) => {
+                let options = SqliteConnectOptions::from_str(&self.database.url).map_err(|e| {
+                    Error::Config(format!("database.url: {e}"))
+                })?;
+                Ok(options.get_filename().with_extension("keys.toml"))
+            }
+            _ => Err(Error::Config(
+                "identity.keyring: a node on PostgreSQL needs a keyring file for the youth's encrypted \
+                 identifiers (EXPERTNET_IDENTITY__KEYRING)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Loads the keyring (making one on first start) and opens the vault with it.
+    pub fn vault(&self) -> Result<Vault> {
+        let path = self.keyring_path()?;
+        let keyring = Keyring::load_or_create(&path)
+            .map_err(|e| Error::Config(format!("identity.keyring: {e}")))?;
+        Vault::new(&keyring).map_err(|e| Error::Config(format!("identity.keyring: {e}")))
     }
 
     pub fn listen_addr(&self) -> Result<SocketAddr> {

@@ -40,6 +40,11 @@ pub enum Error {
 
     #[error("configuration: {0}")]
     Config(String),
+
+    /// Stored identifiers that do not decrypt (a wrong or missing key, an altered row). Names the case and
+    /// field, never a value.
+    #[error("identity vault: {0}")]
+    Vault(String),
 }
 
 impl Error {

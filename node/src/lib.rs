@@ -11,6 +11,7 @@ pub mod grpc;
 pub mod server;
 pub mod storage;
 pub mod synthetic;
+pub mod vault;
 pub mod workflow;
 
 pub use error::{Error, Result};

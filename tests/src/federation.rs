@@ -171,6 +171,7 @@ pub async fn escalate(
             actor: ACTOR.into(),
             to_region: to.into(),
             reason: "Geen passend aanbod in de eigen regio".into(),
+            ..Default::default()
         })
         .await
         .map(tonic::Response::into_inner)

@@ -127,7 +127,15 @@ impl TestDb {
 
 /// A workflow on a fresh database with a manual clock, without a server: for the storage suite.
 pub async fn workflow_on(db: &TestDb) -> (Workflow, ManualClock) {
-    let storage = Storage::connect(&db.url, 4)
+    workflow_with_vault(db, expertnet_node::vault::Vault::ephemeral()).await
+}
+
+/// Like [`workflow_on`], with the identifiers sealed by `vault`.
+pub async fn workflow_with_vault(
+    db: &TestDb,
+    vault: expertnet_node::vault::Vault,
+) -> (Workflow, ManualClock) {
+    let storage = Storage::connect(&db.url, 4, vault)
         .await
         .expect("open test database");
     let clock = ManualClock::at_ms(TEST_NOW_MS);

@@ -10,6 +10,8 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct NodeProcess {
     pub child: Child,
+    /// Holds the node's keyring until the process is gone.
+    _keyring: tempfile::TempDir,
     pub url: String,
     pub log: mpsc::Receiver<String>,
 }
@@ -17,7 +19,16 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// Starts `serve` on port 0 with the given extra arguments and waits until it logs its address.
     pub fn start(database_url: &str, extra: &[&str]) -> NodeProcess {
-        let mut child = Command::new(node_binary())
+        let keyring = tempfile::tempdir().expect("a folder for the keyring");
+        let mut command = Command::new(node_binary());
+        if database_url.starts_with("postgres") {
+            // A node on PostgreSQL names its keyring; one on SQLite keeps it beside the database file.
+            command.env(
+                "EXPERTNET_IDENTITY__KEYRING",
+                keyring.path().join("identity-keys.toml"),
+            );
+        }
+        let mut child = command
             .args([
                 "serve",
                 "--listen",
@@ -51,6 +62,7 @@ impl NodeProcess {
                 let addr = rest.split_whitespace().next().expect("address").to_owned();
                 return NodeProcess {
                     child,
+                    _keyring: keyring,
                     url: format!("http://{addr}"),
                     log,
                 };

@@ -7,7 +7,7 @@ use crate::workspace_binary;
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry};
 use expertnet_gateway::config::GatewayConfig;
-use expertnet_node::config::{DatabaseConfig, NodeConfig, ServerConfig};
+use expertnet_node::config::{DatabaseConfig, IdentityConfig, NodeConfig, ServerConfig};
 use expertnet_node::federation::runtime::FederationConfig;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -230,6 +230,7 @@ impl ProcessFederation {
                     dead_letter_after_secs: 3600,
                     max_backoff_ms: timing.max_backoff_ms,
                 }),
+                identity: IdentityConfig::default(),
             };
             let mut process = Spawned {
                 name: region.clone(),

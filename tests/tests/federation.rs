@@ -395,6 +395,137 @@ async fn escalation_refusals_write_nothing() {
     fed.stop().await;
 }
 
+/// The detector at the border: the youth's name, a BSN or a date of birth in text about to leave is refused,
+/// naming the field, and nothing leaves; the team can send a rewritten text instead of the case's own.
+#[tokio::test]
+async fn identifiers_in_free_text_do_not_leave_the_node() {
+    let fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    let mut request = submit_request("detector");
+    request.question = format!("{TEST_NAME} zit al maanden thuis");
+    let case = lekstroom
+        .cases
+        .clone()
+        .submit_case(request)
+        .await
+        .unwrap()
+        .into_inner();
+    lekstroom
+        .cases
+        .clone()
+        .start_intake(case_ref(&case.id))
+        .await
+        .unwrap();
+    lekstroom
+        .escalations
+        .clone()
+        .record_consent(pb::RecordConsentRequest {
+            case_id: case.id.clone(),
+            actor: ACTOR.into(),
+            basis: pb::LegalBasis::Consent as i32,
+            given_by: "parent".into(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let send = |reason: &str, question: &str, tried: &str| pb::EscalateCaseRequest {
+        case_id: case.id.clone(),
+        actor: ACTOR.into(),
+        to_region: RIVIERENLAND.into(),
+        reason: reason.into(),
+        question: question.into(),
+        tried_so_far: tried.into(),
+    };
+    let refusals = [
+        (send("Plek gezocht", "", ""), "question", "name"),
+        (
+            send(
+                "Plek gezocht",
+                "Thuiszitter, 15 jaar",
+                "Sinds 15-01-2011 bekend",
+            ),
+            "tried_so_far",
+            "date of birth",
+        ),
+        (
+            send(&format!("BSN {TEST_BSN}"), "Thuiszitter", ""),
+            "reason",
+            "BSN",
+        ),
+        (
+            send("Plek gezocht", "Fixture wil naar school", ""),
+            "question",
+            "name",
+        ),
+    ];
+    for (request, field, what) in refusals {
+        let status = lekstroom
+            .escalations
+            .clone()
+            .escalate_case(request)
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(
+            status.message().starts_with(field) && status.message().contains(what),
+            "{status:?}"
+        );
+        assert!(!status.message().contains(TEST_NAME) && !status.message().contains(TEST_BSN));
+    }
+    assert!(
+        lekstroom
+            .outbox
+            .clone()
+            .list_outbox(pb::ListOutboxRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .entries
+            .is_empty(),
+        "nothing left"
+    );
+    let question = "Thuiszitter van 15, geen school in de regio neemt haar aan";
+    let sent = lekstroom
+        .escalations
+        .clone()
+        .escalate_case(send("Plek gezocht", question, ""))
+        .await
+        .unwrap()
+        .into_inner();
+    let received = outgoing_reaches(&lekstroom, &sent.id, pb::EscalationStatus::Received).await;
+    let rivierenland = fed.team(RIVIERENLAND).await;
+    let linked = rivierenland
+        .cases
+        .clone()
+        .get_case(pb::GetCaseRequest {
+            case_id: received.partner_case_id,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(linked.question, question, "the rewritten text crossed");
+
+    let status = lekstroom
+        .consultations
+        .clone()
+        .ask_consultation(pb::AskConsultationRequest {
+            asker_kind: pb::AskerKind::Professional as i32,
+            asker_organisation: "Sociaal team Houten".into(),
+            question: "Meisje, geboren 3 maart 2012, zit thuis".into(),
+            to_network: true,
+            target_region: FLEVOLAND_UTRECHT.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().starts_with("question") && status.message().contains("date of birth"),
+        "{status:?}"
+    );
+    fed.stop().await;
+}
+
 #[tokio::test]
 async fn a_node_that_is_down_delays_delivery_but_loses_and_doubles_nothing() {
     let mut fed = spawn_federation().await;

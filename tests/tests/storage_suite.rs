@@ -599,18 +599,22 @@ fn expertnet_node_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-async fn identifiers_live_in_one_table(workflow: Workflow, _clock: ManualClock) {
+/// The identifiers are in no table in clear — the identity table holds them sealed — and, on SQLite, nowhere
+/// in the database's files either.
+async fn identifiers_are_nowhere_in_clear(workflow: Workflow, _clock: ManualClock) {
     let (case, _) = discussed(&workflow).await;
     let youth = workflow.youth_identity(&case.id).await.unwrap();
     assert_eq!(youth.name, "Storage Suite Kind");
     assert_eq!(youth.bsn.as_deref(), Some("111222333"));
+    assert_eq!(youth.date_of_birth, Some(date!(2010 - 05 - 01)));
     assert_eq!(format!("{youth:?}"), "YouthIdentity(redacted)");
+    let in_clear = |text: &str| {
+        ["Storage Suite Kind", "111222333", "2010-05-01"]
+            .iter()
+            .any(|identifier| text.contains(identifier))
+    };
     let pool = workflow.storage().pool();
-    // Every table but the identity table itself.
-    for table in expertnet_tests::TABLES
-        .iter()
-        .filter(|t| **t != "youth_identities")
-    {
+    for table in expertnet_tests::TABLES {
         let rows: Vec<sqlx::any::AnyRow> =
             sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
                 .fetch_all(pool)
@@ -620,19 +624,60 @@ async fn identifiers_live_in_one_table(workflow: Workflow, _clock: ManualClock) 
             use sqlx::Row;
             for i in 0..row.len() {
                 if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
-                    assert!(
-                        !text.contains("Storage Suite Kind"),
-                        "name found in {table}"
-                    );
-                    assert!(!text.contains("111222333"), "BSN found in {table}");
-                    assert!(
-                        !text.contains("2010-05-01"),
-                        "date of birth found in {table}"
-                    );
+                    assert!(!in_clear(&text), "an identifier in clear in {table}");
                 }
             }
         }
     }
+    let sealed: Vec<(String, String)> = sqlx::query_as("SELECT name, key_id FROM youth_identities")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert!(
+        sealed
+            .iter()
+            .all(|(name, key)| name.starts_with(&format!("v1:{key}:")))
+    );
+    if workflow.storage().backend() == expertnet_node::storage::Backend::Sqlite {
+        let file: String =
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        for path in [file.clone(), format!("{file}-wal")] {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!in_clear(&text), "an identifier in clear in {path}");
+        }
+    }
+}
+
+/// A youth submitted again (the same BSN) is recognised by the keyed pseudonym; another youth is not.
+async fn earlier_cases_are_found_by_pseudonym(workflow: Workflow, clock: ManualClock) {
+    let first = submit(&workflow).await;
+    clock.advance_ms(60_000);
+    let mut other_youth = new_case(None);
+    other_youth.youth.bsn = Some("123456782".into());
+    let other = workflow
+        .submit_case(other_youth)
+        .await
+        .unwrap()
+        .case()
+        .clone();
+    clock.advance_ms(60_000);
+    let again = submit(&workflow).await;
+    let detail = workflow.case_detail(&again.id).await.unwrap();
+    assert_eq!(detail.earlier_cases, std::slice::from_ref(&first.id));
+    let detail = workflow.case_detail(&first.id).await.unwrap();
+    assert!(detail.earlier_cases.is_empty(), "only earlier cases");
+    assert!(
+        workflow
+            .case_detail(&other.id)
+            .await
+            .unwrap()
+            .earlier_cases
+            .is_empty()
+    );
 }
 
 async fn synthetic_fill_is_deterministic(workflow: Workflow, _clock: ManualClock) {
@@ -751,6 +796,7 @@ storage_suite!(
     sessions_agenda_and_attendance,
     plan_and_overdue,
     consultations_are_kept_with_answers,
-    identifiers_live_in_one_table,
+    identifiers_are_nowhere_in_clear,
+    earlier_cases_are_found_by_pseudonym,
     synthetic_fill_is_deterministic,
 );

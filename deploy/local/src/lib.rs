@@ -9,6 +9,8 @@ use expertnet_gateway::server::Gateway;
 use expertnet_node::clock::Clock;
 use expertnet_node::federation::runtime::{FederationConfig, FederationRuntime};
 use expertnet_node::storage::Storage;
+use expertnet_node::vault::Vault;
+use expertnet_node::vault::keyring::Keyring;
 use expertnet_node::workflow::Workflow;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -120,6 +122,8 @@ pub struct NodeHandle {
     pub inbox_addr: SocketAddr,
     pub workflow: Workflow,
     pub database_url: String,
+    /// The keyring of the youth's encrypted identifiers (made on first start).
+    pub keyring_path: PathBuf,
     config: FederationConfig,
     runtime: Option<FederationRuntime>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -206,9 +210,17 @@ impl LocalFederation {
                 dead_letter_after_secs: settings.dead_letter_after_secs,
                 max_backoff_ms: settings.max_backoff_ms,
             };
-            let node =
-                NodeHandle::start(&region.id, config, database_url, team, inbox, clock.clone())
-                    .await?;
+            let keyring = settings.dir.join(&region.id).join("identity-keys.toml");
+            let node = NodeHandle::start(
+                &region.id,
+                config,
+                database_url,
+                &keyring,
+                team,
+                inbox,
+                clock.clone(),
+            )
+            .await?;
             nodes.insert(region.id.clone(), node);
         }
         Ok(LocalFederation {
@@ -245,6 +257,7 @@ impl LocalFederation {
             region,
             old.config.clone(),
             old.database_url.clone(),
+            &old.keyring_path.clone(),
             team,
             inbox,
             self.clock.clone(),
@@ -318,11 +331,16 @@ impl NodeHandle {
         region: &str,
         config: FederationConfig,
         database_url: String,
+        keyring_path: &Path,
         team: TcpListener,
         inbox: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<NodeHandle> {
-        let storage = Storage::connect(&database_url, 4).await?;
+        let keyring = Keyring::load_or_create(keyring_path)
+            .map_err(|e| LocalError::Setup(format!("{region}: {e}")))?;
+        let vault =
+            Vault::new(&keyring).map_err(|e| LocalError::Setup(format!("{region}: {e}")))?;
+        let storage = Storage::connect(&database_url, 4, vault).await?;
         let workflow = Workflow::new(storage, clock).federated(config.link(region)?);
         let team_addr = local_addr(&team)?;
         let runtime = FederationRuntime::start(workflow.clone(), &config, inbox)?;
@@ -340,6 +358,7 @@ impl NodeHandle {
             inbox_addr: runtime.inbox_addr,
             workflow,
             database_url,
+            keyring_path: keyring_path.to_owned(),
             config,
             runtime: Some(runtime),
             shutdown: Some(shutdown),

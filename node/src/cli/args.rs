@@ -53,6 +53,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Fill a node's database with deterministic synthetic cases (no real person's data).
     Seed(SeedArgs),
+    /// The keys of the youth's encrypted identifiers: status, rotation, pruning (run on the node's machine).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Cases: submit, intake, discuss, plan, close, find.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -93,6 +96,12 @@ pub enum EscalationCommand {
         to: String,
         #[arg(long)]
         reason: String,
+        /// What crosses as the question, instead of the case's own text (which may name the youth).
+        #[arg(long)]
+        question: Option<String>,
+        /// What crosses as "tried so far", instead of the case's own text.
+        #[arg(long)]
+        tried: Option<String>,
     },
     /// Escalations this node sent and received, with their status.
     List {
@@ -146,6 +155,17 @@ pub struct SeedArgs {
     /// Same seed, same data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// The keyring's keys and how many youths' identifiers each one seals.
+    Status(DatabaseArgs),
+    /// Make a new current key and re-encrypt every youth's identifiers with it. Older keys stay in the
+    /// keyring (a running node may still seal with one) until `keys prune`, after the nodes have restarted.
+    Rotate(DatabaseArgs),
+    /// Drop the keys that no row uses any more.
+    Prune(DatabaseArgs),
 }
 
 fn words(all: &'static [impl Copy + Into<&'static str>]) -> PossibleValuesParser {

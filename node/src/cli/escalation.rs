@@ -32,12 +32,16 @@ pub async fn run(args: &ClientArgs, command: EscalationCommand) -> Result<()> {
             case_id,
             to,
             reason,
+            question,
+            tried,
         } => {
             let request = pb::EscalateCaseRequest {
                 case_id,
                 actor: args.actor()?,
                 to_region: to,
                 reason,
+                question: question.unwrap_or_default(),
+                tried_so_far: tried.unwrap_or_default(),
             };
             let reply = answer(client.escalate_case(request).await)?;
             emit(&reply, json, |e| {

@@ -1,4 +1,5 @@
-//! The `expertnet-node` command line: `serve` runs a node, `seed` fills one with synthetic cases, and a client
+//! The `expertnet-node` command line: `serve` runs a node, `seed` fills one with synthetic cases, `keys` manages
+//! the keys of the youth's encrypted identifiers, and a client
 //! subcommand exists for every action of the expert table. Output is a human table by default, canonical
 //! protobuf JSON with `--json`.
 
@@ -7,6 +8,7 @@ mod case;
 mod client;
 mod consult;
 mod escalation;
+mod keys;
 mod output;
 mod seed;
 mod serve;
@@ -21,6 +23,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
         Command::Seed(args) => seed::run(args).await,
+        Command::Keys(command) => keys::run(command).await,
         Command::Case(command) => case::run(&cli.client, command).await,
         Command::Session(command) => session::run(&cli.client, command).await,
         Command::Consult(command) => consult::run(&cli.client, command).await,

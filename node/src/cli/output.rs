@@ -192,6 +192,12 @@ pub fn print_detail(d: &wire::CaseDetail) {
     }
     println!("question: {}", d.question);
     println!("tried so far: {}", d.tried_so_far);
+    if !d.earlier_case_ids.is_empty() {
+        println!(
+            "this youth was at the table before: {}",
+            d.earlier_case_ids.join(", ")
+        );
+    }
     if !d.return_reason.is_empty() {
         println!("returned because: {}", d.return_reason);
     }

@@ -14,9 +14,13 @@ pub async fn run(args: SeedArgs) -> Result<()> {
         database_url: args.database.database_url,
     };
     let config = NodeConfig::load(args.database.config.as_deref(), &overrides)?;
-    let storage = Storage::connect(&config.database.url, config.database.max_connections)
-        .await
-        .context("opening the node's database")?;
+    let storage = Storage::connect(
+        &config.database.url,
+        config.database.max_connections,
+        config.vault()?,
+    )
+    .await
+    .context("opening the node's database")?;
     let bar = ProgressBar::new(u64::from(args.count));
     bar.set_style(
         ProgressStyle::with_template(

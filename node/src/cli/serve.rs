@@ -28,9 +28,21 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         Some(federation) => Some(federation.link(&config.region)?),
         None => None,
     };
-    let storage = Storage::connect(&config.database.url, config.database.max_connections)
-        .await
-        .context("opening the node's database")?;
+    let storage = Storage::connect(
+        &config.database.url,
+        config.database.max_connections,
+        config.vault()?,
+    )
+    .await
+    .context("opening the node's database")?;
+    // Rows written before identifiers were encrypted, or sealed with a key a rotation has replaced.
+    let resealed = crate::storage::identity::reseal(&storage).await?;
+    if resealed > 0 {
+        tracing::info!(
+            rows = resealed,
+            "youth identifiers sealed with the current key"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("server.listen: cannot bind {addr}"))?;

@@ -1,6 +1,7 @@
 //! What the expert table is, free of transport and storage: the lifecycle, the vocabularies, the records and
 //! the checks on input.
 
+pub mod disclosure;
 pub mod federation;
 pub mod lifecycle;
 pub mod model;

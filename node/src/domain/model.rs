@@ -192,6 +192,17 @@ pub struct CaseDetail {
     pub care_arrangements: Vec<CareArrangement>,
     pub procesregisseur: Option<Procesregisseur>,
     pub session_ids: Vec<String>,
+    /// Cases submitted before this one about the same youth at this node, oldest first.
+    pub earlier_cases: Vec<String>,
+}
+
+/// The free text of an escalation: why, and — when the case's own text may not leave the node — what crosses
+/// instead of its question and what was tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationTexts {
+    pub reason: String,
+    pub question: Option<String>,
+    pub tried_so_far: Option<String>,
 }
 
 /// Filters of the case list; all optional, combined with AND.

@@ -270,6 +270,7 @@ pub fn detail(d: domain::CaseDetail) -> wire::CaseDetail {
             .collect(),
         procesregisseur: d.procesregisseur.map(procesregisseur),
         session_ids: d.session_ids,
+        earlier_case_ids: d.earlier_cases,
     }
 }
 

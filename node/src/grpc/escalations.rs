@@ -2,7 +2,7 @@
 //! as an operator sees it.
 
 use super::convert::{self, optional_enum, required_enum};
-use crate::domain::{DeliveryState, validate};
+use crate::domain::{DeliveryState, EscalationTexts, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
 use expertnet_federation::registry::is_region_id;
@@ -65,10 +65,19 @@ impl EscalationService for EscalationApi {
         let case_id = validate::id("case_id", &req.case_id)?;
         let actor = validate::short_text("actor", &req.actor)?;
         let to_region = region("to_region", &req.to_region)?;
-        let reason = validate::long_text("reason", &req.reason)?;
+        let optional = |field: &str, text: &str| {
+            (!text.trim().is_empty())
+                .then(|| validate::long_text(field, text))
+                .transpose()
+        };
+        let texts = EscalationTexts {
+            reason: validate::long_text("reason", &req.reason)?,
+            question: optional("question", &req.question)?,
+            tried_so_far: optional("tried_so_far", &req.tried_so_far)?,
+        };
         let escalation = self
             .workflow
-            .escalate_case(&case_id, &actor, &to_region, reason)
+            .escalate_case(&case_id, &actor, &to_region, texts)
             .await?;
         Ok(Response::new(convert::escalation(escalation)))
     }

@@ -18,7 +18,7 @@ impl From<Error> for Status {
             Error::Storage(sqlx::Error::PoolTimedOut) => {
                 Status::unavailable("the node's database is busy; retry")
             }
-            Error::Storage(_) | Error::Migration(_) | Error::Config(_) => {
+            Error::Storage(_) | Error::Migration(_) | Error::Config(_) | Error::Vault(_) => {
                 tracing::error!(error = %err, "request failed inside the node");
                 Status::internal("internal error at the node")
             }

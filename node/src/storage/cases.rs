@@ -379,14 +379,15 @@ pub async fn detail(pool: &sqlx::AnyPool, id: &str) -> Result<CaseDetail> {
         care_arrangements: plan.care_arrangements,
         procesregisseur: plan.procesregisseur,
         session_ids,
+        earlier_cases: Vec::new(),
     })
 }
 
 /// The referrer's question and what was tried, for the minimum dataset of an escalation.
-pub async fn question_and_tried(tx: &mut Transaction, id: &str) -> Result<(String, String)> {
+pub async fn question_and_tried(pool: &sqlx::AnyPool, id: &str) -> Result<(String, String)> {
     let row = sqlx::query("SELECT question, tried_so_far FROM cases WHERE id = $1")
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(pool)
         .await?
         .ok_or_else(|| Error::not_found("case", id))?;
     Ok((row.get(0), row.get(1)))

@@ -17,6 +17,7 @@ mod rows;
 pub mod sessions;
 
 use crate::error::{Error, Result};
+use crate::vault::Vault;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
@@ -53,6 +54,8 @@ impl Backend {
 pub struct Storage {
     pool: AnyPool,
     backend: Backend,
+    /// Seals and opens the youth's identifiers (see [`identity`]).
+    vault: Vault,
     /// SQLite lets one writer in at a time; the others would sleep in its busy handler (1, 2, 5, 10… ms).
     /// Taking turns here instead keeps concurrent writes queued in order, without those sleeps.
     sqlite_writer: Option<Arc<Mutex<()>>>,
@@ -62,10 +65,15 @@ pub struct Storage {
 #[derive(Debug)]
 pub struct Transaction {
     inner: sqlx::Transaction<'static, sqlx::Any>,
+    vault: Vault,
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Transaction {
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await?;
         Ok(())
@@ -86,8 +94,9 @@ impl DerefMut for Transaction {
 }
 
 impl Storage {
-    /// Connects, creating an SQLite file (and its folder) if missing, and runs the migrations.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Storage> {
+    /// Connects, creating an SQLite file (and its folder) if missing, and runs the migrations. `vault` holds
+    /// the keys the youth's identifiers are sealed with.
+    pub async fn connect(url: &str, max_connections: u32, vault: Vault) -> Result<Storage> {
         install_default_drivers();
         let backend = Backend::of_url(url).ok_or_else(|| {
             Error::Config(
@@ -118,6 +127,7 @@ impl Storage {
         Ok(Storage {
             pool,
             backend,
+            vault,
             sqlite_writer,
         })
     }
@@ -130,6 +140,10 @@ impl Storage {
         &self.pool
     }
 
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
     /// Begins a writing transaction (waiting for the writer's turn on SQLite).
     pub async fn begin(&self) -> Result<Transaction> {
         let turn = match &self.sqlite_writer {
@@ -138,6 +152,7 @@ impl Storage {
         };
         Ok(Transaction {
             inner: self.pool.begin().await?,
+            vault: self.vault.clone(),
             _turn: turn,
         })
     }

@@ -88,7 +88,7 @@ impl Workflow {
             return Ok(None);
         };
         if prior.fingerprint != fingerprint
-            || !identity::same_youth(self.storage.pool(), &prior.case_id, &case.youth).await?
+            || !identity::same_youth(&self.storage, &prior.case_id, &case.youth).await?
         {
             return Err(Error::AlreadyExists {
                 field: "request_id".into(),
@@ -164,8 +164,11 @@ impl Workflow {
             .await
     }
 
+    /// The case's file, with the other cases about the same youth at this node.
     pub async fn case_detail(&self, case_id: &str) -> Result<CaseDetail> {
-        storage::cases::detail(self.storage.pool(), case_id).await
+        let mut detail = storage::cases::detail(self.storage.pool(), case_id).await?;
+        detail.earlier_cases = identity::earlier_cases(&self.storage, case_id).await?;
+        Ok(detail)
     }
 
     pub async fn list_cases(
@@ -180,7 +183,7 @@ impl Workflow {
     /// The youth's identifiers; the only read of them. A case escalated here from another region has none:
     /// they stay with the sender.
     pub async fn youth_identity(&self, case_id: &str) -> Result<YouthIdentity> {
-        match identity::get(self.storage.pool(), case_id).await {
+        match identity::get(&self.storage, case_id).await {
             Err(Error::NotFound { .. }) => {
                 let incoming =
                     storage::escalations::incoming_for_case(self.storage.pool(), case_id).await?;

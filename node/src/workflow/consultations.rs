@@ -3,7 +3,6 @@
 
 use super::{Workflow, new_id};
 use crate::domain::federation::{Crossing, Destination, Outgoing};
-use crate::domain::validate::contains_bsn;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::storage::consultations::Routing;
@@ -22,6 +21,11 @@ impl Workflow {
         }
         let to_network = new.to_network || new.target_region.is_some();
         let destination = if to_network {
+            self.check_leaves_no_identifiers(
+                new.case_id.as_deref(),
+                &[("question", &new.question)],
+            )
+            .await?;
             Some(self.network_destination(&new)?)
         } else {
             None
@@ -86,12 +90,6 @@ impl Workflow {
     /// Where a question to the network goes, after checking it may leave the node.
     fn network_destination(&self, new: &NewConsultation) -> Result<Destination> {
         let link = self.link()?;
-        if contains_bsn(&new.question) {
-            return Err(Error::invalid(
-                "question",
-                "contains what looks like a BSN; a question to other regions carries no identifiers",
-            ));
-        }
         match &new.target_region {
             Some(region) => {
                 link.check_partner("target_region", region)?;

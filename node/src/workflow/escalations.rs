@@ -35,15 +35,35 @@ impl Workflow {
         Ok(consent)
     }
 
+    /// Hands `case_id` to `to_region`. `question` and `tried_so_far` replace the case's own text in the minimum
+    /// dataset when given; whatever crosses is checked for identifiers first.
     pub async fn escalate_case(
         &self,
         case_id: &str,
         actor: &str,
         to_region: &str,
-        reason: String,
+        texts: EscalationTexts,
     ) -> Result<Escalation> {
         let link = self.link()?;
         link.check_covenant("to_region", to_region)?;
+        let EscalationTexts {
+            reason,
+            question,
+            tried_so_far,
+        } = texts;
+        let (case_question, case_tried) =
+            storage::cases::question_and_tried(self.storage.pool(), case_id).await?;
+        let question = question.unwrap_or(case_question);
+        let tried_so_far = tried_so_far.unwrap_or(case_tried);
+        self.check_leaves_no_identifiers(
+            Some(case_id),
+            &[
+                ("reason", &reason),
+                ("question", &question),
+                ("tried_so_far", &tried_so_far),
+            ],
+        )
+        .await?;
         let history = format!("to {to_region}: {reason}");
         let OpenChange { mut tx, before } = self
             .begin_change(case_id, actor, Action::Escalate, &history, no_fields)
@@ -55,7 +75,6 @@ impl Workflow {
                     "case {case_id} has no consent or legal ground on record; record one before escalating"
                 ))
             })?;
-        let (question, tried_so_far) = storage::cases::question_and_tried(&mut tx, case_id).await?;
         let now = self.now();
         let escalation = Escalation {
             id: new_id(),

@@ -65,6 +65,39 @@ impl Workflow {
         self.clock.now_ms()
     }
 
+    /// Refuses free text about to leave the node when it carries a BSN, a date of birth or — for a case with
+    /// identifiers here — the youth's name; the error names the field, never the text.
+    pub(crate) async fn check_leaves_no_identifiers(
+        &self,
+        case_id: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Result<()> {
+        let youth = match case_id {
+            Some(case_id) => match crate::storage::identity::get(&self.storage, case_id).await {
+                Ok(youth) => Some(youth),
+                // A case escalated here from elsewhere has no identifiers at this node.
+                Err(Error::NotFound { .. }) => None,
+                Err(err) => return Err(err),
+            },
+            None => None,
+        };
+        let today = self.clock.today();
+        for (field, text) in fields {
+            if let Some(finding) =
+                crate::domain::disclosure::identifying(text, youth.as_ref(), today)
+            {
+                return Err(Error::invalid(
+                    *field,
+                    format!(
+                        "{}; what leaves this node carries no identifiers",
+                        finding.describe()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks `action` against the case's current state (and `check` against the case), then applies it in a
     /// new transaction. Retries when another request changed the case in between.
     pub(crate) async fn begin_change(
