@@ -85,6 +85,41 @@ impl Peer {
     }
 }
 
+/// Identities of the client certificates seen so far, so a connection's certificate is parsed once rather than
+/// on every call (parsing costs more than routing). Keyed by the whole certificate: a renewed one is a new entry.
+/// The TLS layer has checked chain and validity before a certificate gets here.
+#[derive(Debug, Clone, Default)]
+pub struct PeerCache {
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, Peer>>>,
+}
+
+impl PeerCache {
+    /// More distinct certificates than a federation has; past it the cache starts over.
+    const CAPACITY: usize = 1024;
+
+    pub fn of_request<T>(&self, request: &tonic::Request<T>) -> Result<Peer, PeerError> {
+        let certs = request.peer_certs().ok_or(PeerError::NoCertificate)?;
+        let leaf = certs.first().ok_or(PeerError::NoCertificate)?;
+        let der: &[u8] = leaf.as_ref();
+        if let Some(peer) = self.lock().get(der) {
+            return Ok(peer.clone());
+        }
+        let peer = Peer::from_der(der)?;
+        let mut seen = self.lock();
+        if seen.len() >= Self::CAPACITY {
+            seen.clear();
+        }
+        seen.insert(der.to_vec(), peer.clone());
+        Ok(peer)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Vec<u8>, Peer>> {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl std::fmt::Display for Peer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -29,6 +29,10 @@ pub struct GatewayConfig {
     pub forward_timeout_ms: u64,
     /// The largest envelope the gateway accepts.
     pub max_message_bytes: usize,
+    /// Threads serving requests. 1 (the default) runs everything on one thread, like an nginx worker: no
+    /// hand-overs between threads, the lowest latency and CPU per call (docs/BENCHMARKS.md); the network's load
+    /// is far below what one thread carries. More threads use a work-stealing runtime.
+    pub worker_threads: usize,
 }
 
 impl Default for GatewayConfig {
@@ -45,6 +49,7 @@ impl Default for GatewayConfig {
             down_after_secs: 15,
             forward_timeout_ms: 5_000,
             max_message_bytes: 64 * 1024,
+            worker_threads: 1,
         }
     }
 }
@@ -107,6 +112,11 @@ impl GatewayConfig {
                 "forward_timeout_ms: must be between 100 and 60000".into(),
             ));
         }
+        if !(1..=256).contains(&self.worker_threads) {
+            return Err(Error::Config(
+                "worker_threads: must be between 1 and 256".into(),
+            ));
+        }
         if !(1024..=16 * 1024 * 1024).contains(&self.max_message_bytes) {
             return Err(Error::Config(
                 "max_message_bytes: must be between 1024 and 16777216".into(),
@@ -167,6 +177,10 @@ mod tests {
             let err = GatewayConfig::load(Some(Path::new("bad.toml")), &Overrides::default())
                 .unwrap_err();
             assert!(err.to_string().contains("listen"), "{err}");
+            jail.create_file("threads.toml", "worker_threads = 0\n")?;
+            let err = GatewayConfig::load(Some(Path::new("threads.toml")), &Overrides::default())
+                .unwrap_err();
+            assert!(err.to_string().contains("worker_threads"), "{err}");
             jail.create_file("typo.toml", "[tls]\nkee = \"x\"\n")?;
             let err = GatewayConfig::load(Some(Path::new("typo.toml")), &Overrides::default())
                 .unwrap_err();

@@ -3,9 +3,12 @@
 use clap::Parser;
 use expertnet_gateway::cli::{self, Cli};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match cli::run(Cli::parse()).await {
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let outcome = cli::runtime(&cli)
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(cli::run(cli)));
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");

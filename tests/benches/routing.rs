@@ -24,7 +24,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tonic::transport::{Channel, Endpoint};
 
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 const SEQUENTIAL_PER_ROUND: usize = 1000;
 const CONCURRENCY: usize = 32;
 const THROUGHPUT_PER_ROUND: usize = 4000;

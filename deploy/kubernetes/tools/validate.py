@@ -291,7 +291,7 @@ def check_overlay(path: Path, version: str) -> dict:
         if config_mount is None or f"{config_mount}/gateway.toml" not in container.get("args", []):
             error(where, "args do not load the mounted gateway.toml")
         if any(e.get("name") == "EXPERTNET_GATEWAY_CONFIG" for e in container.get("env", [])):
-            error(where, "EXPERTNET_GATEWAY_CONFIG would be read as an unknown key `config`: use --config")
+            error(where, "EXPERTNET_GATEWAY_CONFIG would compete with --config: pass the mounted file once")
         if listen_port(at, "listen", config["listen"]) != ports.get("federation"):
             error(at, f"listen must use the container's port federation ({ports.get('federation')})")
         if registry is not None and not under(config["registry"], registry_mount):

@@ -77,6 +77,32 @@ pub struct NetworkArgs {
     pub json: bool,
 }
 
+/// The runtime for `cli`: `serve` gets the configured number of worker threads (one thread by default); the
+/// other commands run on one thread. A configuration that does not load is reported by `serve` itself.
+pub fn runtime(cli: &Cli) -> std::io::Result<tokio::runtime::Runtime> {
+    let threads = match &cli.command {
+        Command::Serve(args) => crate::config::GatewayConfig::load(
+            args.config.as_deref(),
+            &crate::config::Overrides {
+                listen: args.listen.clone(),
+                registry: args.registry.clone(),
+            },
+        )
+        .map_or(1, |config| config.worker_threads),
+        _ => 1,
+    };
+    if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     expertnet_federation::install_crypto_provider();
     match cli.command {

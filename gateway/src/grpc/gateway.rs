@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::network::{Network, Report};
 use crate::nodes::NodeClients;
 use crate::routing::{self, Cargo};
+use expertnet_federation::peer::PeerCache;
 use expertnet_proto::v1::envelope::Body;
 use expertnet_proto::v1::gateway_service_server::GatewayService;
 use expertnet_proto::v1::{Envelope, HeartbeatReply, HeartbeatRequest, LegalBasis, RouteReply};
@@ -20,6 +21,7 @@ const MAX_TAGS: usize = 16;
 pub struct GatewayApi {
     network: Network,
     nodes: NodeClients,
+    peers: PeerCache,
     heartbeat_interval_secs: u32,
 }
 
@@ -28,6 +30,7 @@ impl GatewayApi {
         GatewayApi {
             network,
             nodes,
+            peers: PeerCache::default(),
             heartbeat_interval_secs,
         }
     }
@@ -80,7 +83,7 @@ impl GatewayService for GatewayApi {
         &self,
         request: Request<HeartbeatRequest>,
     ) -> Result<Response<HeartbeatReply>, Status> {
-        let region = caller_region(&request, self.network.registry())?;
+        let region = caller_region(&request, &self.peers, self.network.registry())?;
         let beat = request.into_inner();
         let report = Report {
             version: beat.version,
@@ -101,7 +104,7 @@ impl GatewayService for GatewayApi {
     }
 
     async fn route(&self, request: Request<Envelope>) -> Result<Response<RouteReply>, Status> {
-        let region = caller_region(&request, self.network.registry())?;
+        let region = caller_region(&request, &self.peers, self.network.registry())?;
         let envelope = request.into_inner();
         if envelope.from_region != region {
             tracing::warn!(

@@ -8,11 +8,16 @@ pub use coordinator::CoordinatorApi;
 pub use gateway::GatewayApi;
 
 use crate::error::Error;
+use expertnet_federation::peer::PeerCache;
 use expertnet_federation::{Peer, PeerError, Registry};
 
 /// The region calling, from its certificate. A region missing from the registry is refused and logged.
-fn caller_region<T>(request: &tonic::Request<T>, registry: &Registry) -> Result<String, Error> {
-    match Peer::of_request(request) {
+fn caller_region<T>(
+    request: &tonic::Request<T>,
+    peers: &PeerCache,
+    registry: &Registry,
+) -> Result<String, Error> {
+    match peers.of_request(request) {
         Ok(Peer::Region(id)) if registry.get(&id).is_some() => Ok(id),
         Ok(Peer::Region(id)) => {
             tracing::warn!(region = %id, "refused: certificate names a region not in the registry");
