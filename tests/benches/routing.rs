@@ -357,7 +357,9 @@ async fn return_benchmark() {
     for trial in 0..RETURN_TRIALS {
         fed.node(RIVIERENLAND).process.kill().await;
         for i in 0..WAITING_ESCALATIONS {
-            let case_id = case_ready_to_escalate(&lekstroom, &format!("return-{trial}-{i}")).await;
+            let case_id =
+                case_ready_to_escalate(&lekstroom, &format!("return-{trial}-{i}"), RIVIERENLAND)
+                    .await;
             escalate(&lekstroom, &case_id, RIVIERENLAND)
                 .await
                 .expect("escalate");

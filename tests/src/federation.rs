@@ -136,8 +136,8 @@ where
     }
 }
 
-/// Submits a case at `team`, takes it into intake and records the parents' consent.
-pub async fn case_ready_to_escalate(team: &TeamClients, request_id: &str) -> String {
+/// Submits a case at `team`, takes it into intake and records the parents' consent to escalate it to `to`.
+pub async fn case_ready_to_escalate(team: &TeamClients, request_id: &str, to: &str) -> String {
     let mut cases = team.cases.clone();
     let case = cases
         .submit_case(submit_request(request_id))
@@ -153,6 +153,9 @@ pub async fn case_ready_to_escalate(team: &TeamClients, request_id: &str) -> Str
             basis: pb::LegalBasis::Consent as i32,
             given_by: "parent".into(),
             note: "Moeder stemt in met overdracht".into(),
+            scope: "escalate".into(),
+            scope_target: to.into(),
+            valid_until: None,
         })
         .await
         .unwrap();

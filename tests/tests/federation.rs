@@ -6,7 +6,7 @@ use expertnet_node::domain::{NewCommitment, NewDiscussion, NewSession, Outcome};
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::*;
 use expertnet_tests::fixtures::{ACTOR, TEST_BSN, TEST_NAME, case_ref, submit_request};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tonic::Code;
 
 fn ask_network(question: &str, tags: &[&str], target: &str) -> pb::AskConsultationRequest {
@@ -168,7 +168,7 @@ async fn escalation_is_received_accepted_and_returned_on_both_sides() {
     let fed = spawn_federation().await;
     let lekstroom = fed.team(LEKSTROOM).await;
     let rivierenland = fed.team(RIVIERENLAND).await;
-    let case_id = case_ready_to_escalate(&lekstroom, "esc-accept").await;
+    let case_id = case_ready_to_escalate(&lekstroom, "esc-accept", RIVIERENLAND).await;
 
     let sent = escalate(&lekstroom, &case_id, RIVIERENLAND).await.unwrap();
     assert_eq!(sent.status, pb::EscalationStatus::Sent as i32);
@@ -230,7 +230,7 @@ async fn escalation_is_received_accepted_and_returned_on_both_sides() {
     outgoing_reaches(&lekstroom, &sent.id, pb::EscalationStatus::Accepted).await;
 
     // A second escalation, handed back with a reason: the case continues at the sender.
-    let second = case_ready_to_escalate(&lekstroom, "esc-return").await;
+    let second = case_ready_to_escalate(&lekstroom, "esc-return", RIVIERENLAND).await;
     let sent_back = escalate(&lekstroom, &second, RIVIERENLAND).await.unwrap();
     let received =
         outgoing_reaches(&lekstroom, &sent_back.id, pb::EscalationStatus::Received).await;
@@ -269,7 +269,7 @@ async fn escalation_is_received_accepted_and_returned_on_both_sides() {
 async fn escalation_closed_at_the_receiver_closes_the_sender_case() {
     let fed = spawn_federation().await;
     let lekstroom = fed.team(LEKSTROOM).await;
-    let case_id = case_ready_to_escalate(&lekstroom, "esc-close").await;
+    let case_id = case_ready_to_escalate(&lekstroom, "esc-close", FLEVOLAND_UTRECHT).await;
     let sent = escalate(&lekstroom, &case_id, FLEVOLAND_UTRECHT)
         .await
         .unwrap();
@@ -350,7 +350,7 @@ async fn escalation_refusals_write_nothing() {
     assert_eq!(no_consent.code(), Code::PermissionDenied);
     assert!(no_consent.message().contains("consent"), "{no_consent:?}");
 
-    let with_consent = case_ready_to_escalate(&lekstroom, "no-covenant").await;
+    let with_consent = case_ready_to_escalate(&lekstroom, "no-covenant", RIVIERENLAND).await;
     let no_covenant = escalate(&lekstroom, &with_consent, MIDDEN_IJSSEL)
         .await
         .unwrap_err();
@@ -425,6 +425,9 @@ async fn identifiers_in_free_text_do_not_leave_the_node() {
             basis: pb::LegalBasis::Consent as i32,
             given_by: "parent".into(),
             note: String::new(),
+            scope: "escalate".into(),
+            scope_target: RIVIERENLAND.into(),
+            valid_until: None,
         })
         .await
         .unwrap();
@@ -526,6 +529,188 @@ async fn identifiers_in_free_text_do_not_leave_the_node() {
     fed.stop().await;
 }
 
+fn consent_request(case_id: &str, given_by: &str, to: &str) -> pb::RecordConsentRequest {
+    pb::RecordConsentRequest {
+        case_id: case_id.into(),
+        actor: ACTOR.into(),
+        basis: pb::LegalBasis::Consent as i32,
+        given_by: given_by.into(),
+        note: String::new(),
+        scope: "escalate".into(),
+        scope_target: to.into(),
+        valid_until: None,
+    }
+}
+
+/// A consent names who gave it, what it allows and until when; withdrawn, it allows nothing more, and an
+/// escalation it allowed that is still in the outbox (the receiver is down) is stopped and never arrives.
+#[tokio::test]
+async fn consents_are_scoped_dated_and_withdrawn() {
+    let mut fed = spawn_federation().await;
+    let lekstroom = fed.team(LEKSTROOM).await;
+    let mut cases = lekstroom.cases.clone();
+    let mut escalations_api = lekstroom.escalations.clone();
+    let case = cases
+        .submit_case(submit_request("consent"))
+        .await
+        .unwrap()
+        .into_inner();
+    cases.start_intake(case_ref(&case.id)).await.unwrap();
+
+    let mut expired = consent_request(&case.id, "parent", RIVIERENLAND);
+    expired.valid_until = Some(pb::Date {
+        iso: "2020-01-01".into(),
+    });
+    let mut provider_without_name = consent_request(&case.id, "parent", "");
+    provider_without_name.scope = "share_with_provider".into();
+    let refusals = [
+        (
+            consent_request(&case.id, "youth", RIVIERENLAND),
+            "given_by",
+            "16",
+        ),
+        (
+            consent_request(&case.id, "oma", RIVIERENLAND),
+            "given_by",
+            "parent",
+        ),
+        (
+            consent_request(&case.id, "parent", ""),
+            "scope_target",
+            "region",
+        ),
+        (
+            consent_request(&case.id, "parent", "atlantis"),
+            "atlantis",
+            "",
+        ),
+        (expired, "valid_until", "past"),
+        (provider_without_name, "scope_target", "provider"),
+    ];
+    for (request, field, what) in refusals {
+        let status = escalations_api.record_consent(request).await.unwrap_err();
+        assert!(
+            matches!(status.code(), Code::InvalidArgument | Code::NotFound),
+            "{status:?}"
+        );
+        assert!(
+            status.message().contains(field) && status.message().contains(what),
+            "{status:?}"
+        );
+    }
+
+    let consent = escalations_api
+        .record_consent(consent_request(&case.id, "parent", RIVIERENLAND))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(consent.sequence, 1);
+    assert_eq!(consent.scope_target, RIVIERENLAND);
+    let elsewhere = escalate(&lekstroom, &case.id, FLEVOLAND_UTRECHT)
+        .await
+        .unwrap_err();
+    assert_eq!(elsewhere.code(), Code::PermissionDenied);
+    assert!(
+        elsewhere.message().contains(FLEVOLAND_UTRECHT),
+        "{elsewhere:?}"
+    );
+
+    // Rivierenland is down: the escalation waits in Lekstroom's outbox when the parents withdraw.
+    fed.federation.stop_node(RIVIERENLAND).await;
+    let sent = escalate(&lekstroom, &case.id, RIVIERENLAND).await.unwrap();
+    let withdrawn = escalations_api
+        .withdraw_consent(pb::WithdrawConsentRequest {
+            case_id: case.id.clone(),
+            sequence: 1,
+            actor: ACTOR.into(),
+            reason: "Ouders trekken toestemming in".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        withdrawn.stopped_escalation_ids,
+        std::slice::from_ref(&sent.id)
+    );
+    assert!(withdrawn.delivered_escalation_ids.is_empty());
+    assert!(withdrawn.consent.unwrap().withdrawn_at_ms > 0);
+    let stopped = escalations(&lekstroom, pb::EscalationDirection::Outgoing).await;
+    assert_eq!(stopped[0].status, pb::EscalationStatus::Withdrawn as i32);
+    assert_eq!(stopped[0].delivery, pb::OutboxState::Cancelled as i32);
+    let state = cases
+        .get_case(pb::GetCaseRequest {
+            case_id: case.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .summary
+        .unwrap()
+        .state;
+    assert_eq!(
+        state,
+        pb::CaseState::InProgress as i32,
+        "the case continues here"
+    );
+    let waiting = lekstroom
+        .outbox
+        .clone()
+        .list_outbox(pb::ListOutboxRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    assert!(waiting.is_empty(), "nothing waits to leave: {waiting:?}");
+
+    fed.federation.restart_node(RIVIERENLAND).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rivierenland = fed.team(RIVIERENLAND).await;
+    assert!(
+        escalations(&rivierenland, pb::EscalationDirection::Incoming)
+            .await
+            .is_empty(),
+        "the stopped escalation never arrived"
+    );
+    let again = escalate(&lekstroom, &case.id, RIVIERENLAND)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::PermissionDenied, "{again:?}");
+    let twice = escalations_api
+        .withdraw_consent(pb::WithdrawConsentRequest {
+            case_id: case.id.clone(),
+            sequence: 1,
+            actor: ACTOR.into(),
+            reason: "nogmaals".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    let unknown = escalations_api
+        .withdraw_consent(pb::WithdrawConsentRequest {
+            case_id: case.id.clone(),
+            sequence: 7,
+            actor: ACTOR.into(),
+            reason: "onbekend".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    // A legal ground names the ground instead of a person.
+    let mut ground = consent_request(&case.id, "ondertoezichtstelling", RIVIERENLAND);
+    ground.basis = pb::LegalBasis::LegalGround as i32;
+    assert_eq!(
+        escalations_api
+            .record_consent(ground)
+            .await
+            .unwrap()
+            .into_inner()
+            .sequence,
+        2
+    );
+    fed.stop().await;
+}
+
 #[tokio::test]
 async fn a_node_that_is_down_delays_delivery_but_loses_and_doubles_nothing() {
     let mut fed = spawn_federation().await;
@@ -533,7 +718,7 @@ async fn a_node_that_is_down_delays_delivery_but_loses_and_doubles_nothing() {
     fed.federation.stop_node(RIVIERENLAND).await;
     let mut sent = Vec::new();
     for i in 0..3 {
-        let case_id = case_ready_to_escalate(&lekstroom, &format!("down-{i}")).await;
+        let case_id = case_ready_to_escalate(&lekstroom, &format!("down-{i}"), RIVIERENLAND).await;
         sent.push(
             escalate(&lekstroom, &case_id, RIVIERENLAND)
                 .await
@@ -639,7 +824,7 @@ async fn dead_letters_are_listed_and_replayed() {
     let mut fed = spawn_federation_with(|settings| settings.dead_letter_after_secs = 1).await;
     let lekstroom = fed.team(LEKSTROOM).await;
     fed.federation.stop_node(RIVIERENLAND).await;
-    let case_id = case_ready_to_escalate(&lekstroom, "dead").await;
+    let case_id = case_ready_to_escalate(&lekstroom, "dead", RIVIERENLAND).await;
     let sent = escalate(&lekstroom, &case_id, RIVIERENLAND).await.unwrap();
     let mut outbox = lekstroom.outbox.clone();
     let dead = eventually("envelope given up on", WAIT, || {

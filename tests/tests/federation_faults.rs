@@ -112,7 +112,10 @@ async fn killing_the_gateway_or_the_receiver_loses_and_doubles_no_escalation() {
     for trial in 0..trials {
         let mut ready = Vec::new();
         for i in 0..PER_TRIAL {
-            ready.push(case_ready_to_escalate(&lekstroom, &format!("fault-{trial}-{i}")).await);
+            ready.push(
+                case_ready_to_escalate(&lekstroom, &format!("fault-{trial}-{i}"), RIVIERENLAND)
+                    .await,
+            );
         }
         let pauses: Vec<u64> = (0..PER_TRIAL).map(|_| rng.random_range(0..40)).collect();
         let escalating = tokio::spawn({

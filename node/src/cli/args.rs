@@ -82,11 +82,27 @@ pub enum EscalationCommand {
         case_id: String,
         #[arg(long, value_parser = words(LegalBasis::ALL))]
         basis: String,
-        /// Who consented (youth, parent, guardian), or which legal ground applies.
+        /// Who consented (youth of 16 or older, parent, legal_representative), or which legal ground applies.
         #[arg(long)]
         given_by: String,
         #[arg(long, default_value = "")]
         note: String,
+        /// What it allows.
+        #[arg(long, value_parser = words(ConsentScope::ALL), default_value = "escalate")]
+        scope: String,
+        /// The region an escalation consent allows, or the provider a share consent allows.
+        #[arg(long, default_value = "")]
+        to: String,
+        /// The last day it holds (YYYY-MM-DD); without it, until withdrawn.
+        #[arg(long, default_value = "")]
+        valid_until: String,
+    },
+    /// Withdraw a consent (by its number): escalations it allowed that have not left yet are stopped.
+    Withdraw {
+        case_id: String,
+        sequence: i64,
+        #[arg(long)]
+        reason: String,
     },
     /// Hand a case to another region: the minimum dataset goes through the outbox and the gateway.
     Send {
@@ -181,6 +197,7 @@ macro_rules! into_word {
 }
 into_word!(
     BottleneckCategory,
+    ConsentScope,
     ReferrerKind,
     Outcome,
     AttendeeRole,

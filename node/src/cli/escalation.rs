@@ -17,6 +17,9 @@ pub async fn run(args: &ClientArgs, command: EscalationCommand) -> Result<()> {
             basis,
             given_by,
             note,
+            scope,
+            to,
+            valid_until,
         } => {
             let request = pb::RecordConsentRequest {
                 case_id,
@@ -24,9 +27,26 @@ pub async fn run(args: &ClientArgs, command: EscalationCommand) -> Result<()> {
                 basis: wire::<LegalBasis>(&basis),
                 given_by,
                 note,
+                scope,
+                scope_target: to,
+                valid_until: (!valid_until.is_empty()).then_some(pb::Date { iso: valid_until }),
             };
             let reply = answer(client.record_consent(request).await)?;
             emit(&reply, json, output::print_consent)
+        }
+        EscalationCommand::Withdraw {
+            case_id,
+            sequence,
+            reason,
+        } => {
+            let request = pb::WithdrawConsentRequest {
+                case_id,
+                sequence,
+                actor: args.actor()?,
+                reason,
+            };
+            let reply = answer(client.withdraw_consent(request).await)?;
+            emit(&reply, json, output::print_withdrawal)
         }
         EscalationCommand::Send {
             case_id,

@@ -312,13 +312,52 @@ pub fn print_consent(c: &wire::Consent) {
     let basis = wire::LegalBasis::try_from(c.basis)
         .map(|b| word(b.as_str_name(), "LEGAL_BASIS_"))
         .unwrap_or_default();
+    let target = if c.scope_target.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", c.scope_target)
+    };
+    let until = match &c.valid_until {
+        Some(_) => format!(", until {}", date(&c.valid_until)),
+        None => String::new(),
+    };
     println!(
-        "{basis} for case {} given by {}, recorded by {} at {}",
+        "{basis} {} for case {}: {}{target}{until}; given by {}, recorded by {} at {}",
+        c.sequence,
         c.case_id,
+        c.scope,
         c.given_by,
         c.recorded_by,
         timestamp(c.recorded_at_ms)
     );
+    if c.withdrawn_at_ms > 0 {
+        println!(
+            "withdrawn by {} at {}: {}",
+            c.withdrawn_by,
+            timestamp(c.withdrawn_at_ms),
+            c.withdrawal_reason
+        );
+    }
+}
+
+pub fn print_withdrawal(w: &wire::WithdrawConsentReply) {
+    if let Some(consent) = &w.consent {
+        print_consent(consent);
+    }
+    println!(
+        "stopped before leaving: {}",
+        if w.stopped_escalation_ids.is_empty() {
+            "none".to_owned()
+        } else {
+            w.stopped_escalation_ids.join(", ")
+        }
+    );
+    if !w.delivered_escalation_ids.is_empty() {
+        println!(
+            "already delivered (the other region has them): {}",
+            w.delivered_escalation_ids.join(", ")
+        );
+    }
 }
 
 pub fn print_escalations(escalations: &[wire::Escalation]) {

@@ -94,7 +94,9 @@ impl EscalationStatus {
             EscalationStatus::Sent => 0,
             EscalationStatus::Received => 1,
             EscalationStatus::Accepted => 2,
-            EscalationStatus::Returned | EscalationStatus::Closed => 3,
+            EscalationStatus::Returned | EscalationStatus::Closed | EscalationStatus::Withdrawn => {
+                3
+            }
         }
     }
 }

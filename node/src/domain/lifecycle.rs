@@ -79,6 +79,10 @@ pub enum Action {
     EscalationClosed,
     /// Consent or a legal ground for handing the case to another region was recorded.
     RecordConsent,
+    /// A consent was withdrawn (nothing it allowed has left yet, or nothing was under way).
+    WithdrawConsent,
+    /// A consent was withdrawn before the escalation it allowed left this node: the case continues here.
+    EscalationWithdrawn,
     AddCommitment,
     AppointProcesregisseur,
     AssignCaseManager,
@@ -90,7 +94,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::StartIntake,
         Action::Accept,
         Action::Return,
@@ -103,6 +107,8 @@ impl Action {
         Action::EscalationNews,
         Action::EscalationClosed,
         Action::RecordConsent,
+        Action::WithdrawConsent,
+        Action::EscalationWithdrawn,
         Action::AddCommitment,
         Action::AppointProcesregisseur,
         Action::AssignCaseManager,
@@ -127,6 +133,8 @@ impl Action {
             Action::EscalationNews => "escalation_news",
             Action::EscalationClosed => "escalation_closed",
             Action::RecordConsent => "record_consent",
+            Action::WithdrawConsent => "withdraw_consent",
+            Action::EscalationWithdrawn => "escalation_withdrawn",
             Action::AddCommitment => "add_commitment",
             Action::AppointProcesregisseur => "appoint_procesregisseur",
             Action::AssignCaseManager => "assign_case_manager",
@@ -155,6 +163,13 @@ impl Action {
             Action::EscalationReturned => (&[Escalated], Some(InProgress)),
             Action::EscalationNews => (&[Escalated], None),
             Action::EscalationClosed => (&[Escalated], Some(Closed)),
+            Action::EscalationWithdrawn => (&[Escalated], Some(InProgress)),
+            Action::WithdrawConsent => (
+                &[
+                    Submitted, Intake, Scheduled, Discussed, InProgress, Escalated,
+                ],
+                None,
+            ),
             Action::RecordConsent => (&[Submitted, Intake, Scheduled, Discussed, InProgress], None),
             Action::AddCommitment => (PLANNING, None),
             Action::AppointProcesregisseur => (ACTIVE, None),

@@ -5,9 +5,9 @@
 
 use super::lifecycle::CaseState;
 use super::vocabulary::{
-    AskerKind, AttendeeRole, BottleneckCategory, CommitmentStatus, ConsultationStatus,
-    DeliveryState, EnvelopeKind, EscalationDirection, EscalationStatus, LegalBasis, Outcome,
-    ReferrerKind, TaskStatus,
+    AskerKind, AttendeeRole, BottleneckCategory, CommitmentStatus, ConsentScope,
+    ConsultationStatus, DeliveryState, EnvelopeKind, EscalationDirection, EscalationStatus,
+    LegalBasis, Outcome, ReferrerKind, TaskStatus,
 };
 use time::Date;
 
@@ -313,11 +313,56 @@ pub struct Consultation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Consent {
     pub case_id: String,
+    /// Its number within the case.
+    pub sequence: i64,
+    pub basis: LegalBasis,
+    /// With consent, a [`ConsentGiver`] word; with a legal ground, the ground.
+    pub given_by: String,
+    pub note: String,
+    pub scope: ConsentScope,
+    /// The region (escalate) or provider (share_with_provider) it allows; none for consult_with_identifiers.
+    pub scope_target: Option<String>,
+    /// The last day it holds.
+    pub valid_until: Option<time::Date>,
+    pub recorded_by: String,
+    pub recorded_at: Millis,
+    pub withdrawal: Option<ConsentWithdrawal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentWithdrawal {
+    pub at: Millis,
+    pub by: String,
+    pub reason: String,
+}
+
+impl Consent {
+    /// Whether this record allows handing the case to `region` on `today`.
+    pub fn allows_escalation_to(&self, region: &str, today: time::Date) -> bool {
+        self.withdrawal.is_none()
+            && self.scope == ConsentScope::Escalate
+            && self.scope_target.as_deref() == Some(region)
+            && self.valid_until.is_none_or(|last| today <= last)
+    }
+}
+
+/// A consent or legal ground as a team records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConsent {
     pub basis: LegalBasis,
     pub given_by: String,
     pub note: String,
-    pub recorded_by: String,
-    pub recorded_at: Millis,
+    pub scope: ConsentScope,
+    pub scope_target: Option<String>,
+    pub valid_until: Option<time::Date>,
+}
+
+/// What a withdrawal did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithdrawalOutcome {
+    pub consent: Consent,
+    pub stopped: Vec<String>,
+    pub delivered: Vec<String>,
 }
 
 /// A case handed from one region to another, seen from this node.
@@ -359,4 +404,44 @@ pub struct OutboxEntry {
 pub struct Overdue {
     pub commitments: Vec<Commitment>,
     pub tasks: Vec<Task>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn consent() -> Consent {
+        Consent {
+            case_id: "c".into(),
+            sequence: 1,
+            basis: LegalBasis::Consent,
+            given_by: "parent".into(),
+            note: String::new(),
+            scope: ConsentScope::Escalate,
+            scope_target: Some("rivierenland".into()),
+            valid_until: Some(date!(2026 - 12 - 31)),
+            recorded_by: "ilse".into(),
+            recorded_at: 0,
+            withdrawal: None,
+        }
+    }
+
+    #[test]
+    fn a_consent_allows_its_region_until_its_last_day_unless_withdrawn() {
+        let c = consent();
+        assert!(c.allows_escalation_to("rivierenland", date!(2026 - 12 - 31)));
+        assert!(!c.allows_escalation_to("rivierenland", date!(2027 - 01 - 01)));
+        assert!(!c.allows_escalation_to("flevoland-utrecht", date!(2026 - 06 - 01)));
+        let mut share = consent();
+        share.scope = ConsentScope::ShareWithProvider;
+        assert!(!share.allows_escalation_to("rivierenland", date!(2026 - 06 - 01)));
+        let mut withdrawn = consent();
+        withdrawn.withdrawal = Some(ConsentWithdrawal {
+            at: 1,
+            by: "ilse".into(),
+            reason: "ingetrokken".into(),
+        });
+        assert!(!withdrawn.allows_escalation_to("rivierenland", date!(2026 - 06 - 01)));
+    }
 }

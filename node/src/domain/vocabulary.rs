@@ -146,6 +146,7 @@ vocabulary! {
         Accepted => "accepted",
         Returned => "returned",
         Closed => "closed",
+        Withdrawn => "withdrawn",
     }
 }
 
@@ -155,6 +156,25 @@ vocabulary! {
         Pending => "pending",
         Delivered => "delivered",
         Dead => "dead",
+        Cancelled => "cancelled",
+    }
+}
+
+vocabulary! {
+    /// What a consent allows.
+    ConsentScope {
+        Escalate => "escalate",
+        ConsultWithIdentifiers => "consult_with_identifiers",
+        ShareWithProvider => "share_with_provider",
+    }
+}
+
+vocabulary! {
+    /// Who may give consent: the youth from 16, a parent with custody, or another legal representative.
+    ConsentGiver {
+        Youth => "youth",
+        Parent => "parent",
+        LegalRepresentative => "legal_representative",
     }
 }
 

@@ -315,6 +315,11 @@ pub fn consultation(c: domain::Consultation) -> wire::Consultation {
 }
 
 pub fn consent(c: domain::Consent) -> wire::Consent {
+    let withdrawal = c.withdrawal.unwrap_or(domain::ConsentWithdrawal {
+        at: 0,
+        by: String::new(),
+        reason: String::new(),
+    });
     wire::Consent {
         case_id: c.case_id,
         basis: wire_enum(c.basis),
@@ -322,6 +327,13 @@ pub fn consent(c: domain::Consent) -> wire::Consent {
         note: c.note,
         recorded_by: c.recorded_by,
         recorded_at_ms: c.recorded_at,
+        sequence: c.sequence,
+        scope: c.scope.as_str().to_owned(),
+        scope_target: c.scope_target.unwrap_or_default(),
+        valid_until: c.valid_until.and_then(wire_date),
+        withdrawn_at_ms: withdrawal.at,
+        withdrawn_by: withdrawal.by,
+        withdrawal_reason: withdrawal.reason,
     }
 }
 

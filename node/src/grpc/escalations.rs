@@ -2,7 +2,7 @@
 //! as an operator sees it.
 
 use super::convert::{self, optional_enum, required_enum};
-use crate::domain::{DeliveryState, EscalationTexts, validate};
+use crate::domain::{ConsentScope, DeliveryState, EscalationTexts, NewConsent, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
 use expertnet_federation::registry::is_region_id;
@@ -47,14 +47,52 @@ impl EscalationService for EscalationApi {
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
         let actor = validate::short_text("actor", &req.actor)?;
-        let basis = required_enum("basis", req.basis)?;
-        let given_by = validate::short_text("given_by", &req.given_by)?;
-        let note = validate::optional_long_text("note", &req.note)?;
-        let consent = self
-            .workflow
-            .record_consent(&case_id, &actor, basis, given_by, note)
-            .await?;
+        let scope = if req.scope.trim().is_empty() {
+            ConsentScope::Escalate
+        } else {
+            ConsentScope::parse(req.scope.trim()).ok_or_else(|| {
+                Error::invalid(
+                    "scope",
+                    "must be escalate, consult_with_identifiers or share_with_provider",
+                )
+            })?
+        };
+        let new = NewConsent {
+            basis: required_enum("basis", req.basis)?,
+            given_by: validate::short_text("given_by", &req.given_by)?,
+            note: validate::optional_long_text("note", &req.note)?,
+            scope,
+            scope_target: (!req.scope_target.trim().is_empty())
+                .then(|| validate::short_text("scope_target", &req.scope_target))
+                .transpose()?,
+            valid_until: convert::optional_date("valid_until", req.valid_until.as_ref())?,
+        };
+        let consent = self.workflow.record_consent(&case_id, &actor, new).await?;
         Ok(Response::new(convert::consent(consent)))
+    }
+
+    async fn withdraw_consent(
+        &self,
+        request: Request<wire::WithdrawConsentRequest>,
+    ) -> Reply<wire::WithdrawConsentReply> {
+        let req = request.into_inner();
+        let case_id = validate::id("case_id", &req.case_id)?;
+        if req.sequence < 1 {
+            return Err(
+                Error::invalid("sequence", "must be a consent's number (1 or more)").into(),
+            );
+        }
+        let actor = validate::short_text("actor", &req.actor)?;
+        let reason = validate::long_text("reason", &req.reason)?;
+        let outcome = self
+            .workflow
+            .withdraw_consent(&case_id, req.sequence, &actor, reason)
+            .await?;
+        Ok(Response::new(wire::WithdrawConsentReply {
+            consent: Some(convert::consent(outcome.consent)),
+            stopped_escalation_ids: outcome.stopped,
+            delivered_escalation_ids: outcome.delivered,
+        }))
     }
 
     async fn escalate_case(

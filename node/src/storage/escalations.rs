@@ -2,47 +2,128 @@
 
 use super::Transaction;
 use super::outbox::state_sql;
-use super::rows::word;
+use super::rows::{date_text, stored_date, word};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use sqlx::Row;
 
-pub async fn insert_consent(tx: &mut Transaction, consent: &Consent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO consents (case_id, sequence, basis, given_by, note, recorded_by, recorded_at) VALUES ($1, \
-         (SELECT COALESCE(MAX(sequence), 0) + 1 FROM consents WHERE case_id = $1), $2, $3, $4, $5, $6)",
+/// Records a consent; returns its sequence number within the case.
+pub async fn insert_consent(tx: &mut Transaction, consent: &Consent) -> Result<i64> {
+    let sequence: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(sequence), 0) + 1 FROM consents WHERE case_id = $1",
     )
     .bind(&consent.case_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO consents (case_id, sequence, basis, given_by, note, recorded_by, recorded_at, scope, \
+         scope_target, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&consent.case_id)
+    .bind(sequence)
     .bind(consent.basis.as_str())
     .bind(&consent.given_by)
     .bind(&consent.note)
     .bind(&consent.recorded_by)
     .bind(consent.recorded_at)
+    .bind(consent.scope.as_str())
+    .bind(consent.scope_target.as_deref().unwrap_or(""))
+    .bind(consent.valid_until.map(date_text))
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(sequence)
 }
 
-/// The latest consent or legal ground on record for a case.
-pub async fn latest_consent(tx: &mut Transaction, case_id: &str) -> Result<Option<Consent>> {
-    let row = sqlx::query(
-        "SELECT basis, given_by, note, recorded_by, recorded_at FROM consents WHERE case_id = $1 \
-         ORDER BY sequence DESC LIMIT 1",
+const CONSENT_COLUMNS: &str = "case_id, sequence, basis, given_by, note, recorded_by, recorded_at, scope, \
+     scope_target, valid_until, withdrawn_at, withdrawn_by, withdrawal_reason";
+
+fn consent_from_row(r: &sqlx::any::AnyRow) -> Result<Consent> {
+    let target: String = r.get(8);
+    let valid_until: Option<String> = r.get(9);
+    let withdrawn_at: Option<i64> = r.get(10);
+    Ok(Consent {
+        case_id: r.get(0),
+        sequence: r.get(1),
+        basis: word("basis", &r.get::<String, _>(2), LegalBasis::parse)?,
+        given_by: r.get(3),
+        note: r.get(4),
+        recorded_by: r.get(5),
+        recorded_at: r.get(6),
+        scope: word("scope", &r.get::<String, _>(7), ConsentScope::parse)?,
+        scope_target: (!target.is_empty()).then_some(target),
+        valid_until: valid_until
+            .as_deref()
+            .map(|d| stored_date("valid_until", d))
+            .transpose()?,
+        withdrawal: withdrawn_at.map(|at| ConsentWithdrawal {
+            at,
+            by: r.get::<Option<String>, _>(11).unwrap_or_default(),
+            reason: r.get::<Option<String>, _>(12).unwrap_or_default(),
+        }),
+    })
+}
+
+/// Every consent on record for a case, oldest first.
+pub async fn consents<'e, E>(executor: E, case_id: &str) -> Result<Vec<Consent>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONSENT_COLUMNS} FROM consents WHERE case_id = $1 ORDER BY sequence"
+    )))
+    .bind(case_id)
+    .fetch_all(executor)
+    .await?
+    .iter()
+    .map(consent_from_row)
+    .collect()
+}
+
+/// Marks a consent withdrawn; `None` when there is no such consent, the consent as it was when it had been
+/// withdrawn already.
+pub async fn withdraw_consent(
+    tx: &mut Transaction,
+    case_id: &str,
+    sequence: i64,
+    withdrawal: &ConsentWithdrawal,
+) -> Result<Consent> {
+    sqlx::query(
+        "UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2, withdrawal_reason = $3 \
+         WHERE case_id = $4 AND sequence = $5 AND withdrawn_at IS NULL",
+    )
+    .bind(withdrawal.at)
+    .bind(&withdrawal.by)
+    .bind(&withdrawal.reason)
+    .bind(case_id)
+    .bind(sequence)
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONSENT_COLUMNS} FROM consents WHERE case_id = $1 AND sequence = $2"
+    )))
+    .bind(case_id)
+    .bind(sequence)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| Error::not_found("consent", format!("{case_id}#{sequence}")))?;
+    consent_from_row(&row)
+}
+
+/// Outgoing escalations of a case to `region` that are still `sent`, with the key of their envelope.
+pub async fn sent_to(
+    tx: &mut Transaction,
+    case_id: &str,
+    region: &str,
+) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, last_key FROM escalations WHERE case_id = $1 AND partner_region = $2 \
+         AND direction = 'outgoing' AND status = 'sent' ORDER BY created_at",
     )
     .bind(case_id)
-    .fetch_optional(&mut **tx)
+    .bind(region)
+    .fetch_all(&mut **tx)
     .await?;
-    row.map(|r| {
-        Ok(Consent {
-            case_id: case_id.to_owned(),
-            basis: word("basis", &r.get::<String, _>(0), LegalBasis::parse)?,
-            given_by: r.get(1),
-            note: r.get(2),
-            recorded_by: r.get(3),
-            recorded_at: r.get(4),
-        })
-    })
-    .transpose()
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 pub async fn insert(tx: &mut Transaction, e: &Escalation, last_key: &str) -> Result<()> {

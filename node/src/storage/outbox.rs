@@ -45,7 +45,7 @@ pub async fn enqueue(
 pub async fn due(pool: &sqlx::AnyPool, now: Millis, limit: u32) -> Result<Vec<Due>> {
     sqlx::query(
         "SELECT key, kind, envelope, attempts, created_at, traceparent FROM outbox \
-         WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= $1 \
+         WHERE delivered_at IS NULL AND dead_at IS NULL AND cancelled_at IS NULL AND next_attempt_at <= $1 \
          ORDER BY next_attempt_at, created_at LIMIT $2",
     )
     .bind(now)
@@ -69,7 +69,8 @@ pub async fn due(pool: &sqlx::AnyPool, now: Millis, limit: u32) -> Result<Vec<Du
 /// When the next envelope falls due, if any waits.
 pub async fn next_due(pool: &sqlx::AnyPool) -> Result<Option<Millis>> {
     Ok(sqlx::query_scalar(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL",
+        "SELECT MIN(next_attempt_at) FROM outbox \
+         WHERE delivered_at IS NULL AND dead_at IS NULL AND cancelled_at IS NULL",
     )
     .fetch_one(pool)
     .await?)
@@ -82,6 +83,18 @@ pub async fn mark_delivered(tx: &mut Transaction, key: &str, at: Millis) -> Resu
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Stops an envelope that has not been delivered; `false` when it already was (or was stopped before).
+pub async fn cancel(tx: &mut Transaction, key: &str, at: Millis) -> Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE outbox SET cancelled_at = $1 WHERE key = $2 AND delivered_at IS NULL AND cancelled_at IS NULL",
+    )
+    .bind(at)
+    .bind(key)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Records a failed attempt: try again at `next_attempt_at`, or give up now when `dead` is set.
@@ -109,7 +122,7 @@ pub async fn mark_failed(
 pub async fn replay(pool: &sqlx::AnyPool, key: &str, now: Millis) -> Result<OutboxEntry> {
     let updated = sqlx::query(
         "UPDATE outbox SET dead_at = NULL, attempts = 0, next_attempt_at = $1 \
-         WHERE key = $2 AND dead_at IS NOT NULL",
+         WHERE key = $2 AND dead_at IS NOT NULL AND cancelled_at IS NULL",
     )
     .bind(now)
     .bind(key)
@@ -126,11 +139,12 @@ pub async fn replay(pool: &sqlx::AnyPool, key: &str, now: Millis) -> Result<Outb
 }
 
 const COLUMNS: &str = "key, kind, destination, attempts, created_at, next_attempt_at, last_error, \
-     delivered_at, dead_at";
+     delivered_at, dead_at, cancelled_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<OutboxEntry> {
     let delivered_at: Option<i64> = r.get(7);
     let dead_at: Option<i64> = r.get(8);
+    let cancelled_at: Option<i64> = r.get(9);
     Ok(OutboxEntry {
         key: r.get(0),
         kind: word("kind", &r.get::<String, _>(1), EnvelopeKind::parse)?,
@@ -139,10 +153,11 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<OutboxEntry> {
         created_at: r.get(4),
         next_attempt_at: r.get(5),
         last_error: r.get(6),
-        state: match (delivered_at, dead_at) {
-            (Some(_), _) => DeliveryState::Delivered,
-            (None, Some(_)) => DeliveryState::Dead,
-            (None, None) => DeliveryState::Pending,
+        state: match (delivered_at, cancelled_at, dead_at) {
+            (Some(_), _, _) => DeliveryState::Delivered,
+            (None, Some(_), _) => DeliveryState::Cancelled,
+            (None, None, Some(_)) => DeliveryState::Dead,
+            (None, None, None) => DeliveryState::Pending,
         },
         delivered_at,
     })
@@ -166,9 +181,14 @@ pub async fn list(
     limit: u32,
 ) -> Result<Vec<OutboxEntry>> {
     let condition = match state {
-        None => "delivered_at IS NULL",
-        Some(DeliveryState::Pending) => "delivered_at IS NULL AND dead_at IS NULL",
-        Some(DeliveryState::Dead) => "delivered_at IS NULL AND dead_at IS NOT NULL",
+        None => "delivered_at IS NULL AND cancelled_at IS NULL",
+        Some(DeliveryState::Pending) => {
+            "delivered_at IS NULL AND dead_at IS NULL AND cancelled_at IS NULL"
+        }
+        Some(DeliveryState::Dead) => {
+            "delivered_at IS NULL AND dead_at IS NOT NULL AND cancelled_at IS NULL"
+        }
+        Some(DeliveryState::Cancelled) => "delivered_at IS NULL AND cancelled_at IS NOT NULL",
         Some(DeliveryState::Delivered) => "delivered_at IS NOT NULL",
     };
     sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -187,7 +207,7 @@ pub async fn depths(pool: &sqlx::AnyPool) -> Result<(u64, u64)> {
     let row = sqlx::query(
         "SELECT COALESCE(SUM(CASE WHEN dead_at IS NULL THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
-         FROM outbox WHERE delivered_at IS NULL",
+         FROM outbox WHERE delivered_at IS NULL AND cancelled_at IS NULL",
     )
     .fetch_one(pool)
     .await?;
@@ -200,7 +220,8 @@ pub async fn depths(pool: &sqlx::AnyPool) -> Result<(u64, u64)> {
 /// SQL for the delivery state of the outbox entry whose key is in `key_column`, for joins.
 pub(crate) fn state_sql(key_column: &str) -> String {
     format!(
-        "(SELECT CASE WHEN o.delivered_at IS NOT NULL THEN 'delivered' WHEN o.dead_at IS NOT NULL THEN 'dead' \
+        "(SELECT CASE WHEN o.delivered_at IS NOT NULL THEN 'delivered' \
+         WHEN o.cancelled_at IS NOT NULL THEN 'cancelled' WHEN o.dead_at IS NOT NULL THEN 'dead' \
          ELSE 'pending' END FROM outbox o WHERE o.key = {key_column})"
     )
 }

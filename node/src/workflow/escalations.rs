@@ -6,33 +6,209 @@ use super::{OpenChange, Workflow, new_id, no_fields};
 use crate::domain::federation::{Crossing, Destination, MinimumDataset, Outgoing};
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::storage::cases::CaseFields;
 use crate::storage::escalations::StatusChange;
 use crate::storage::{self, Transaction};
 
 impl Workflow {
+    /// Records a consent or legal ground. Consent comes from the youth (16 or older), a parent or another legal
+    /// representative; an escalation consent names its region, a share names its provider.
     pub async fn record_consent(
         &self,
         case_id: &str,
         actor: &str,
-        basis: LegalBasis,
-        given_by: String,
-        note: String,
+        new: NewConsent,
     ) -> Result<Consent> {
-        let reason = format!("{basis}: {given_by}");
+        if new.basis == LegalBasis::Consent && ConsentGiver::parse(&new.given_by).is_none() {
+            return Err(Error::invalid(
+                "given_by",
+                "consent is given by youth (16 or older), parent or legal_representative",
+            ));
+        }
+        match (new.scope, &new.scope_target) {
+            (ConsentScope::Escalate, Some(region)) => {
+                self.link()?.check_partner("scope_target", region)?;
+            }
+            (ConsentScope::Escalate, None) => {
+                return Err(Error::invalid(
+                    "scope_target",
+                    "an escalation consent names the region it allows",
+                ));
+            }
+            (ConsentScope::ShareWithProvider, None) => {
+                return Err(Error::invalid(
+                    "scope_target",
+                    "a share consent names the provider it allows",
+                ));
+            }
+            (ConsentScope::ConsultWithIdentifiers, Some(_)) => {
+                return Err(Error::invalid(
+                    "scope_target",
+                    "consult_with_identifiers names no target",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(last) = new.valid_until
+            && last < self.clock.today()
+        {
+            return Err(Error::invalid("valid_until", "lies in the past"));
+        }
+        let reason = format!("{}: {} ({})", new.basis, new.given_by, new.scope);
         let mut open = self
-            .begin_change(case_id, actor, Action::RecordConsent, &reason, no_fields)
+            .begin_change(case_id, actor, Action::RecordConsent, &reason, |case| {
+                if new.given_by == ConsentGiver::Youth.as_str() && case.age < 16 {
+                    return Err(Error::invalid(
+                        "given_by",
+                        format!(
+                            "a youth consents from 16; this youth is {}: a parent or legal representative consents",
+                            case.age
+                        ),
+                    ));
+                }
+                Ok(CaseFields::default())
+            })
             .await?;
-        let consent = Consent {
+        let mut consent = Consent {
             case_id: case_id.to_owned(),
-            basis,
-            given_by,
-            note,
+            sequence: 0,
+            basis: new.basis,
+            given_by: new.given_by,
+            note: new.note,
+            scope: new.scope,
+            scope_target: new.scope_target,
+            valid_until: new.valid_until,
             recorded_by: actor.to_owned(),
             recorded_at: self.now(),
+            withdrawal: None,
         };
-        storage::escalations::insert_consent(&mut open.tx, &consent).await?;
+        consent.sequence = storage::escalations::insert_consent(&mut open.tx, &consent).await?;
         open.tx.commit().await?;
         Ok(consent)
+    }
+
+    /// Withdraws consent `sequence` of a case. Escalations it allowed that are still in this node's outbox are
+    /// stopped — their envelopes cancelled, the escalation marked withdrawn, the case back in progress; those
+    /// already delivered are reported, not recalled.
+    pub async fn withdraw_consent(
+        &self,
+        case_id: &str,
+        sequence: i64,
+        actor: &str,
+        reason: String,
+    ) -> Result<WithdrawalOutcome> {
+        let consent = storage::escalations::consents(self.storage.pool(), case_id)
+            .await?
+            .into_iter()
+            .find(|c| c.sequence == sequence)
+            .ok_or_else(|| Error::not_found("consent", format!("{case_id}#{sequence}")))?;
+        if consent.withdrawal.is_some() {
+            return Err(Error::FailedPrecondition(format!(
+                "consent {sequence} of case {case_id} was withdrawn already"
+            )));
+        }
+        let region = match (consent.scope, &consent.scope_target) {
+            (ConsentScope::Escalate, Some(region)) => Some(region.clone()),
+            _ => None,
+        };
+        let summary = storage::cases::summary(self.storage.pool(), case_id).await?;
+        let stops_escalation = region.is_some() && summary.state == CaseState::Escalated;
+        let action = if stops_escalation {
+            Action::EscalationWithdrawn
+        } else {
+            Action::WithdrawConsent
+        };
+        let history = format!("consent {sequence} withdrawn: {reason}");
+        let OpenChange { mut tx, .. } = self
+            .begin_change(case_id, actor, action, &history, no_fields)
+            .await?;
+        let now = self.now();
+        let withdrawal = ConsentWithdrawal {
+            at: now,
+            by: actor.to_owned(),
+            reason: reason.clone(),
+        };
+        let consent =
+            storage::escalations::withdraw_consent(&mut tx, case_id, sequence, &withdrawal).await?;
+        let mut stopped = Vec::new();
+        let mut delivered = Vec::new();
+        if let Some(region) = &region {
+            for (escalation_id, key) in
+                storage::escalations::sent_to(&mut tx, case_id, region).await?
+            {
+                if storage::outbox::cancel(&mut tx, &key, now).await? {
+                    storage::escalations::set_status(
+                        &mut tx,
+                        StatusChange {
+                            id: &escalation_id,
+                            status: EscalationStatus::Withdrawn,
+                            status_reason: &reason,
+                            partner_ref: None,
+                            last_key: None,
+                            at: now,
+                        },
+                    )
+                    .await?;
+                    stopped.push(escalation_id);
+                } else {
+                    delivered.push(escalation_id);
+                }
+            }
+        }
+        if stops_escalation && stopped.is_empty() {
+            // Everything it allowed had left already: the case stays escalated.
+            drop(tx);
+            return self
+                .withdraw_consent_only(case_id, sequence, actor, reason, delivered)
+                .await;
+        }
+        tx.commit().await?;
+        tracing::info!(
+            case_id,
+            sequence,
+            stopped = stopped.len(),
+            delivered = delivered.len(),
+            "consent withdrawn"
+        );
+        Ok(WithdrawalOutcome {
+            consent,
+            stopped,
+            delivered,
+        })
+    }
+
+    /// A withdrawal that stops nothing (what it allowed has been delivered): recorded without a state change.
+    async fn withdraw_consent_only(
+        &self,
+        case_id: &str,
+        sequence: i64,
+        actor: &str,
+        reason: String,
+        delivered: Vec<String>,
+    ) -> Result<WithdrawalOutcome> {
+        let history = format!("consent {sequence} withdrawn: {reason}");
+        let OpenChange { mut tx, .. } = self
+            .begin_change(case_id, actor, Action::WithdrawConsent, &history, no_fields)
+            .await?;
+        let withdrawal = ConsentWithdrawal {
+            at: self.now(),
+            by: actor.to_owned(),
+            reason,
+        };
+        let consent =
+            storage::escalations::withdraw_consent(&mut tx, case_id, sequence, &withdrawal).await?;
+        tx.commit().await?;
+        tracing::info!(
+            case_id,
+            sequence,
+            delivered = delivered.len(),
+            "consent withdrawn"
+        );
+        Ok(WithdrawalOutcome {
+            consent,
+            stopped: Vec::new(),
+            delivered,
+        })
     }
 
     /// Hands `case_id` to `to_region`. `question` and `tried_so_far` replace the case's own text in the minimum
@@ -68,11 +244,16 @@ impl Workflow {
         let OpenChange { mut tx, before } = self
             .begin_change(case_id, actor, Action::Escalate, &history, no_fields)
             .await?;
-        let consent = storage::escalations::latest_consent(&mut tx, case_id)
+        let today = self.clock.today();
+        let consent = storage::escalations::consents(&mut *tx, case_id)
             .await?
+            .into_iter()
+            .rev()
+            .find(|c| c.allows_escalation_to(to_region, today))
             .ok_or_else(|| {
                 Error::PermissionDenied(format!(
-                    "case {case_id} has no consent or legal ground on record; record one before escalating"
+                    "case {case_id} has no valid consent or legal ground on record for escalating to \
+                     {to_region} (none recorded, expired or withdrawn); record one before escalating"
                 ))
             })?;
         let now = self.now();

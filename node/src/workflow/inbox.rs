@@ -185,10 +185,10 @@ impl Workflow {
             self.storage.begin().await?
         } else {
             let (action, fields) = match news.status {
-                EscalationStatus::Sent => {
+                EscalationStatus::Sent | EscalationStatus::Withdrawn => {
                     return Err(Error::invalid(
                         "escalation_status.status",
-                        "sent is not news from the receiving region",
+                        format!("{} is not news from the receiving region", news.status),
                     ));
                 }
                 EscalationStatus::Received | EscalationStatus::Accepted => {
