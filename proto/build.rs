@@ -7,6 +7,7 @@ const PROTOS: &[&str] = &[
     "proto/expertnet/v1/node.proto",
     "proto/expertnet/v1/federation.proto",
     "proto/expertnet/v1/escalation.proto",
+    "proto/expertnet/v1/audit.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

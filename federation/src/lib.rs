@@ -16,4 +16,4 @@ pub mod trace;
 
 pub use peer::{Peer, PeerError};
 pub use registry::{Region, Registry, RegistryError};
-pub use tls::{TlsError, TlsFiles, install_crypto_provider};
+pub use tls::{ServerIdentity, TlsError, TlsFiles, install_crypto_provider};

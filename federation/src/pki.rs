@@ -175,6 +175,14 @@ fn leaf_params(peer: &Peer, validity: Validity) -> Result<CertificateParams, Pki
         SanType::URI(peer.uri().try_into()?),
         SanType::DnsName(host.try_into()?),
     ];
+    if let Peer::Region(_) = peer {
+        // A dev node also serves its team API on this machine with this certificate; clients dial it by
+        // address. The federation's own checks use the URI and role name above, which these do not touch.
+        params.subject_alt_names.extend([
+            SanType::DnsName("localhost".try_into()?),
+            SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])),
+        ]);
+    }
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     // Nodes both serve (their inbox) and call (the gateway), so every certificate is good for both ends.
     params.extended_key_usages = vec![

@@ -70,6 +70,31 @@ impl TlsFiles {
     }
 }
 
+/// A server's own certificate and key, for a port that people's clients reach (a node's team API): TLS
+/// without client certificates; the caller proves who they are with an API token inside the connection.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerIdentity {
+    /// The server's certificate (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PEM); keep it mode 0600.
+    pub key: PathBuf,
+}
+
+impl ServerIdentity {
+    pub fn server(&self) -> Result<ServerTlsConfig, TlsError> {
+        let cert = TlsFiles::read("cert", &self.cert)?;
+        let key = TlsFiles::read("key", &self.key)?;
+        Ok(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
+    }
+}
+
+/// A client that accepts only servers whose certificate the CA in `ca` signed, and presents none itself.
+pub fn trusting(ca: &Path) -> Result<ClientTlsConfig, TlsError> {
+    let ca = TlsFiles::read("ca", ca)?;
+    Ok(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca)))
+}
+
 /// Makes ring the process's rustls crypto provider. Call once at start; later calls change nothing.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -7,10 +7,13 @@
 //!
 //! Run with `cargo bench -p expertnet-node --bench node`. Timing is reported, never asserted.
 
+use expertnet_node::access::{BearerToken, SignedChannel};
 use expertnet_node::clock::SystemClock;
+use expertnet_node::domain::people::Role;
 use expertnet_node::storage::Storage;
 use expertnet_node::vault::Vault;
 use expertnet_node::vault::keyring::Keyring;
+use expertnet_node::workflow::NewUser;
 use expertnet_node::workflow::Workflow;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::case_service_client::CaseServiceClient;
@@ -44,17 +47,25 @@ fn submit_request() -> pb::SubmitCaseRequest {
     }
 }
 
-async fn start_node(url: &str) -> (Channel, tokio::sync::oneshot::Sender<()>) {
+/// A node on `url` and a channel signed in as a user holding every role.
+async fn start_node(url: &str) -> (SignedChannel, tokio::sync::oneshot::Sender<()>) {
     let storage = Storage::connect(url, 8, Vault::ephemeral())
         .await
         .expect("storage");
     let workflow = Workflow::new(storage, Arc::new(SystemClock));
+    let user = NewUser {
+        name: "bench".into(),
+        organisation: "bench".into(),
+        roles: Role::ALL.to_vec(),
+    };
+    let (_, token) = workflow.add_user("bench", user, None).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(expertnet_node::server::serve(
         listener,
         workflow,
+        None,
         async move {
             let _ = stopped.await;
         },
@@ -64,7 +75,7 @@ async fn start_node(url: &str) -> (Channel, tokio::sync::oneshot::Sender<()>) {
         .connect()
         .await
         .unwrap();
-    (channel, stop)
+    (BearerToken::new(token.reveal()).sign(channel), stop)
 }
 
 /// Runs `total` calls of `call` with `CONCURRENCY` in flight; returns calls per second.

@@ -10,6 +10,7 @@ use crate::federation::runtime::FederationConfig;
 use crate::storage::Backend;
 use crate::vault::Vault;
 use crate::vault::keyring::Keyring;
+use expertnet_federation::ServerIdentity;
 use expertnet_federation::settings::describe_figment_error;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -48,6 +49,10 @@ pub struct IdentityConfig {
 pub struct ServerConfig {
     /// Address the gRPC server binds, e.g. `127.0.0.1:50051`.
     pub listen: String,
+    /// The team API's certificate and key. Required unless `listen` is a loopback address: API tokens never
+    /// cross a network in clear.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ServerIdentity>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -64,6 +69,7 @@ impl Default for NodeConfig {
             region: "lekstroom".into(),
             server: ServerConfig {
                 listen: "127.0.0.1:50051".into(),
+                tls: None,
             },
             database: DatabaseConfig {
                 url: "sqlite://data/expertnet-node.db".into(),
@@ -133,7 +139,13 @@ impl NodeConfig {
                 self.region
             )));
         }
-        self.listen_addr()?;
+        let listen = self.listen_addr()?;
+        if self.server.tls.is_none() && !listen.ip().is_loopback() {
+            return Err(Error::Config(format!(
+                "server.tls: the team API on {listen} would carry API tokens in clear; give server.tls.cert \
+                 and server.tls.key (plaintext is only allowed on a loopback address)"
+            )));
+        }
         if Backend::of_url(&self.database.url).is_none() {
             return Err(Error::Config(
                 "database.url: must start with sqlite:, postgres:// or postgresql://".into(),
@@ -279,5 +291,21 @@ mod tests {
                     .unwrap_err();
             assert!(err.to_string().contains("--config"), "{err}");
         });
+    }
+
+    #[test]
+    fn a_team_api_off_loopback_needs_tls() {
+        let mut config = NodeConfig::default();
+        config.server.listen = "0.0.0.0:50051".into();
+        let message = config.validate().unwrap_err().to_string();
+        assert!(message.contains("server.tls"), "{message}");
+        config.server.tls = Some(ServerIdentity {
+            cert: "node.pem".into(),
+            key: "node.key".into(),
+        });
+        assert!(config.validate().is_ok());
+        config.server.tls = None;
+        config.server.listen = "[::1]:50051".into();
+        assert!(config.validate().is_ok(), "loopback may stay plaintext");
     }
 }

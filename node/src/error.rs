@@ -32,6 +32,10 @@ pub enum Error {
     #[error("case {0} was changed concurrently; retry")]
     Conflict(String),
 
+    /// Something the node needs is out of reach for now (the audit trail cannot be written); retry.
+    #[error("{0}")]
+    Unavailable(String),
+
     #[error("storage: {0}")]
     Storage(#[from] sqlx::Error),
 

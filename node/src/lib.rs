@@ -1,6 +1,8 @@
 //! expertnet's regional node: one region's expert table — cases, sessions, plans and consultations — on its own
 //! database, served over gRPC.
 
+pub mod access;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -1,8 +1,10 @@
 //! The node's gRPC server as a function of a listener and a shutdown signal: tests bind port 0 and pass the
 //! listener in; `serve` in the CLI binds the configured address and waits for SIGTERM or Ctrl-C.
 
-use crate::grpc::{CaseApi, ConsultationApi, EscalationApi, OutboxApi, SessionApi};
+use crate::access::GuardLayer;
+use crate::grpc::{AuditApi, CaseApi, ConsultationApi, EscalationApi, OutboxApi, SessionApi};
 use crate::workflow::Workflow;
+use expertnet_proto::v1::audit_service_server::AuditServiceServer;
 use expertnet_proto::v1::case_service_server::CaseServiceServer;
 use expertnet_proto::v1::consultation_service_server::ConsultationServiceServer;
 use expertnet_proto::v1::escalation_service_server::EscalationServiceServer;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::ServerTlsConfig;
 
 /// The most a request may carry; the largest legitimate one (a case submission) is a few tens of kilobytes.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
@@ -20,10 +23,11 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serves the node's services, health and reflection on `listener` until `shutdown` resolves, then lets
-/// requests in flight finish.
+/// requests in flight finish. With `tls`, the port speaks only TLS.
 pub async fn serve(
     listener: TcpListener,
     workflow: Workflow,
+    tls: Option<ServerTlsConfig>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -38,6 +42,7 @@ pub async fn serve(
         .set_serving::<EscalationServiceServer<EscalationApi>>()
         .await;
     health.set_serving::<OutboxServiceServer<OutboxApi>>().await;
+    health.set_serving::<AuditServiceServer<AuditApi>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -50,8 +55,13 @@ pub async fn serve(
         Ok::<_, std::io::Error>(stream)
     });
 
-    tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls)?;
+    }
+    builder
         .timeout(REQUEST_TIMEOUT)
+        .layer(GuardLayer::new(workflow.clone()))
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .trace_fn(expertnet_federation::trace::rpc_span)
         .add_service(health_service)
@@ -70,6 +80,10 @@ pub async fn serve(
         )
         .add_service(
             EscalationServiceServer::new(EscalationApi::new(workflow.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            AuditServiceServer::new(AuditApi::new(workflow.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

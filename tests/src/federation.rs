@@ -4,6 +4,7 @@
 use crate::fixtures::{ACTOR, case_ref, submit_request};
 use expertnet_federation::{Peer, Registry, TlsFiles};
 use expertnet_local::{LocalFederation, Settings};
+use expertnet_node::access::{BearerToken, SignedChannel};
 use expertnet_node::clock::SystemClock;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::case_service_client::CaseServiceClient;
@@ -55,14 +56,15 @@ pub async fn spawn_federation_with(change: impl FnOnce(&mut Settings)) -> TestFe
 /// Typed clients for one region's team API.
 #[derive(Debug, Clone)]
 pub struct TeamClients {
-    pub cases: CaseServiceClient<Channel>,
-    pub consultations: ConsultationServiceClient<Channel>,
-    pub escalations: EscalationServiceClient<Channel>,
-    pub outbox: OutboxServiceClient<Channel>,
+    pub cases: CaseServiceClient<SignedChannel>,
+    pub consultations: ConsultationServiceClient<SignedChannel>,
+    pub escalations: EscalationServiceClient<SignedChannel>,
+    pub outbox: OutboxServiceClient<SignedChannel>,
 }
 
 impl TeamClients {
-    pub fn on(channel: Channel) -> TeamClients {
+    pub fn on(channel: Channel, token: &str) -> TeamClients {
+        let channel = BearerToken::new(token).sign(channel);
         TeamClients {
             cases: CaseServiceClient::new(channel.clone()),
             consultations: ConsultationServiceClient::new(channel.clone()),
@@ -71,24 +73,32 @@ impl TeamClients {
         }
     }
 
-    /// Clients that connect on first use and again after the node restarts.
-    pub fn connect_lazy(url: &str) -> TeamClients {
-        let channel = Endpoint::from_shared(url.to_owned())
-            .expect("URL")
+    /// Clients of a team API over TLS (trusting `ca`) that connect on first use and again after the node
+    /// restarts.
+    pub fn connect_lazy(url: &str, token: &str, ca: &std::path::Path) -> TeamClients {
+        let channel = team_endpoint(url, ca)
             .connect_timeout(Duration::from_secs(2))
             .connect_lazy();
-        TeamClients::on(channel)
+        TeamClients::on(channel, token)
     }
+}
+
+/// An endpoint for a team API over TLS, trusting `ca`.
+pub fn team_endpoint(url: &str, ca: &std::path::Path) -> Endpoint {
+    Endpoint::from_shared(url.to_owned())
+        .expect("URL")
+        .tls_config(expertnet_federation::tls::trusting(ca).expect("the CA certificate"))
+        .expect("TLS configuration")
 }
 
 impl TestFederation {
     pub async fn team(&self, region: &str) -> TeamClients {
-        let channel = Endpoint::from_shared(self.federation.node(region).url())
-            .expect("URL")
+        let node = self.federation.node(region);
+        let channel = team_endpoint(&node.url(), node.ca())
             .connect()
             .await
             .expect("connect to the node's team API");
-        TeamClients::on(channel)
+        TeamClients::on(channel, &node.team_token)
     }
 
     /// The certificate files of a party of this federation's PKI.

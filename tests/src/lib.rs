@@ -7,7 +7,9 @@ pub mod fixtures;
 pub mod process;
 pub mod process_federation;
 
+use expertnet_node::access::{BearerToken, SignedChannel};
 use expertnet_node::clock::ManualClock;
+use expertnet_node::domain::people::Role;
 use expertnet_node::storage::Storage;
 use expertnet_node::workflow::Workflow;
 use expertnet_proto::v1::case_service_client::CaseServiceClient;
@@ -149,13 +151,33 @@ pub struct TestNode {
     pub url: String,
     pub clock: ManualClock,
     pub workflow: Workflow,
-    pub cases: CaseServiceClient<Channel>,
-    pub sessions: SessionServiceClient<Channel>,
-    pub consultations: ConsultationServiceClient<Channel>,
-    pub channel: Channel,
+    pub cases: CaseServiceClient<SignedChannel>,
+    pub sessions: SessionServiceClient<SignedChannel>,
+    pub consultations: ConsultationServiceClient<SignedChannel>,
+    /// Signed in as [`TEST_USER`], who holds every role.
+    pub channel: SignedChannel,
+    /// The connection without a credential, for tests that sign in otherwise.
+    pub raw_channel: Channel,
     pub db: TestDb,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The user the test harness signs in as.
+pub const TEST_USER: &str = "test.user";
+
+/// Adds a user with `roles` at the node behind `workflow`; returns their token.
+pub async fn add_user(workflow: &Workflow, name: &str, roles: &[Role]) -> String {
+    let new = expertnet_node::workflow::NewUser {
+        name: name.into(),
+        organisation: "Test organisation".into(),
+        roles: roles.to_vec(),
+    };
+    let (_, token) = workflow
+        .add_user("test-operator", new, None)
+        .await
+        .expect("add a test user");
+    token.reveal().to_owned()
 }
 
 /// Starts a node on a fresh SQLite file.
@@ -173,16 +195,19 @@ pub async fn spawn_node_on(db: TestDb) -> TestNode {
     let server = tokio::spawn(expertnet_node::server::serve(
         listener,
         workflow.clone(),
+        None,
         async move {
             let _ = stopped.await;
         },
     ));
     let url = format!("http://{addr}");
-    let channel = Channel::from_shared(url.clone())
+    let raw_channel = Channel::from_shared(url.clone())
         .expect("valid URL")
         .connect()
         .await
         .expect("connect to the test node");
+    let token = add_user(&workflow, TEST_USER, Role::ALL).await;
+    let channel = BearerToken::new(&token).sign(raw_channel.clone());
     TestNode {
         addr,
         url,
@@ -191,6 +216,7 @@ pub async fn spawn_node_on(db: TestDb) -> TestNode {
         sessions: SessionServiceClient::new(channel.clone()),
         consultations: ConsultationServiceClient::new(channel.clone()),
         channel,
+        raw_channel,
         workflow,
         db,
         shutdown: Some(shutdown),

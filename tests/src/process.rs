@@ -14,19 +14,56 @@ pub struct NodeProcess {
     _keyring: tempfile::TempDir,
     pub url: String,
     pub log: mpsc::Receiver<String>,
+    /// The API token of the test user, who holds every role; the CLI calls use it.
+    pub token: String,
+}
+
+/// Adds a user holding every role through the real `user add` command (with `args` naming the database and
+/// `env` the keyring, as `serve` gets them); returns the token it printed.
+pub fn add_test_user(args: &[&str], env: &[(&str, &std::path::Path)]) -> String {
+    let mut command = Command::new(node_binary());
+    command.args([
+        "user",
+        "add",
+        crate::TEST_USER,
+        "--organisation",
+        "Test organisation",
+    ]);
+    for role in expertnet_node::domain::people::Role::ALL {
+        command.args(["--role", role.as_str()]);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command
+        .args(args)
+        .output()
+        .expect("run expertnet-node user add");
+    assert!(
+        output.status.success(),
+        "user add failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("token is text")
+        .trim()
+        .to_owned()
 }
 
 impl NodeProcess {
     /// Starts `serve` on port 0 with the given extra arguments and waits until it logs its address.
     pub fn start(database_url: &str, extra: &[&str]) -> NodeProcess {
         let keyring = tempfile::tempdir().expect("a folder for the keyring");
-        let mut command = Command::new(node_binary());
+        let keyring_file = keyring.path().join("identity-keys.toml");
+        let mut env: Vec<(&str, &std::path::Path)> = Vec::new();
         if database_url.starts_with("postgres") {
             // A node on PostgreSQL names its keyring; one on SQLite keeps it beside the database file.
-            command.env(
-                "EXPERTNET_IDENTITY__KEYRING",
-                keyring.path().join("identity-keys.toml"),
-            );
+            env.push(("EXPERTNET_IDENTITY__KEYRING", &keyring_file));
+        }
+        let token = add_test_user(&["--database-url", database_url], &env);
+        let mut command = Command::new(node_binary());
+        for (key, value) in &env {
+            command.env(key, value);
         }
         let mut child = command
             .args([
@@ -65,6 +102,7 @@ impl NodeProcess {
                     _keyring: keyring,
                     url: format!("http://{addr}"),
                     log,
+                    token,
                 };
             }
             seen.push(line);
@@ -101,6 +139,7 @@ impl NodeProcess {
         Command::new(node_binary())
             .args(["--node", &self.url, "--actor", "cli-test"])
             .args(args)
+            .env("EXPERTNET_TOKEN", &self.token)
             .output()
             .expect("run expertnet-node")
     }
@@ -111,6 +150,7 @@ impl NodeProcess {
         let mut child = Command::new(node_binary())
             .args(["--node", &self.url, "--actor", "cli-test"])
             .args(args)
+            .env("EXPERTNET_TOKEN", &self.token)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

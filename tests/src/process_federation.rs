@@ -5,7 +5,7 @@
 use crate::federation::{TeamClients, deployed_registry};
 use crate::workspace_binary;
 use expertnet_federation::pki::Pki;
-use expertnet_federation::{Peer, Registry};
+use expertnet_federation::{Peer, Registry, ServerIdentity};
 use expertnet_gateway::config::GatewayConfig;
 use expertnet_node::config::{DatabaseConfig, IdentityConfig, NodeConfig, ServerConfig};
 use expertnet_node::federation::runtime::FederationConfig;
@@ -127,6 +127,8 @@ pub struct SpawnedNode {
     /// The node's federation inbox (mutual TLS; only the gateway may deliver).
     pub inbox_addr: SocketAddr,
     pub database_url: String,
+    /// The API token of the test user (every role).
+    pub token: String,
 }
 
 /// The gateway and nodes for some regions of `deploy/registry.toml`, as separate processes.
@@ -216,6 +218,10 @@ impl ProcessFederation {
                 region: region.clone(),
                 server: ServerConfig {
                     listen: format!("127.0.0.1:{team}"),
+                    tls: Some(ServerIdentity {
+                        cert: pki.files(&Peer::Region(region.clone())).cert,
+                        key: pki.files(&Peer::Region(region.clone())).key,
+                    }),
                 },
                 database: DatabaseConfig {
                     url: database_url.clone(),
@@ -232,10 +238,15 @@ impl ProcessFederation {
                 }),
                 identity: IdentityConfig::default(),
             };
+            let config_file = write_toml(dir.path(), &format!("{region}.toml"), &config);
+            let token = crate::process::add_test_user(
+                &["--config", config_file.to_str().expect("UTF-8 path")],
+                &[],
+            );
             let mut process = Spawned {
                 name: region.clone(),
                 binary: workspace_binary("expertnet-node"),
-                config: write_toml(dir.path(), &format!("{region}.toml"), &config),
+                config: config_file,
                 log: dir.path().join(format!("{region}.log")),
                 ready_port: team,
                 env: env.clone(),
@@ -250,6 +261,7 @@ impl ProcessFederation {
                     team_addr: SocketAddr::from(([127, 0, 0, 1], team)),
                     inbox_addr: SocketAddr::from(([127, 0, 0, 1], inbox)),
                     database_url,
+                    token,
                 },
             );
         }
@@ -270,8 +282,12 @@ impl ProcessFederation {
 
     /// Clients for a node's team API; they reconnect by themselves after the node restarts.
     pub fn team(&self, region: &str) -> TeamClients {
-        let addr = self.nodes[region].team_addr;
-        TeamClients::connect_lazy(&format!("http://{addr}"))
+        let node = &self.nodes[region];
+        TeamClients::connect_lazy(
+            &format!("https://{}", node.team_addr),
+            &node.token,
+            &self.pki.files(&Peer::Gateway).ca,
+        )
     }
 
     /// Kills every process.

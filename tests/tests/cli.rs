@@ -439,3 +439,183 @@ fn seed_fills_a_node_deterministically() {
     assert!(!text(&page, "next_page_token").is_empty());
     assert!(node.terminate().success());
 }
+
+/// Runs the binary with `args` and `env`, nothing else from this test's environment that matters.
+fn run_with(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(expertnet_tests::node_binary());
+    command.args(args).env_remove("EXPERTNET_TOKEN");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+/// The operator's `user` commands and the auditor's `audit` commands, end to end through the real binary.
+#[tokio::test]
+async fn users_tokens_and_the_audit_trail_from_the_command_line() {
+    let db = TestDb::sqlite();
+    let node = NodeProcess::start(&db.url, &[]);
+    let database = ["--database-url", db.url.as_str()];
+    let added = run_with(
+        &[
+            &[
+                "user",
+                "add",
+                "a.auditor",
+                "--organisation",
+                "Inspectie",
+                "--role",
+                "auditor",
+            ][..],
+            &database,
+        ]
+        .concat(),
+        &[],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let auditor_token = String::from_utf8(added.stdout).unwrap().trim().to_owned();
+    assert!(
+        auditor_token.starts_with("exn_"),
+        "only the token goes to stdout"
+    );
+    assert!(String::from_utf8_lossy(&added.stderr).contains("shown only now"));
+
+    for (args, field) in [
+        (
+            vec![
+                "user",
+                "add",
+                "a.auditor",
+                "--organisation",
+                "X",
+                "--role",
+                "auditor",
+            ],
+            "name: a user named 'a.auditor' exists already",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "bad name",
+                "--organisation",
+                "X",
+                "--role",
+                "chair",
+            ],
+            "name: must be 1-64",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "b.jansen",
+                "--organisation",
+                "X",
+                "--role",
+                "janitor",
+            ],
+            "--role",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "b.jansen",
+                "--organisation",
+                "X",
+                "--role",
+                "chair",
+                "--valid-days",
+                "0",
+            ],
+            "valid_days:",
+        ),
+        (
+            vec!["user", "revoke", "nobody"],
+            "active user nobody not found",
+        ),
+    ] {
+        let output = run_with(&[&args[..], &database].concat(), &[]);
+        assert!(!output.status.success(), "{args:?}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains(field), "{args:?}: {message}");
+    }
+
+    let case = node.json(&submit_args());
+    let id = text(&case, "id");
+    let as_auditor = [("EXPERTNET_TOKEN", auditor_token.as_str())];
+    let node_arg = ["--node", node.url.as_str()];
+
+    let verify = run_with(&[&node_arg[..], &["audit", "verify"]].concat(), &as_auditor);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("intact: "));
+
+    let report = run_with(
+        &[&node_arg[..], &["--json", "audit", "access-report", &id]].concat(),
+        &as_auditor,
+    );
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(
+        report["accesses"][0]["purpose"],
+        "registering the case at the expert table"
+    );
+
+    let export = run_with(&[&node_arg[..], &["audit", "export"]].concat(), &as_auditor);
+    assert!(export.status.success());
+    let lines: Vec<Value> = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["action"] == "user add" && e["on_behalf_of"] == "a.auditor")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["action"] == "CaseService/SubmitCase" && e["case_id"] == id.as_str())
+    );
+
+    let case_read = run_with(
+        &[&node_arg[..], &["case", "show", &id]].concat(),
+        &as_auditor,
+    );
+    assert!(!case_read.status.success());
+    assert!(String::from_utf8_lossy(&case_read.stderr).contains("PermissionDenied"));
+
+    let anonymous = run_with(&[&node_arg[..], &["audit", "verify"]].concat(), &[]);
+    assert!(!anonymous.status.success());
+    assert!(String::from_utf8_lossy(&anonymous.stderr).contains("EXPERTNET_TOKEN"));
+
+    let revoked = run_with(
+        &[&["user", "revoke", "a.auditor"][..], &database].concat(),
+        &[],
+    );
+    assert!(revoked.status.success());
+    let after = run_with(&[&node_arg[..], &["audit", "verify"]].concat(), &as_auditor);
+    assert!(String::from_utf8_lossy(&after.stderr).contains("Unauthenticated"));
+
+    let listed = run_with(&[&["user", "list"][..], &database].concat(), &[]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("a.auditor") && listed.contains("Inspectie"),
+        "{listed}"
+    );
+    assert!(node.terminate().success());
+}

@@ -62,3 +62,25 @@ fn the_gateway_config_loads_and_reads_the_deployed_registry() {
     assert!(registry.is_file());
     assert_eq!(config.listen, "127.0.0.1:50060");
 }
+
+#[test]
+fn every_kubernetes_node_config_loads_with_tls_on_the_team_api() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/kubernetes/overlays");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path().join("node.toml");
+        if !path.is_file() {
+            continue; // the gateway's overlay
+        }
+        let config = NodeConfig::load(Some(&path), &Overrides::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            config.server.tls.is_some(),
+            "{}: the team API listens on {} and must speak TLS",
+            path.display(),
+            config.server.listen
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 4);
+}

@@ -262,6 +262,52 @@ async fn escalation_is_received_accepted_and_returned_on_both_sides() {
             .any(|t| t.reason.contains("Past beter bij de jeugdbescherming")),
         "the sender learns why"
     );
+
+    // Every crossing of each node's border is in that node's audit trail.
+    let crossings = |region: &'static str| {
+        let pool = fed
+            .federation
+            .node(region)
+            .workflow
+            .storage()
+            .pool()
+            .clone();
+        async move {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT action, access_point FROM audit_events WHERE action LIKE 'federation %' ORDER BY seq",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let sent_events = crossings(LEKSTROOM).await;
+    let request_sent = (
+        format!("federation send escalation escalation:{}", sent.id),
+        format!("federation to {RIVIERENLAND}"),
+    );
+    assert!(sent_events.contains(&request_sent), "{sent_events:?}");
+    let news_received = |event: &(String, String)| {
+        event.0.starts_with("federation receive escalation_status")
+            && event.0.ends_with(":accepted")
+            && event.1 == format!("federation from {RIVIERENLAND}")
+    };
+    assert!(sent_events.iter().any(news_received), "{sent_events:?}");
+    let received_events = crossings(RIVIERENLAND).await;
+    let request_received = (
+        format!("federation receive escalation escalation:{}", sent.id),
+        format!("federation from {LEKSTROOM}"),
+    );
+    assert!(
+        received_events.contains(&request_received),
+        "{received_events:?}"
+    );
+    assert!(
+        received_events
+            .iter()
+            .any(|(action, _)| action.starts_with("federation send escalation_status")),
+        "{received_events:?}"
+    );
     fed.stop().await;
 }
 

@@ -3,15 +3,16 @@
 //! runs it for people trying expertnet; the end-to-end tests run it on ports chosen by the OS.
 
 use expertnet_federation::pki::Pki;
-use expertnet_federation::{Peer, Registry};
+use expertnet_federation::{Peer, Registry, ServerIdentity};
 use expertnet_gateway::config::GatewayConfig;
 use expertnet_gateway::server::Gateway;
 use expertnet_node::clock::Clock;
+use expertnet_node::domain::people::Role;
 use expertnet_node::federation::runtime::{FederationConfig, FederationRuntime};
 use expertnet_node::storage::Storage;
 use expertnet_node::vault::Vault;
 use expertnet_node::vault::keyring::Keyring;
-use expertnet_node::workflow::Workflow;
+use expertnet_node::workflow::{NewUser, Workflow};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -124,6 +125,11 @@ pub struct NodeHandle {
     pub database_url: String,
     /// The keyring of the youth's encrypted identifiers (made on first start).
     pub keyring_path: PathBuf,
+    /// The API token of the region's demo team user (`team.token` beside the database).
+    pub team_token: String,
+    /// Where the team's and the auditor's tokens are kept (mode 0600).
+    pub team_token_file: PathBuf,
+    pub auditor_token_file: PathBuf,
     config: FederationConfig,
     runtime: Option<FederationRuntime>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -342,12 +348,25 @@ impl NodeHandle {
             Vault::new(&keyring).map_err(|e| LocalError::Setup(format!("{region}: {e}")))?;
         let storage = Storage::connect(&database_url, 4, vault).await?;
         let workflow = Workflow::new(storage, clock).federated(config.link(region)?);
+        let folder = keyring_path.parent().unwrap_or(Path::new("."));
+        let team_token_file = folder.join("team.token");
+        let team_token = ensure_token(&workflow, &team_token_file, "team", TEAM_ROLES).await?;
+        let auditor_token_file = folder.join("auditor.token");
+        ensure_token(&workflow, &auditor_token_file, "auditor", &[Role::Auditor]).await?;
         let team_addr = local_addr(&team)?;
         let runtime = FederationRuntime::start(workflow.clone(), &config, inbox)?;
         let (shutdown, stopped) = oneshot::channel::<()>();
+        // The team API speaks TLS with the region's certificate from the dev PKI (it names 127.0.0.1 too).
+        let team_tls = ServerIdentity {
+            cert: config.tls.cert.clone(),
+            key: config.tls.key.clone(),
+        }
+        .server()
+        .map_err(|e| LocalError::Setup(format!("{region}: team API TLS: {e}")))?;
         let server = tokio::spawn(expertnet_node::server::serve(
             team,
             workflow.clone(),
+            Some(team_tls),
             async move {
                 let _ = stopped.await;
             },
@@ -359,6 +378,9 @@ impl NodeHandle {
             workflow,
             database_url,
             keyring_path: keyring_path.to_owned(),
+            team_token,
+            team_token_file,
+            auditor_token_file,
             config,
             runtime: Some(runtime),
             shutdown: Some(shutdown),
@@ -366,9 +388,14 @@ impl NodeHandle {
         })
     }
 
-    /// The team API's URL (plain gRPC on loopback, as a single node serves it).
+    /// The team API's URL (TLS; clients trust [`NodeHandle::ca`]).
     pub fn url(&self) -> String {
-        format!("http://{}", self.team_addr)
+        format!("https://{}", self.team_addr)
+    }
+
+    /// The CA certificate the team API's certificate is signed by (the federation's dev CA).
+    pub fn ca(&self) -> &Path {
+        &self.config.tls.ca
     }
 
     pub async fn stop(&mut self) {
@@ -385,6 +412,60 @@ impl NodeHandle {
         }
         self.workflow.storage().close().await;
     }
+}
+
+/// The demo team user's roles: everything the expert table does, and running the node; not the auditor's.
+const TEAM_ROLES: &[Role] = &[
+    Role::Intake,
+    Role::TableMember,
+    Role::Chair,
+    Role::Procesregisseur,
+    Role::Administrator,
+];
+
+/// The token kept in `path`, or (first run) a new user `name` with `roles` and their token written there
+/// with mode 0600. A user whose file went missing gets a fresh token and loses the old ones.
+async fn ensure_token(
+    workflow: &Workflow,
+    path: &Path,
+    name: &str,
+    roles: &[Role],
+) -> Result<String> {
+    if let Ok(token) = std::fs::read_to_string(path) {
+        return Ok(token.trim().to_owned());
+    }
+    let new = NewUser {
+        name: name.to_owned(),
+        organisation: "expertnet-local".into(),
+        roles: roles.to_vec(),
+    };
+    let token = match workflow.add_user("expertnet-local", new, None).await {
+        Ok((_, token)) => token,
+        Err(expertnet_node::Error::AlreadyExists { .. }) => {
+            workflow
+                .issue_token("expertnet-local", name, None, true)
+                .await?
+        }
+        Err(err) => return Err(err.into()),
+    };
+    write_private(path, token.reveal())?;
+    Ok(token.reveal().to_owned())
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| LocalError::Io {
+        what: format!("cannot write {}", path.display()),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(format!("{text}\n").as_bytes()).map_err(io)
 }
 
 /// Reads the registry template (normally `deploy/registry.toml`).

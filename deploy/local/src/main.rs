@@ -40,6 +40,7 @@ async fn run(args: Args) -> Result<()> {
     table.set_header([
         "region",
         "team API (expertnet-node --node …)",
+        "--token-file",
         "inbox (mTLS)",
         "database",
     ]);
@@ -47,6 +48,7 @@ async fn run(args: Args) -> Result<()> {
         table.add_row([
             node.region.clone(),
             node.url(),
+            node.team_token_file.display().to_string(),
             format!("https://{}", node.inbox_addr),
             node.database_url.clone(),
         ]);

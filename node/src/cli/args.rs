@@ -35,6 +35,13 @@ pub struct ClientArgs {
     /// Who is acting (recorded in the case history); defaults to $USER.
     #[arg(long, global = true, env = "EXPERTNET_ACTOR")]
     pub actor: Option<String>,
+    /// File holding your API token (from `user add`). The token may also come from EXPERTNET_TOKEN; it is
+    /// never taken from the command line, where other users of the machine could read it.
+    #[arg(long, global = true, env = "EXPERTNET_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The CA certificate (PEM) a node's https:// team API must be signed by.
+    #[arg(long, global = true, env = "EXPERTNET_CA")]
+    pub ca: Option<PathBuf>,
 }
 
 impl ClientArgs {
@@ -56,6 +63,12 @@ pub enum Command {
     /// The keys of the youth's encrypted identifiers: status, rotation, pruning (run on the node's machine).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The node's users and their API tokens (run on the node's machine, against its database).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit trail: check its hash chain, export it, report who accessed a case (auditor role).
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Cases: submit, intake, discuss, plan, close, find.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -198,6 +211,7 @@ macro_rules! into_word {
 into_word!(
     BottleneckCategory,
     ConsentScope,
+    Role,
     ReferrerKind,
     Outcome,
     AttendeeRole,
@@ -489,4 +503,65 @@ pub enum ConsultCommand {
         #[arg(long, default_value = "")]
         page_token: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user and print their first API token (shown once; only its hash is kept).
+    Add(UserAddArgs),
+    /// Print a new API token for a user.
+    Token(UserTokenArgs),
+    /// Disable a user and revoke all their tokens.
+    Revoke(UserRevokeArgs),
+    /// The users, their roles and how many valid tokens each holds.
+    List(DatabaseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The user's name as the audit trail shows it, e.g. j.jansen.
+    pub name: String,
+    #[arg(long)]
+    pub organisation: String,
+    /// A role (repeat for more).
+    #[arg(long = "role", required = true, value_parser = words(Role::ALL))]
+    pub roles: Vec<String>,
+    /// Days the token stays valid (default: until revoked).
+    #[arg(long)]
+    pub valid_days: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserTokenArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    pub name: String,
+    #[arg(long)]
+    pub valid_days: Option<u32>,
+    /// Revoke the user's earlier tokens.
+    #[arg(long)]
+    pub revoke_others: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserRevokeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole hash chain; names the first edited, missing or misplaced event.
+    Verify,
+    /// Every event as one JSON object per line.
+    Export {
+        /// Start after this event number.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+    },
+    /// Every access to one case on record, for a youth's access request (AVG art. 15).
+    AccessReport { case_id: String },
 }

@@ -4,6 +4,7 @@
 //! protobuf JSON with `--json`.
 
 mod args;
+mod audit;
 mod case;
 mod client;
 mod consult;
@@ -13,6 +14,7 @@ mod output;
 mod seed;
 mod serve;
 mod session;
+mod user;
 
 pub use args::{Cli, Command};
 
@@ -24,6 +26,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Seed(args) => seed::run(args).await,
         Command::Keys(command) => keys::run(command).await,
+        Command::User(command) => user::run(command).await,
+        Command::Audit(command) => audit::run(&cli.client, command).await,
         Command::Case(command) => case::run(&cli.client, command).await,
         Command::Session(command) => session::run(&cli.client, command).await,
         Command::Consult(command) => consult::run(&cli.client, command).await,

@@ -65,10 +65,25 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         listen = %listener.local_addr()?,
         backend = ?storage.backend(),
         federated = federation.is_some(),
+        tls = config.server.tls.is_some(),
         startup_ms = started.elapsed().as_millis() as u64,
         "node serving"
     );
-    server::serve(listener, workflow, expertnet_federation::shutdown::signal()).await?;
+    let tls = match &config.server.tls {
+        Some(identity) => Some(
+            identity
+                .server()
+                .map_err(|e| anyhow::anyhow!("server.tls.{e}"))?,
+        ),
+        None => None,
+    };
+    server::serve(
+        listener,
+        workflow,
+        tls,
+        expertnet_federation::shutdown::signal(),
+    )
+    .await?;
     if let Some(federation) = federation {
         federation.stop().await;
     }

@@ -5,6 +5,7 @@ pub mod disclosure;
 pub mod federation;
 pub mod lifecycle;
 pub mod model;
+pub mod people;
 pub mod validate;
 pub mod vocabulary;
 

@@ -82,6 +82,18 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a user of the node does there; `access::policy` says which RPCs each role may call.
+    Role {
+        Administrator => "administrator",
+        Intake => "intake",
+        TableMember => "table_member",
+        Chair => "chair",
+        Procesregisseur => "procesregisseur",
+        Auditor => "auditor",
+    }
+}
+
+vocabulary! {
     TaskStatus {
         Open => "open",
         InProgress => "in_progress",

@@ -1,6 +1,7 @@
 //! `CaseService`: parses each request into domain input, calls the workflow, maps the result.
 
 use super::convert::{self, optional_enum, required_date, required_enum};
+use super::subject::audited;
 use crate::domain::{self, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
@@ -128,18 +129,22 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::SubmitCaseRequest>,
     ) -> Reply<wire::CaseSummary> {
+        let audit = audited(&request);
         let new = parse_new_case(request.into_inner())?;
         let outcome = self.workflow.submit_case(new).await?;
+        audit.note(&outcome.case().id, "");
         Ok(Response::new(convert::summary(outcome.case().clone())))
     }
 
     async fn start_intake(&self, request: Request<wire::CaseRef>) -> Reply<wire::CaseSummary> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         summary_reply(self.workflow.start_intake(&id, &actor).await)
     }
 
     async fn accept_case(&self, request: Request<wire::CaseRef>) -> Reply<wire::CaseSummary> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         summary_reply(self.workflow.accept_case(&id, &actor).await)
@@ -149,6 +154,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::ReturnCaseRequest>,
     ) -> Reply<wire::CaseSummary> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         let reason = validate::long_text("reason", &req.reason)?;
@@ -156,6 +162,7 @@ impl CaseService for CaseApi {
     }
 
     async fn get_case(&self, request: Request<wire::GetCaseRequest>) -> Reply<wire::CaseDetail> {
+        audited(&request);
         let id = case_id(&request.into_inner().case_id)?;
         Ok(Response::new(convert::detail(
             self.workflow.case_detail(&id).await?,
@@ -166,6 +173,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::ListCasesRequest>,
     ) -> Reply<wire::ListCasesResponse> {
+        audited(&request);
         let req = request.into_inner();
         let filter = parse_filter(&req, self.workflow.clock().today())?;
         let limit =
@@ -185,6 +193,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::GetYouthIdentityRequest>,
     ) -> Reply<wire::YouthIdentity> {
+        audited(&request);
         let id = case_id(&request.into_inner().case_id)?;
         let youth = self.workflow.youth_identity(&id).await?;
         Ok(Response::new(wire::YouthIdentity {
@@ -201,6 +210,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::RecordDiscussionRequest>,
     ) -> Reply<wire::CaseSummary> {
+        audited(&request);
         let req = request.into_inner();
         let discussion = domain::NewDiscussion {
             case_id: case_id(&req.case_id)?,
@@ -231,6 +241,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::AddCommitmentRequest>,
     ) -> Reply<wire::Commitment> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         let new = req
@@ -246,11 +257,13 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::UpdateCommitmentRequest>,
     ) -> Reply<wire::Commitment> {
+        let audit = audited(&request);
         let req = request.into_inner();
         let id = validate::id("commitment_id", &req.commitment_id)?;
         let actor = actor(&req.actor)?;
         let status = required_enum("status", req.status)?;
         let commitment = self.workflow.update_commitment(&id, &actor, status).await?;
+        audit.note(&commitment.case_id, "");
         Ok(Response::new(convert::commitment(commitment)))
     }
 
@@ -258,6 +271,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::AppointProcesregisseurRequest>,
     ) -> Reply<wire::Procesregisseur> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         let name = validate::short_text("name", &req.name)?;
@@ -275,6 +289,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::AssignCaseManagerRequest>,
     ) -> Reply<wire::CareArrangement> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         let arrangement = validate::short_text("arrangement", &req.arrangement)?;
@@ -288,12 +303,14 @@ impl CaseService for CaseApi {
     }
 
     async fn start_plan(&self, request: Request<wire::CaseRef>) -> Reply<wire::CaseSummary> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         summary_reply(self.workflow.start_plan(&id, &actor).await)
     }
 
     async fn add_task(&self, request: Request<wire::AddTaskRequest>) -> Reply<wire::Task> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         let description = validate::long_text("description", &req.description)?;
@@ -307,19 +324,21 @@ impl CaseService for CaseApi {
     }
 
     async fn update_task(&self, request: Request<wire::UpdateTaskRequest>) -> Reply<wire::Task> {
+        let audit = audited(&request);
         let req = request.into_inner();
         let id = validate::id("task_id", &req.task_id)?;
         let actor = actor(&req.actor)?;
         let status = required_enum("status", req.status)?;
-        Ok(Response::new(convert::task(
-            self.workflow.update_task(&id, &actor, status).await?,
-        )))
+        let task = self.workflow.update_task(&id, &actor, status).await?;
+        audit.note(&task.case_id, "");
+        Ok(Response::new(convert::task(task)))
     }
 
     async fn add_progress_note(
         &self,
         request: Request<wire::AddProgressNoteRequest>,
     ) -> Reply<wire::ProgressNote> {
+        audited(&request);
         let req = request.into_inner();
         let id = case_id(&req.case_id)?;
         let author = validate::short_text("author", &req.author)?;
@@ -333,6 +352,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::CloseCaseRequest>,
     ) -> Reply<wire::CaseSummary> {
+        audited(&request);
         let req = request.into_inner();
         let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
         let outcome = required_enum("outcome", req.outcome)?;
@@ -344,6 +364,7 @@ impl CaseService for CaseApi {
         &self,
         request: Request<wire::ListOverdueRequest>,
     ) -> Reply<wire::ListOverdueResponse> {
+        audited(&request);
         let req = request.into_inner();
         let as_of = convert::optional_date("as_of", req.as_of.as_ref())?;
         let limit = convert::page_size("limit", req.limit, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;

@@ -1,6 +1,7 @@
 //! `ConsultationService`: questions to the node's experts and their answers.
 
 use super::convert::{self, optional_enum, required_enum};
+use super::subject::audited;
 use crate::domain::{self, AskerKind, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
@@ -101,6 +102,7 @@ impl ConsultationService for ConsultationApi {
         &self,
         request: Request<wire::AskConsultationRequest>,
     ) -> Reply<wire::Consultation> {
+        audited(&request);
         let new = parse_new(request.into_inner())?;
         Ok(Response::new(convert::consultation(
             self.workflow.ask_consultation(new).await?,
@@ -111,6 +113,7 @@ impl ConsultationService for ConsultationApi {
         &self,
         request: Request<wire::AnswerConsultationRequest>,
     ) -> Reply<wire::Consultation> {
+        audited(&request);
         let req = request.into_inner();
         let id = validate::id("consultation_id", &req.consultation_id)?;
         let expert = validate::short_text("expert", &req.expert)?;
@@ -126,6 +129,7 @@ impl ConsultationService for ConsultationApi {
         &self,
         request: Request<wire::GetConsultationRequest>,
     ) -> Reply<wire::Consultation> {
+        audited(&request);
         let id = validate::id("consultation_id", &request.into_inner().consultation_id)?;
         Ok(Response::new(convert::consultation(
             self.workflow.consultation(&id).await?,
@@ -136,6 +140,7 @@ impl ConsultationService for ConsultationApi {
         &self,
         request: Request<wire::ListConsultationsRequest>,
     ) -> Reply<wire::ListConsultationsResponse> {
+        audited(&request);
         let req = request.into_inner();
         let status = optional_enum("status", req.status)?;
         let limit = convert::page_size("page_size", req.page_size, 50, 500)?;

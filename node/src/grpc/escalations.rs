@@ -2,6 +2,7 @@
 //! as an operator sees it.
 
 use super::convert::{self, optional_enum, required_enum};
+use super::subject::audited;
 use crate::domain::{ConsentScope, DeliveryState, EscalationTexts, NewConsent, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
@@ -44,6 +45,7 @@ impl EscalationService for EscalationApi {
         &self,
         request: Request<wire::RecordConsentRequest>,
     ) -> Reply<wire::Consent> {
+        audited(&request);
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
         let actor = validate::short_text("actor", &req.actor)?;
@@ -75,6 +77,7 @@ impl EscalationService for EscalationApi {
         &self,
         request: Request<wire::WithdrawConsentRequest>,
     ) -> Reply<wire::WithdrawConsentReply> {
+        audited(&request);
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
         if req.sequence < 1 {
@@ -99,6 +102,7 @@ impl EscalationService for EscalationApi {
         &self,
         request: Request<wire::EscalateCaseRequest>,
     ) -> Reply<wire::Escalation> {
+        audited(&request);
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
         let actor = validate::short_text("actor", &req.actor)?;
@@ -124,6 +128,7 @@ impl EscalationService for EscalationApi {
         &self,
         request: Request<wire::ListEscalationsRequest>,
     ) -> Reply<wire::ListEscalationsResponse> {
+        audited(&request);
         let direction = optional_enum("direction", request.into_inner().direction)?;
         let escalations = self.workflow.list_escalations(direction).await?;
         Ok(Response::new(wire::ListEscalationsResponse {
@@ -149,6 +154,7 @@ impl OutboxService for OutboxApi {
         &self,
         request: Request<wire::ListOutboxRequest>,
     ) -> Reply<wire::ListOutboxResponse> {
+        audited(&request);
         let req = request.into_inner();
         let state: Option<DeliveryState> = optional_enum("state", req.state)?;
         let limit = convert::page_size("limit", req.limit, DEFAULT_OUTBOX_LIMIT, MAX_OUTBOX_LIMIT)?;
@@ -162,6 +168,7 @@ impl OutboxService for OutboxApi {
         &self,
         request: Request<wire::ReplayDeadLetterRequest>,
     ) -> Reply<wire::OutboxEntry> {
+        audited(&request);
         let req = request.into_inner();
         let key = validate::short_text("key", &req.key)?;
         let actor = validate::short_text("actor", &req.actor)?;

@@ -1,13 +1,16 @@
 //! The gRPC adapters: thin handlers that parse and validate a request, call one workflow function and map the
 //! result. `status` holds the one mapping from errors to gRPC statuses.
 
+mod audit;
 mod cases;
 mod consultations;
 pub mod convert;
 mod escalations;
 mod sessions;
 mod status;
+mod subject;
 
+pub use audit::AuditApi;
 pub use cases::{CaseApi, MAX_PAGE_SIZE};
 pub use consultations::ConsultationApi;
 pub use escalations::{EscalationApi, OutboxApi};

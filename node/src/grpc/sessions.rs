@@ -1,6 +1,7 @@
 //! `SessionService`: table sessions, agendas and attendance.
 
 use super::convert::{self, optional_date, required_date, required_enum};
+use super::subject::audited;
 use crate::domain::{self, AttendeeRole, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
@@ -63,6 +64,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<wire::CreateSessionRequest>,
     ) -> Reply<wire::TableSession> {
+        audited(&request);
         let req = request.into_inner();
         validate::short_text("actor", &req.actor)?;
         let duration_minutes = match req.duration_minutes {
@@ -92,6 +94,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<wire::GetSessionRequest>,
     ) -> Reply<wire::TableSession> {
+        audited(&request);
         let id = validate::id("session_id", &request.into_inner().session_id)?;
         Ok(Response::new(convert::session(
             self.workflow.session(&id).await?,
@@ -102,6 +105,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<wire::ListSessionsRequest>,
     ) -> Reply<wire::ListSessionsResponse> {
+        audited(&request);
         let req = request.into_inner();
         let from = optional_date("from", req.from.as_ref())?;
         let to = optional_date("to", req.to.as_ref())?;
@@ -120,6 +124,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<wire::AddToAgendaRequest>,
     ) -> Reply<wire::TableSession> {
+        audited(&request);
         let req = request.into_inner();
         let session_id = validate::id("session_id", &req.session_id)?;
         let case_id = validate::id("case_id", &req.case_id)?;
@@ -135,6 +140,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<wire::RecordAttendanceRequest>,
     ) -> Reply<wire::Attendance> {
+        audited(&request);
         let req = request.into_inner();
         let attendance = domain::Attendance {
             session_id: validate::id("session_id", &req.session_id)?,

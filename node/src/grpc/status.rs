@@ -15,6 +15,7 @@ impl From<Error> for Status {
             Error::AlreadyExists { .. } => Status::already_exists(err.to_string()),
             Error::Conflict(_) => Status::aborted(err.to_string()),
             Error::PermissionDenied(_) => Status::permission_denied(err.to_string()),
+            Error::Unavailable(_) => Status::unavailable(err.to_string()),
             Error::Storage(sqlx::Error::PoolTimedOut) => {
                 Status::unavailable("the node's database is busy; retry")
             }

@@ -4,6 +4,7 @@
 //! implementation over sqlx's `Any` driver serves both and one test suite proves them interchangeable. Writing
 //! transactions start with a write, so SQLite takes its write lock up front and never has to upgrade a read lock.
 
+pub mod audit;
 pub mod bulk;
 pub mod cases;
 pub mod consultations;
@@ -15,6 +16,7 @@ pub mod outbox;
 pub mod plan;
 mod rows;
 pub mod sessions;
+pub mod users;
 
 use crate::error::{Error, Result};
 use crate::vault::Vault;

@@ -41,12 +41,29 @@ impl Workflow {
                     reason: &reason,
                     linked_case_id: &linked_case_id,
                 };
-                self.take_escalation_news(&key, &from_region, news).await?
+                let receipt = self.take_escalation_news(&key, &from_region, news).await?;
+                if receipt == Receipt::Taken {
+                    let event = self.crossing_event(
+                        "receive",
+                        kind.as_str(),
+                        &key,
+                        &format!("from {from_region}"),
+                    );
+                    self.audit().record(event).await?;
+                }
+                receipt
             }
             other => {
                 let mut tx = self.storage.begin().await?;
                 if storage::inbox::take(&mut tx, &key, &from_region, kind, self.now()).await? {
                     self.take(&mut tx, &from_region, other).await?;
+                    let event = self.crossing_event(
+                        "receive",
+                        kind.as_str(),
+                        &key,
+                        &format!("from {from_region}"),
+                    );
+                    storage::audit::append(&mut tx, vec![event]).await?;
                     tx.commit().await?;
                     Receipt::Taken
                 } else {

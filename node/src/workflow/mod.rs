@@ -1,20 +1,25 @@
 //! The use cases of the expert table. Each function takes validated input, checks the lifecycle, and writes
 //! through storage in one transaction. No transport here: the gRPC layer and the tests call these directly.
 
+mod audit;
 mod cases;
 mod consultations;
 mod escalations;
 mod inbox;
 mod link;
 mod outbox;
+mod people;
 mod plan;
 mod sessions;
 
+pub use audit::{Access, TrailCheck, purpose_of};
 pub use cases::SubmitOutcome;
 pub use inbox::Receipt;
 pub use link::FederationLink;
 pub use outbox::{DeliveryPolicy, Failure, NodeReport};
+pub use people::{MAX_TOKEN_DAYS, NewUser, user_name};
 
+use crate::audit::{AuditTrail, NewAuditEvent};
 use crate::clock::Clock;
 use crate::domain::{Action, CaseSummary};
 use crate::error::{Error, Result};
@@ -31,6 +36,7 @@ pub struct Workflow {
     storage: Storage,
     clock: Arc<dyn Clock>,
     case_writer: CaseWriter,
+    audit: AuditTrail,
     federation: Option<FederationLink>,
 }
 
@@ -45,16 +51,48 @@ impl Workflow {
     /// Must be called inside a tokio runtime: it starts the group-commit writer for new cases.
     pub fn new(storage: Storage, clock: Arc<dyn Clock>) -> Workflow {
         let case_writer = CaseWriter::start(storage.clone());
+        let audit = AuditTrail::start(storage.clone());
         Workflow {
             storage,
             clock,
             case_writer,
+            audit,
             federation: None,
         }
     }
 
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+
+    /// The audit event of an envelope crossing this node's border (`direction` is `send` or `receive`).
+    pub(crate) fn crossing_event(
+        &self,
+        direction: &str,
+        kind: &str,
+        key: &str,
+        peer: &str,
+    ) -> NewAuditEvent {
+        let region = self
+            .federation
+            .as_ref()
+            .map_or("", |link| link.region.as_str());
+        NewAuditEvent {
+            at_ms: self.now(),
+            user: format!("node {region}"),
+            organisation: region.to_owned(),
+            roles: "federation".into(),
+            on_behalf_of: String::new(),
+            action: format!("federation {direction} {kind} {key}"),
+            case_id: None,
+            access_point: format!("federation {peer}"),
+            outcome: "ok".into(),
+        }
+    }
+
+    /// The audit trail every access and border crossing is written to.
+    pub fn audit(&self) -> &AuditTrail {
+        &self.audit
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

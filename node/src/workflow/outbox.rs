@@ -78,6 +78,13 @@ impl Workflow {
         if due.kind == EnvelopeKind::ConsultationQuestion {
             storage::consultations::set_routed_to(&mut tx, &due.key, delivered_to).await?;
         }
+        let to = if delivered_to.is_empty() {
+            "to gateway".to_owned()
+        } else {
+            format!("to {}", delivered_to.join(","))
+        };
+        let event = self.crossing_event("send", due.kind.as_str(), &due.key, &to);
+        storage::audit::append(&mut tx, vec![event]).await?;
         tx.commit().await
     }
 
