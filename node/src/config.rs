@@ -3,13 +3,14 @@
 //! message naming the key.
 //!
 //! Environment keys nest with `__`: `EXPERTNET_REGION`, `EXPERTNET_SERVER__LISTEN`, `EXPERTNET_DATABASE__URL`,
-//! `EXPERTNET_DATABASE__MAX_CONNECTIONS`, `EXPERTNET_IDENTITY__KEYRING`.
+//! `EXPERTNET_DATABASE__MAX_CONNECTIONS`, `EXPERTNET_IDENTITY__KEYRING`, `EXPERTNET_RETENTION__CASE_YEARS`.
 
 use crate::error::{Error, Result};
 use crate::federation::runtime::FederationConfig;
 use crate::storage::Backend;
 use crate::vault::Vault;
 use crate::vault::keyring::Keyring;
+use crate::workflow::RetentionPolicy;
 use expertnet_federation::ServerIdentity;
 use expertnet_federation::settings::describe_figment_error;
 use figment::Figment;
@@ -32,6 +33,9 @@ pub struct NodeConfig {
     pub federation: Option<FederationConfig>,
     #[serde(default)]
     pub identity: IdentityConfig,
+    /// How long case files and audit events are kept.
+    #[serde(default)]
+    pub retention: RetentionPolicy,
 }
 
 /// Where the keys of the youth's encrypted identifiers are.
@@ -77,6 +81,7 @@ impl Default for NodeConfig {
             },
             federation: None,
             identity: IdentityConfig::default(),
+            retention: RetentionPolicy::default(),
         }
     }
 }
@@ -110,6 +115,7 @@ impl NodeConfig {
                         || key.starts_with("database__")
                         || key.starts_with("federation__")
                         || key.starts_with("identity__")
+                        || key.starts_with("retention__")
                 })
                 .split("__"),
         );
@@ -159,6 +165,9 @@ impl NodeConfig {
         }
         if let Some(federation) = &self.federation {
             federation.validate()?;
+        }
+        if let Some(problem) = self.retention.problem() {
+            return Err(Error::Config(problem));
         }
         Ok(())
     }

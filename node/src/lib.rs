@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod grpc;
+pub mod housekeeping;
 pub mod server;
 pub mod storage;
 pub mod synthetic;

@@ -237,6 +237,7 @@ impl ProcessFederation {
                     max_backoff_ms: timing.max_backoff_ms,
                 }),
                 identity: IdentityConfig::default(),
+                retention: Default::default(),
             };
             let config_file = write_toml(dir.path(), &format!("{region}.toml"), &config);
             let token = crate::process::add_test_user(

@@ -408,6 +408,14 @@ fn configuration_errors_name_the_key() {
     let output = run_limited(&["serve"], &[("EXPERTNET_DATABASE__MAX_CONNECTIONS", "0")]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("database.max_connections"));
+
+    let output = run_limited(&["serve"], &[("EXPERTNET_RETENTION__AUDIT_YEARS", "2")]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("retention.audit_years: 2 is not between 5"),
+        "{message}"
+    );
 }
 
 #[test]

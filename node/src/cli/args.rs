@@ -69,6 +69,9 @@ pub enum Command {
     /// The audit trail: check its hash chain, export it, report who accessed a case (auditor role).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Destroy now what the retention policy says is past keeping (the node also does it every hour).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Cases: submit, intake, discuss, plan, close, find.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -564,4 +567,10 @@ pub enum AuditCommand {
     },
     /// Every access to one case on record, for a youth's access request (AVG art. 15).
     AccessReport { case_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Destroy expired case files, envelopes and audit events, and say what went.
+    Run(DatabaseArgs),
 }

@@ -11,6 +11,7 @@ mod consult;
 mod escalation;
 mod keys;
 mod output;
+mod retention;
 mod seed;
 mod serve;
 mod session;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Keys(command) => keys::run(command).await,
         Command::User(command) => user::run(command).await,
         Command::Audit(command) => audit::run(&cli.client, command).await,
+        Command::Retention(command) => retention::run(command).await,
         Command::Case(command) => case::run(&cli.client, command).await,
         Command::Session(command) => session::run(&cli.client, command).await,
         Command::Consult(command) => consult::run(&cli.client, command).await,
@@ -35,4 +37,23 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Escalation(command) => escalation::run(&cli.client, command).await,
         Command::Outbox(command) => escalation::outbox(&cli.client, command).await,
     }
+}
+
+/// Opens the node's database (and keyring) from its configuration, for the commands an operator runs on the
+/// node's machine (`user`, `retention`): they work whether or not the node is serving.
+async fn open_local(
+    database: args::DatabaseArgs,
+) -> Result<(crate::config::NodeConfig, crate::workflow::Workflow)> {
+    use anyhow::Context;
+    let overrides = crate::config::Overrides {
+        listen: None,
+        database_url: database.database_url,
+    };
+    let config = crate::config::NodeConfig::load(database.config.as_deref(), &overrides)?;
+    let storage = crate::storage::Storage::connect(&config.database.url, 1, config.vault()?)
+        .await
+        .context("opening the node's database")?;
+    let workflow =
+        crate::workflow::Workflow::new(storage, std::sync::Arc::new(crate::clock::SystemClock));
+    Ok((config, workflow))
 }

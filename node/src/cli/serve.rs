@@ -6,6 +6,7 @@ use super::args::ServeArgs;
 use crate::clock::SystemClock;
 use crate::config::{NodeConfig, Overrides};
 use crate::federation::runtime::FederationRuntime;
+use crate::housekeeping::Housekeeping;
 use crate::server;
 use crate::storage::Storage;
 use crate::workflow::Workflow;
@@ -69,6 +70,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "node serving"
     );
+    let housekeeping = Housekeeping::start(workflow.clone(), config.retention);
     let tls = match &config.server.tls {
         Some(identity) => Some(
             identity
@@ -84,6 +86,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         expertnet_federation::shutdown::signal(),
     )
     .await?;
+    housekeeping.stop().await;
     if let Some(federation) = federation {
         federation.stop().await;
     }

@@ -2,20 +2,17 @@
 //! open the node's database directly (on the node's machine); every change lands in the audit trail under the
 //! operator's login name.
 
-use super::args::{DatabaseArgs, UserCommand};
+use super::args::UserCommand;
+use super::open_local;
 use super::output::{table, timestamp};
-use crate::clock::SystemClock;
-use crate::config::{NodeConfig, Overrides};
 use crate::domain::people::{Role, roles_text};
-use crate::storage::Storage;
-use crate::workflow::{NewUser, Workflow};
-use anyhow::{Context, Result};
-use std::sync::Arc;
+use crate::workflow::NewUser;
+use anyhow::Result;
 
 pub async fn run(command: UserCommand) -> Result<()> {
     match command {
         UserCommand::Add(args) => {
-            let workflow = open(args.database).await?;
+            let (_, workflow) = open_local(args.database).await?;
             let roles = args
                 .roles
                 .iter()
@@ -40,7 +37,7 @@ pub async fn run(command: UserCommand) -> Result<()> {
             Ok(())
         }
         UserCommand::Token(args) => {
-            let workflow = open(args.database).await?;
+            let (_, workflow) = open_local(args.database).await?;
             let token = workflow
                 .issue_token(&operator(), &args.name, args.valid_days, args.revoke_others)
                 .await
@@ -50,7 +47,7 @@ pub async fn run(command: UserCommand) -> Result<()> {
             Ok(())
         }
         UserCommand::Revoke(args) => {
-            let workflow = open(args.database).await?;
+            let (_, workflow) = open_local(args.database).await?;
             workflow
                 .disable_user(&operator(), &args.name)
                 .await
@@ -59,7 +56,7 @@ pub async fn run(command: UserCommand) -> Result<()> {
             Ok(())
         }
         UserCommand::List(database) => {
-            let workflow = open(database).await?;
+            let (_, workflow) = open_local(database).await?;
             let mut out = table(&[
                 "user",
                 "organisation",
@@ -90,16 +87,4 @@ fn operator() -> String {
         .ok()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "operator".into())
-}
-
-async fn open(database: DatabaseArgs) -> Result<Workflow> {
-    let overrides = Overrides {
-        listen: None,
-        database_url: database.database_url,
-    };
-    let config = NodeConfig::load(database.config.as_deref(), &overrides)?;
-    let storage = Storage::connect(&config.database.url, 1, config.vault()?)
-        .await
-        .context("opening the node's database")?;
-    Ok(Workflow::new(storage, Arc::new(SystemClock)))
 }

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod inbox;
 pub mod outbox;
 pub mod plan;
+pub mod retention;
 mod rows;
 pub mod sessions;
 pub mod users;

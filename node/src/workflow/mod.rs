@@ -10,6 +10,7 @@ mod link;
 mod outbox;
 mod people;
 mod plan;
+mod retention;
 mod sessions;
 
 pub use audit::{Access, TrailCheck, purpose_of};
@@ -18,6 +19,7 @@ pub use inbox::Receipt;
 pub use link::FederationLink;
 pub use outbox::{DeliveryPolicy, Failure, NodeReport};
 pub use people::{MAX_TOKEN_DAYS, NewUser, user_name};
+pub use retention::{MIN_AUDIT_YEARS, PurgeReport, RetentionPolicy, years_before};
 
 use crate::audit::{AuditTrail, NewAuditEvent};
 use crate::clock::Clock;
