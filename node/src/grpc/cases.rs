@@ -33,7 +33,7 @@ fn actor(value: &str) -> Result<String> {
     validate::short_text("actor", value)
 }
 
-pub(crate) fn parse_new_case(req: wire::SubmitCaseRequest) -> Result<domain::NewCase> {
+pub fn parse_new_case(req: wire::SubmitCaseRequest) -> Result<domain::NewCase> {
     let referrer = req
         .referrer
         .ok_or_else(|| Error::invalid("referrer", "must be given"))?;

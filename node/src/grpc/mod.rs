@@ -11,7 +11,7 @@ mod status;
 mod subject;
 
 pub use audit::AuditApi;
-pub use cases::{CaseApi, MAX_PAGE_SIZE};
+pub use cases::{CaseApi, MAX_PAGE_SIZE, parse_new_case};
 pub use consultations::ConsultationApi;
 pub use escalations::{EscalationApi, OutboxApi};
 pub use sessions::{DEFAULT_DURATION_MINUTES, SessionApi};
