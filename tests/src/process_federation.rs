@@ -159,6 +159,17 @@ impl ProcessFederation {
         timing: Timing,
         env: &[(&str, &str)],
     ) -> ProcessFederation {
+        ProcessFederation::start_through(regions, timing, env, &BTreeMap::new()).await
+    }
+
+    /// Like [`ProcessFederation::start_with_env`], with the nodes of the regions in `gateway_for` sent to that
+    /// URL instead of the gateway (a recording proxy, say).
+    pub async fn start_through(
+        regions: &[&str],
+        timing: Timing,
+        env: &[(&str, &str)],
+        gateway_for: &BTreeMap<String, String>,
+    ) -> ProcessFederation {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -229,7 +240,10 @@ impl ProcessFederation {
                 },
                 federation: Some(FederationConfig {
                     listen: format!("127.0.0.1:{inbox}"),
-                    gateway: format!("https://127.0.0.1:{gateway_port}"),
+                    gateway: gateway_for
+                        .get(&region)
+                        .cloned()
+                        .unwrap_or_else(|| format!("https://127.0.0.1:{gateway_port}")),
                     registry: registry_file.clone(),
                     tls: pki.files(&Peer::Region(region.clone())),
                     heartbeat_secs: timing.heartbeat_secs,
