@@ -169,4 +169,30 @@ fn keys_rotate_status_and_prune_from_the_command_line() {
             assert!(!printed.contains(&key.key), "no key printed");
         }
     }
+    let actions = audit_actions(&url);
+    assert!(
+        actions.contains(&format!(
+            "keys rotate: new key {}, 50 identities re-encrypted",
+            after.current
+        )),
+        "{actions}"
+    );
+    assert!(
+        actions.contains("keys prune: 1 unused key(s) removed"),
+        "{actions}"
+    );
+}
+
+/// The audit trail's actions, read with sqlx.
+fn audit_actions(url: &str) -> String {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let actions: Vec<String> =
+            sqlx::query_scalar("SELECT action FROM audit_events ORDER BY seq")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        actions.join("\n")
+    })
 }

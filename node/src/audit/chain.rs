@@ -40,6 +40,21 @@ pub struct AuditEvent {
 }
 
 impl NewAuditEvent {
+    /// What an operator did on the node's machine (`user add`, `keys rotate`), about `subject`.
+    pub fn operator(at_ms: i64, operator: &str, action: &str, subject: &str) -> NewAuditEvent {
+        NewAuditEvent {
+            at_ms,
+            user: operator.to_owned(),
+            organisation: String::new(),
+            roles: "operator".into(),
+            on_behalf_of: subject.to_owned(),
+            action: action.to_owned(),
+            case_id: None,
+            access_point: "cli".into(),
+            outcome: "ok".into(),
+        }
+    }
+
     /// Gives the event the place after (`seq`, `prev_hash`).
     pub fn chain(self, seq: i64, prev_hash: &str) -> AuditEvent {
         let mut event = AuditEvent {

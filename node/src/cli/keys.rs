@@ -2,6 +2,7 @@
 //! database and keyring directly, like `seed`; they never print a key.
 
 use super::args::{DatabaseArgs, KeysCommand};
+use crate::audit::NewAuditEvent;
 use crate::config::{NodeConfig, Overrides};
 use crate::storage::{Storage, identity};
 use crate::vault::Vault;
@@ -94,6 +95,11 @@ async fn rotate(database: DatabaseArgs) -> Result<()> {
         .await
         .context("opening the node's database")?;
     let resealed = identity::reseal(&storage).await?;
+    audited(
+        &storage,
+        &format!("keys rotate: new key {new}, {resealed} identities re-encrypted"),
+    )
+    .await?;
     println!("new current key {new}; re-encrypted {resealed} youths' identifiers");
     let opened = Opened { storage, ..opened };
     print_usage(&opened).await?;
@@ -122,8 +128,22 @@ async fn prune(database: DatabaseArgs) -> Result<()> {
         .keyring
         .save(&opened.path)
         .context("identity.keyring")?;
+    audited(
+        &opened.storage,
+        &format!("keys prune: {removed} unused key(s) removed"),
+    )
+    .await?;
     println!("removed {removed} unused key(s)");
     print_usage(&opened).await?;
     opened.storage.close().await;
     Ok(())
+}
+
+/// Writes what an operator did to the keys to the audit trail.
+async fn audited(storage: &Storage, action: &str) -> Result<()> {
+    let now = crate::clock::Clock::now_ms(&crate::clock::SystemClock);
+    let event = NewAuditEvent::operator(now, &super::operator_name(), action, "");
+    crate::storage::audit::append_one(storage, event)
+        .await
+        .context("writing the audit trail")
 }

@@ -39,6 +39,14 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The operator's login name, as the audit trail records it for commands run on the node's machine.
+fn operator_name() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "operator".into())
+}
+
 /// Opens the node's database (and keyring) from its configuration, for the commands an operator runs on the
 /// node's machine (`user`, `retention`): they work whether or not the node is serving.
 async fn open_local(

@@ -39,6 +39,17 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     // Rows written before identifiers were encrypted, or sealed with a key a rotation has replaced.
     let resealed = crate::storage::identity::reseal(&storage).await?;
     if resealed > 0 {
+        let now = crate::clock::Clock::now_ms(&SystemClock);
+        let event = crate::audit::NewAuditEvent {
+            access_point: "node".into(),
+            ..crate::audit::NewAuditEvent::operator(
+                now,
+                "node",
+                &format!("identity reseal: {resealed} identities sealed with the current key"),
+                "",
+            )
+        };
+        crate::storage::audit::append_one(&storage, event).await?;
         tracing::info!(
             rows = resealed,
             "youth identifiers sealed with the current key"

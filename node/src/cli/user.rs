@@ -3,8 +3,8 @@
 //! operator's login name.
 
 use super::args::UserCommand;
-use super::open_local;
 use super::output::{table, timestamp};
+use super::{open_local, operator_name};
 use crate::domain::people::{Role, roles_text};
 use crate::workflow::NewUser;
 use anyhow::Result;
@@ -24,7 +24,7 @@ pub async fn run(command: UserCommand) -> Result<()> {
                 roles,
             };
             let (user, token) = workflow
-                .add_user(&operator(), new, args.valid_days)
+                .add_user(&operator_name(), new, args.valid_days)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!(
@@ -39,7 +39,12 @@ pub async fn run(command: UserCommand) -> Result<()> {
         UserCommand::Token(args) => {
             let (_, workflow) = open_local(args.database).await?;
             let token = workflow
-                .issue_token(&operator(), &args.name, args.valid_days, args.revoke_others)
+                .issue_token(
+                    &operator_name(),
+                    &args.name,
+                    args.valid_days,
+                    args.revoke_others,
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             eprintln!("a new API token for {}, shown only now:", args.name);
@@ -49,7 +54,7 @@ pub async fn run(command: UserCommand) -> Result<()> {
         UserCommand::Revoke(args) => {
             let (_, workflow) = open_local(args.database).await?;
             workflow
-                .disable_user(&operator(), &args.name)
+                .disable_user(&operator_name(), &args.name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{} is disabled; all their tokens are revoked", args.name);
@@ -79,12 +84,4 @@ pub async fn run(command: UserCommand) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// The operator's login name, as the audit trail records it.
-fn operator() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "operator".into())
 }

@@ -55,6 +55,13 @@ pub async fn append(tx: &mut Transaction, events: Vec<NewAuditEvent>) -> Result<
     Ok(chained)
 }
 
+/// Appends one event in a transaction of its own.
+pub async fn append_one(storage: &super::Storage, event: NewAuditEvent) -> Result<()> {
+    let mut tx = storage.begin().await?;
+    append(&mut tx, vec![event]).await?;
+    tx.commit().await
+}
+
 /// The chain's floor (where it starts) and head (its last event).
 pub async fn ends<'e, E>(executor: E) -> Result<(Anchor, Anchor)>
 where

@@ -123,16 +123,6 @@ impl Workflow {
     }
 
     fn operator_event(&self, operator: &str, action: &str, user: &str) -> NewAuditEvent {
-        NewAuditEvent {
-            at_ms: self.now(),
-            user: operator.to_owned(),
-            organisation: String::new(),
-            roles: "operator".into(),
-            on_behalf_of: user.to_owned(),
-            action: action.to_owned(),
-            case_id: None,
-            access_point: "cli".into(),
-            outcome: "ok".into(),
-        }
+        NewAuditEvent::operator(self.now(), operator, action, user)
     }
 }
