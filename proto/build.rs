@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "proto/expertnet/v1/federation.proto",
     "proto/expertnet/v1/escalation.proto",
     "proto/expertnet/v1/audit.proto",
+    "proto/expertnet/v1/signals.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

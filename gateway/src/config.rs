@@ -33,6 +33,8 @@ pub struct GatewayConfig {
     /// hand-overs between threads, the lowest latency and CPU per call (docs/BENCHMARKS.md); the network's load
     /// is far below what one thread carries. More threads use a work-stealing runtime.
     pub worker_threads: usize,
+    /// The statistics store: `sqlite://file.db` or `postgres://user@host/db`.
+    pub statistics_database: String,
 }
 
 impl Default for GatewayConfig {
@@ -50,6 +52,7 @@ impl Default for GatewayConfig {
             forward_timeout_ms: 5_000,
             max_message_bytes: 64 * 1024,
             worker_threads: 1,
+            statistics_database: "sqlite://data/expertnet-gateway-statistics.db".into(),
         }
     }
 }
@@ -115,6 +118,15 @@ impl GatewayConfig {
         if !(1..=256).contains(&self.worker_threads) {
             return Err(Error::Config(
                 "worker_threads: must be between 1 and 256".into(),
+            ));
+        }
+        let database = &self.statistics_database;
+        if !(database.starts_with("sqlite:")
+            || database.starts_with("postgres://")
+            || database.starts_with("postgresql://"))
+        {
+            return Err(Error::Config(
+                "statistics_database: must start with sqlite:, postgres:// or postgresql://".into(),
             ));
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.max_message_bytes) {

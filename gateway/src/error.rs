@@ -31,6 +31,10 @@ pub enum Error {
         message: String,
     },
 
+    /// The statistics store failed; details stay in the gateway's log.
+    #[error("statistics store: {0}")]
+    Storage(String),
+
     #[error("configuration: {0}")]
     Config(String),
 
@@ -57,6 +61,10 @@ impl From<Error> for Status {
             Error::NotFound(_) => Status::not_found(message),
             Error::Unavailable(_) => Status::unavailable(message),
             Error::Refused { code, .. } => Status::new(code, message),
+            Error::Storage(_) => {
+                tracing::error!(error = %message, "statistics store failed");
+                Status::internal("internal error at the gateway")
+            }
             Error::Config(_) | Error::Server(_) => Status::internal(message),
         }
     }

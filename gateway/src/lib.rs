@@ -10,6 +10,7 @@ pub mod network;
 pub mod nodes;
 pub mod routing;
 pub mod server;
+pub mod statistics;
 
 pub use config::GatewayConfig;
 pub use error::Error;

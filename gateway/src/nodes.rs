@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use expertnet_federation::peer::node_host;
 use expertnet_federation::{Registry, TlsFiles};
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
-use expertnet_proto::v1::{DeliveryReceipt, Envelope};
+use expertnet_proto::v1::{DeliveryReceipt, Envelope, SignalSnapshot, SnapshotRequest};
 use std::collections::HashMap;
 use std::time::Duration;
 use tonic::Code;
@@ -64,5 +64,25 @@ impl NodeClients {
                 },
             }),
         }
+    }
+
+    /// Asks `region`'s node for its signals of `period`.
+    pub async fn snapshot(&self, region: &str, period: &str) -> Result<SignalSnapshot> {
+        let channel = self
+            .channels
+            .get(region)
+            .ok_or_else(|| Error::NotFound(format!("region {region} is not in the registry")))?;
+        InboxServiceClient::new(channel.clone())
+            .provide_snapshot(SnapshotRequest {
+                period: period.to_owned(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| Error::Unavailable(format!("region {region}: {}", status.message())))
+    }
+
+    /// The regions there are channels for.
+    pub fn regions(&self) -> impl Iterator<Item = &str> {
+        self.channels.keys().map(String::as_str)
     }
 }

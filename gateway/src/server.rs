@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::grpc::{CoordinatorApi, GatewayApi};
 use crate::network::Network;
 use crate::nodes::NodeClients;
+use crate::statistics::StatisticsStore;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
 use expertnet_proto::v1::gateway_service_server::GatewayServiceServer;
 use std::future::Future;
@@ -21,6 +22,7 @@ use tonic::transport::ServerTlsConfig;
 #[derive(Debug, Clone)]
 pub struct Gateway {
     pub network: Network,
+    pub statistics: StatisticsStore,
     nodes: NodeClients,
     tls: ServerTlsConfig,
     heartbeat_interval_secs: u32,
@@ -28,15 +30,17 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Reads the registry and the TLS files; any problem names the key at fault.
-    pub fn from_config(config: &GatewayConfig) -> Result<Gateway> {
+    /// Reads the registry and the TLS files and opens the statistics store; any problem names the key at fault.
+    pub async fn from_config(config: &GatewayConfig) -> Result<Gateway> {
         let registry = Arc::new(config.load_registry()?);
         let tls = config
             .tls
             .server()
             .map_err(|e| Error::Config(format!("tls.{e}")))?;
         let nodes = NodeClients::new(&registry, &config.tls, config.forward_timeout())?;
+        let statistics = StatisticsStore::open(&config.statistics_database).await?;
         Ok(Gateway {
+            statistics,
             network: Network::new(
                 registry,
                 Duration::from_secs(u64::from(config.down_after_secs)),
@@ -74,8 +78,9 @@ pub async fn serve(
     });
     let api = GatewayApi::new(
         gateway.network.clone(),
-        gateway.nodes,
+        gateway.nodes.clone(),
         gateway.heartbeat_interval_secs,
+        gateway.statistics.clone(),
     );
     tonic::transport::Server::builder()
         .tls_config(gateway.tls)?
@@ -89,6 +94,8 @@ pub async fn serve(
         )
         .add_service(CoordinatorServiceServer::new(CoordinatorApi::new(
             gateway.network,
+            gateway.nodes,
+            gateway.statistics,
         )))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;

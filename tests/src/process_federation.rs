@@ -205,6 +205,10 @@ impl ProcessFederation {
             tls: pki.files(&Peer::Gateway),
             heartbeat_interval_secs: timing.heartbeat_secs,
             down_after_secs: 3 * timing.heartbeat_secs,
+            statistics_database: format!(
+                "sqlite://{}",
+                dir.path().join("gateway-statistics.db").display()
+            ),
             ..GatewayConfig::default()
         };
         let mut gateway = Spawned {
@@ -249,6 +253,7 @@ impl ProcessFederation {
                     heartbeat_secs: timing.heartbeat_secs,
                     dead_letter_after_secs: 3600,
                     max_backoff_ms: timing.max_backoff_ms,
+                    signals_secs: u64::from(timing.heartbeat_secs),
                 }),
                 identity: IdentityConfig::default(),
                 retention: Default::default(),

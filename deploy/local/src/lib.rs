@@ -59,6 +59,8 @@ pub struct Settings {
     pub down_after_secs: u32,
     pub max_backoff_ms: u64,
     pub dead_letter_after_secs: u64,
+    /// How often each node pushes its signals to the gateway.
+    pub signals_secs: u64,
 }
 
 impl Settings {
@@ -75,6 +77,7 @@ impl Settings {
             down_after_secs: 15,
             max_backoff_ms: 1000,
             dead_letter_after_secs: 24 * 3600,
+            signals_secs: 60,
         }
     }
 
@@ -87,6 +90,7 @@ impl Settings {
             heartbeat_secs: 1,
             down_after_secs: 3,
             max_backoff_ms: 200,
+            signals_secs: 1,
             ..Settings::local(dir, registry)
         }
     }
@@ -191,9 +195,13 @@ impl LocalFederation {
             tls: pki.files(&Peer::Gateway),
             heartbeat_interval_secs: settings.heartbeat_secs,
             down_after_secs: settings.down_after_secs,
+            statistics_database: format!(
+                "sqlite://{}",
+                settings.dir.join("gateway-statistics.db").display()
+            ),
             ..GatewayConfig::default()
         };
-        let gateway = GatewayHandle::start(gateway_config, gateway_listener)?;
+        let gateway = GatewayHandle::start(gateway_config, gateway_listener).await?;
 
         let mut nodes = BTreeMap::new();
         for (region, (team, inbox)) in registry.regions().zip(listeners) {
@@ -215,6 +223,7 @@ impl LocalFederation {
                 heartbeat_secs: settings.heartbeat_secs,
                 dead_letter_after_secs: settings.dead_letter_after_secs,
                 max_backoff_ms: settings.max_backoff_ms,
+                signals_secs: settings.signals_secs,
             };
             let keyring = settings.dir.join(&region.id).join("identity-keys.toml");
             let node = NodeHandle::start(
@@ -279,7 +288,7 @@ impl LocalFederation {
 
     pub async fn restart_gateway(&mut self) -> Result<()> {
         let listener = bind(self.gateway.addr.port(), "gateway").await?;
-        self.gateway = GatewayHandle::start(self.gateway.config.clone(), listener)?;
+        self.gateway = GatewayHandle::start(self.gateway.config.clone(), listener).await?;
         Ok(())
     }
 
@@ -300,9 +309,9 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
 }
 
 impl GatewayHandle {
-    fn start(config: GatewayConfig, listener: TcpListener) -> Result<GatewayHandle> {
+    async fn start(config: GatewayConfig, listener: TcpListener) -> Result<GatewayHandle> {
         let addr = local_addr(&listener)?;
-        let gateway = Gateway::from_config(&config)?;
+        let gateway = Gateway::from_config(&config).await?;
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(expertnet_gateway::server::serve(
             listener,

@@ -13,7 +13,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         registry: args.registry,
     };
     let config = GatewayConfig::load(args.config.as_deref(), &overrides)?;
-    let gateway = Gateway::from_config(&config)?;
+    let gateway = Gateway::from_config(&config).await?;
     let addr = config.listen_addr()?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -1,27 +1,94 @@
 //! `CoordinatorService`: the network as supra-regional coordinators see it.
 
+use super::gateway::now_ms;
 use super::unauthenticated;
 use crate::error::Error;
 use crate::network::Network;
+use crate::nodes::NodeClients;
+use crate::statistics::{self, StatisticsStore};
 use expertnet_federation::Peer;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorService;
-use expertnet_proto::v1::{FlowView, NetworkViewReply, NetworkViewRequest, RegionView};
+use expertnet_proto::v1::{
+    CollectSignalsReply, CollectSignalsRequest, FlowView, NetworkViewReply, NetworkViewRequest,
+    RegionFailure, RegionView,
+};
+use futures_util::future::join_all;
 use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
 #[derive(Debug, Clone)]
 pub struct CoordinatorApi {
     network: Network,
+    nodes: NodeClients,
+    statistics: StatisticsStore,
 }
 
 impl CoordinatorApi {
-    pub fn new(network: Network) -> CoordinatorApi {
-        CoordinatorApi { network }
+    pub fn new(
+        network: Network,
+        nodes: NodeClients,
+        statistics: StatisticsStore,
+    ) -> CoordinatorApi {
+        CoordinatorApi {
+            network,
+            nodes,
+            statistics,
+        }
+    }
+}
+
+/// The coordinator calling, from their certificate.
+fn coordinator<T>(request: &Request<T>, what: &str) -> Result<String, Error> {
+    match Peer::of_request(request) {
+        Ok(Peer::Coordinator(name)) => Ok(name),
+        Ok(other) => Err(Error::PermissionDenied(format!(
+            "{other} may not {what}; coordinators may"
+        ))),
+        Err(err) => Err(unauthenticated(err)),
     }
 }
 
 #[tonic::async_trait]
 impl CoordinatorService for CoordinatorApi {
+    async fn collect_signals(
+        &self,
+        request: Request<CollectSignalsRequest>,
+    ) -> Result<Response<CollectSignalsReply>, Status> {
+        let name = coordinator(&request, "collect signals")?;
+        let period = request.into_inner().period;
+        statistics::snapshot::check_period("period", &period)?;
+        let mut regions: Vec<String> = self.nodes.regions().map(str::to_owned).collect();
+        regions.sort();
+        let period = &period;
+        let asked = regions.iter().map(|region| async move {
+            let result = async {
+                let snapshot = self.nodes.snapshot(region, period).await?;
+                statistics::snapshot::check(&snapshot, region)?;
+                if snapshot.period != *period {
+                    return Err(Error::invalid(
+                        "period",
+                        format!("{region} sent {}", snapshot.period),
+                    ));
+                }
+                self.statistics.put(&snapshot, now_ms()).await
+            }
+            .await;
+            (region.clone(), result)
+        });
+        let mut reply = CollectSignalsReply::default();
+        for (region, result) in join_all(asked).await {
+            match result {
+                Ok(_) => reply.collected.push(region),
+                Err(err) => reply.failed.push(RegionFailure {
+                    region,
+                    reason: err.to_string(),
+                }),
+            }
+        }
+        tracing::info!(coordinator = %name, %period, collected = reply.collected.len(), failed = reply.failed.len(), "signals collected");
+        Ok(Response::new(reply))
+    }
+
     async fn network_view(
         &self,
         request: Request<NetworkViewRequest>,

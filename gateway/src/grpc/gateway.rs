@@ -5,10 +5,14 @@ use crate::error::Error;
 use crate::network::{Network, Report};
 use crate::nodes::NodeClients;
 use crate::routing::{self, Cargo};
+use crate::statistics::{self, StatisticsStore, store::Stored};
 use expertnet_federation::peer::PeerCache;
 use expertnet_proto::v1::envelope::Body;
 use expertnet_proto::v1::gateway_service_server::GatewayService;
-use expertnet_proto::v1::{Envelope, HeartbeatReply, HeartbeatRequest, LegalBasis, RouteReply};
+use expertnet_proto::v1::{
+    Envelope, HeartbeatReply, HeartbeatRequest, LegalBasis, RouteReply, SignalSnapshot,
+    SnapshotReceipt,
+};
 use futures_util::future::join_all;
 use std::time::SystemTime;
 use tonic::{Request, Response, Status};
@@ -23,15 +27,22 @@ pub struct GatewayApi {
     nodes: NodeClients,
     peers: PeerCache,
     heartbeat_interval_secs: u32,
+    statistics: StatisticsStore,
 }
 
 impl GatewayApi {
-    pub fn new(network: Network, nodes: NodeClients, heartbeat_interval_secs: u32) -> GatewayApi {
+    pub fn new(
+        network: Network,
+        nodes: NodeClients,
+        heartbeat_interval_secs: u32,
+        statistics: StatisticsStore,
+    ) -> GatewayApi {
         GatewayApi {
             network,
             nodes,
             peers: PeerCache::default(),
             heartbeat_interval_secs,
+            statistics,
         }
     }
 }
@@ -79,6 +90,20 @@ fn check_envelope(envelope: &Envelope) -> Result<Cargo, Error> {
 
 #[tonic::async_trait]
 impl GatewayService for GatewayApi {
+    async fn push_snapshot(
+        &self,
+        request: Request<SignalSnapshot>,
+    ) -> Result<Response<SnapshotReceipt>, Status> {
+        let region = caller_region(&request, &self.peers, self.network.registry())?;
+        let snapshot = request.into_inner();
+        statistics::snapshot::check(&snapshot, &region)?;
+        let stored = self.statistics.put(&snapshot, now_ms()).await?;
+        tracing::info!(%region, period = %snapshot.period, ?stored, "signals received");
+        Ok(Response::new(SnapshotReceipt {
+            replaced: stored != Stored::New,
+        }))
+    }
+
     async fn heartbeat(
         &self,
         request: Request<HeartbeatRequest>,
@@ -158,4 +183,11 @@ impl GatewayService for GatewayApi {
         }
         Ok(Response::new(RouteReply { delivered_to }))
     }
+}
+
+/// Now, in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -94,6 +94,27 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Age groups of the statistics: small enough to show trends, wide enough that a cell is never one child's
+    /// exact age. Youth care runs to 18, prolonged care to 23.
+    AgeBand {
+        UpTo11 => "0-11",
+        From12To15 => "12-15",
+        From16To17 => "16-17",
+        From18 => "18-23",
+    }
+}
+
+vocabulary! {
+    /// How long a case took from submission to closing, in the bands the statistics publish.
+    LeadTimeBand {
+        UnderFourWeeks => "under_4_weeks",
+        FourToTwelveWeeks => "4_to_12_weeks",
+        TwelveToTwentySixWeeks => "12_to_26_weeks",
+        OverTwentySixWeeks => "over_26_weeks",
+    }
+}
+
+vocabulary! {
     TaskStatus {
         Open => "open",
         InProgress => "in_progress",

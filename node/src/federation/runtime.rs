@@ -1,7 +1,7 @@
 //! The node's federation at run time: its configuration, and the tasks that run beside the team's server
 //! (the courier, the heartbeat and the inbox server on its own mutual-TLS port).
 
-use super::{courier::Courier, heartbeat, inbox::InboxApi};
+use super::{courier::Courier, heartbeat, inbox::InboxApi, signals};
 use crate::error::{Error, Result};
 use crate::workflow::{DeliveryPolicy, FederationLink, Workflow};
 use expertnet_federation::peer::GATEWAY_HOST;
@@ -39,6 +39,9 @@ pub struct FederationConfig {
     /// The longest wait between two attempts.
     #[serde(default = "defaults::max_backoff_ms")]
     pub max_backoff_ms: u64,
+    /// How often the node pushes the current and previous quarter's signals to the gateway.
+    #[serde(default = "defaults::signals_secs")]
+    pub signals_secs: u64,
 }
 
 mod defaults {
@@ -50,6 +53,9 @@ mod defaults {
     }
     pub fn max_backoff_ms() -> u64 {
         1000
+    }
+    pub fn signals_secs() -> u64 {
+        900
     }
 }
 
@@ -70,6 +76,11 @@ impl FederationConfig {
         if self.dead_letter_after_secs == 0 {
             return Err(Error::Config(
                 "federation.dead_letter_after_secs: must be more than 0".into(),
+            ));
+        }
+        if !(1..=86_400).contains(&self.signals_secs) {
+            return Err(Error::Config(
+                "federation.signals_secs: must be between 1 and 86400".into(),
             ));
         }
         if !(10..=600_000).contains(&self.max_backoff_ms) {
@@ -163,6 +174,13 @@ impl FederationRuntime {
         );
         let tasks = vec![
             tokio::spawn(courier.run(stopped.clone())),
+            tokio::spawn(signals::push_periodically(
+                workflow.clone(),
+                link.region.clone(),
+                channel.clone(),
+                Duration::from_secs(config.signals_secs),
+                stopped.clone(),
+            )),
             tokio::spawn(heartbeat::run(
                 workflow.clone(),
                 channel,

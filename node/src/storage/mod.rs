@@ -17,6 +17,7 @@ pub mod plan;
 pub mod retention;
 mod rows;
 pub mod sessions;
+pub mod signals;
 pub mod users;
 
 use crate::error::{Error, Result};

@@ -12,6 +12,7 @@ mod people;
 mod plan;
 mod retention;
 mod sessions;
+mod signals;
 
 pub use audit::{Access, TrailCheck, purpose_of};
 pub use cases::SubmitOutcome;

@@ -1,0 +1,8 @@
+//! National statistics from the regions' signals. `snapshot` checks what a node sends; `store` keeps each
+//! region's latest snapshot per quarter (sqlx: SQLite by default, PostgreSQL by URL). Nothing stored here is
+//! shown before disclosure control.
+
+pub mod snapshot;
+pub mod store;
+
+pub use store::StatisticsStore;
