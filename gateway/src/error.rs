@@ -19,6 +19,10 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
+    /// The state does not allow it yet (a quarter that is not over).
+    #[error("{0}")]
+    FailedPrecondition(String),
+
     /// A target node could not be reached; the sender's outbox tries again later.
     #[error("{0}")]
     Unavailable(String),
@@ -59,6 +63,7 @@ impl From<Error> for Status {
             Error::PermissionDenied(_) => Status::permission_denied(message),
             Error::InvalidArgument { .. } => Status::invalid_argument(message),
             Error::NotFound(_) => Status::not_found(message),
+            Error::FailedPrecondition(_) => Status::failed_precondition(message),
             Error::Unavailable(_) => Status::unavailable(message),
             Error::Refused { code, .. } => Status::new(code, message),
             Error::Storage(_) => {

@@ -2,6 +2,8 @@
 //! one in one transaction (never adds to it); one computed before the stored one is ignored, so a late retry
 //! cannot roll a region back.
 
+use super::release::{self, Release};
+use super::tables::Family;
 use crate::error::{Error, Result};
 use expertnet_proto::v1::{CategoryCount, SignalCell, SignalSnapshot, SignalTotals};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -215,5 +217,51 @@ impl StatisticsStore {
             });
         }
         Ok(snapshots)
+    }
+
+    /// The kept release of a period's family, if it was released.
+    pub async fn kept_release(&self, period: &str, family: Family) -> Result<Option<Release>> {
+        let row = sqlx::query(
+            "SELECT regions, k, shown, released_at_ms FROM releases WHERE period = $1 AND family = $2",
+        )
+        .bind(period)
+        .bind(family.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?;
+        row.map(|r| {
+            Ok(Release {
+                period: period.to_owned(),
+                family,
+                regions: r
+                    .get::<String, _>(0)
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                k: r.get::<i64, _>(1) as u64,
+                values: release::decode(&r.get::<String, _>(2))?,
+                released_at_ms: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    /// Keeps a release; `false` when one of the same period and family was kept first.
+    pub async fn keep_release(&self, release: &Release) -> Result<bool> {
+        let result = sqlx::query(
+            "INSERT INTO releases (period, family, regions, k, shown, released_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (period, family) DO NOTHING",
+        )
+        .bind(&release.period)
+        .bind(release.family.as_str())
+        .bind(release.regions.join(","))
+        .bind(release.k as i64)
+        .bind(release::encode(&release.values)?)
+        .bind(release.released_at_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(storage)?;
+        Ok(result.rows_affected() == 1)
     }
 }

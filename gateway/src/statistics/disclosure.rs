@@ -1,0 +1,460 @@
+//! Disclosure control: what may be shown of a table of counts so that no child can be singled out.
+//!
+//! A table family is a cube — regions × rows × columns (e.g. bottleneck category × outcome) — published at every
+//! level at once: each region's table and the national one, each with its row and column totals and grand total.
+//! Every published value is the sum of the cube cells it covers, so values are linked by additive *lines*: a
+//! total and the values it is the sum of, along each of the three axes.
+//!
+//! 1. **Primary suppression**: a value from 1 to k − 1 is not shown.
+//! 2. **Secondary suppression**: a line with one hidden value would give it away by subtraction, and a line whose
+//!    hidden values add up to less than k would narrow each of them below k; in both cases the smallest shown
+//!    non-zero value of the line is hidden too, until no line does either.
+//! 3. **Audit**: an attacker's interval reasoning over all lines at once (bounds propagation, every value ≥ 0)
+//!    must leave every primary-suppressed value at least k possible values wide; where it does not, another
+//!    value on one of its lines is hidden and the audit runs again.
+//! 4. **Rounding**: what is shown is rounded to base 5.
+//!
+//! Re-releases of the same period could be differenced (before and after one new case); `release` therefore
+//! publishes a period once and returns that first release ever after.
+
+use std::collections::HashMap;
+
+/// Where a value sits: which region (`None`: national), which row (`None`: column total), which column
+/// (`None`: row total).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub region: Option<usize>,
+    pub row: Option<usize>,
+    pub col: Option<usize>,
+}
+
+/// Counts of one table family: `counts[(region * rows + row) * cols + col]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cube {
+    pub regions: usize,
+    pub rows: usize,
+    pub cols: usize,
+    pub counts: Vec<u64>,
+}
+
+/// A value as published: shown (unrounded here; see [`round_base`]) or hidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Value(u64),
+    Hidden,
+}
+
+/// Why a value is hidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Primary,
+    Secondary,
+}
+
+/// Disclosure control's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Control {
+    /// The smallest count shown (1 to k − 1 are hidden).
+    pub k: u64,
+    /// Hide values to protect the primary-suppressed ones. Off only to show, in tests, what that protects.
+    pub secondary: bool,
+}
+
+impl Default for Control {
+    fn default() -> Control {
+        Control {
+            k: 5,
+            secondary: true,
+        }
+    }
+}
+
+/// A protected table family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Protected {
+    pub values: HashMap<Key, u64>,
+    pub hidden: HashMap<Key, Reason>,
+}
+
+impl Protected {
+    pub fn shown(&self, key: Key) -> Shown {
+        if self.hidden.contains_key(&key) {
+            Shown::Hidden
+        } else {
+            Shown::Value(self.values[&key])
+        }
+    }
+}
+
+/// `value` rounded to the nearest multiple of `base` (halves up), as published.
+pub fn round_base(value: u64, base: u64) -> u64 {
+    (value + base / 2) / base * base
+}
+
+impl Cube {
+    pub fn zeros(regions: usize, rows: usize, cols: usize) -> Cube {
+        Cube {
+            regions,
+            rows,
+            cols,
+            counts: vec![0; regions * rows * cols],
+        }
+    }
+
+    pub fn at(&self, region: usize, row: usize, col: usize) -> u64 {
+        self.counts[(region * self.rows + row) * self.cols + col]
+    }
+
+    pub fn add(&mut self, region: usize, row: usize, col: usize, count: u64) {
+        self.counts[(region * self.rows + row) * self.cols + col] += count;
+    }
+
+    /// Every key of the published family.
+    pub fn keys(&self) -> Vec<Key> {
+        let axis = |n: usize| {
+            std::iter::once(None)
+                .chain((0..n).map(Some))
+                .collect::<Vec<_>>()
+        };
+        let mut keys = Vec::new();
+        for region in axis(self.regions) {
+            for row in axis(self.rows) {
+                for col in axis(self.cols) {
+                    keys.push(Key { region, row, col });
+                }
+            }
+        }
+        keys
+    }
+
+    /// The cube cells a key covers.
+    pub fn cells(&self, key: Key) -> Vec<(usize, usize, usize)> {
+        let pick = |fixed: Option<usize>, n: usize| match fixed {
+            Some(i) => vec![i],
+            None => (0..n).collect(),
+        };
+        let mut cells = Vec::new();
+        for r in pick(key.region, self.regions) {
+            for i in pick(key.row, self.rows) {
+                for j in pick(key.col, self.cols) {
+                    cells.push((r, i, j));
+                }
+            }
+        }
+        cells
+    }
+
+    pub fn value(&self, key: Key) -> u64 {
+        self.cells(key)
+            .into_iter()
+            .map(|(r, i, j)| self.at(r, i, j))
+            .sum()
+    }
+
+    /// Every additive line: a total and the values along one axis that add up to it.
+    pub fn lines(&self) -> Vec<(Key, Vec<Key>)> {
+        let mut lines = Vec::new();
+        for key in self.keys() {
+            if key.region.is_none() && self.regions > 1 {
+                lines.push((
+                    key,
+                    (0..self.regions)
+                        .map(|r| Key {
+                            region: Some(r),
+                            ..key
+                        })
+                        .collect(),
+                ));
+            }
+            if key.row.is_none() {
+                lines.push((
+                    key,
+                    (0..self.rows)
+                        .map(|i| Key {
+                            row: Some(i),
+                            ..key
+                        })
+                        .collect(),
+                ));
+            }
+            if key.col.is_none() {
+                lines.push((
+                    key,
+                    (0..self.cols)
+                        .map(|j| Key {
+                            col: Some(j),
+                            ..key
+                        })
+                        .collect(),
+                ));
+            }
+        }
+        lines
+    }
+}
+
+/// Applies disclosure control to a table family.
+pub fn protect(cube: &Cube, control: Control) -> Protected {
+    let values: HashMap<Key, u64> = cube
+        .keys()
+        .into_iter()
+        .map(|k| (k, cube.value(k)))
+        .collect();
+    let mut hidden: HashMap<Key, Reason> = values
+        .iter()
+        .filter(|(_, v)| (1..control.k).contains(*v))
+        .map(|(k, _)| (*k, Reason::Primary))
+        .collect();
+    if control.secondary {
+        let lines = cube.lines();
+        loop {
+            suppress_until_lines_hold(&lines, &values, &mut hidden, control.k);
+            let exposed = audit(&lines, &values, &hidden, control.k);
+            if exposed.is_empty() {
+                break;
+            }
+            let mut progressed = false;
+            for key in exposed {
+                if let Some(extra) = cheapest_on_lines_through(key, &lines, &values, &hidden) {
+                    hidden.insert(extra, Reason::Secondary);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+    Protected { values, hidden }
+}
+
+fn members(line: &(Key, Vec<Key>)) -> impl Iterator<Item = Key> + '_ {
+    std::iter::once(line.0).chain(line.1.iter().copied())
+}
+
+/// The smallest shown non-zero value of a line, if any.
+fn cheapest(
+    line: &(Key, Vec<Key>),
+    values: &HashMap<Key, u64>,
+    hidden: &HashMap<Key, Reason>,
+) -> Option<Key> {
+    members(line)
+        .filter(|k| !hidden.contains_key(k) && values[k] > 0)
+        .min_by_key(|k| {
+            (
+                values[k],
+                k.region.is_none(),
+                k.row.is_none() || k.col.is_none(),
+                *k,
+            )
+        })
+}
+
+fn suppress_until_lines_hold(
+    lines: &[(Key, Vec<Key>)],
+    values: &HashMap<Key, u64>,
+    hidden: &mut HashMap<Key, Reason>,
+    k: u64,
+) {
+    loop {
+        let mut changed = false;
+        for line in lines {
+            let hidden_members: Vec<Key> =
+                members(line).filter(|m| hidden.contains_key(m)).collect();
+            if hidden_members.is_empty() {
+                continue;
+            }
+            let total_shown = !hidden.contains_key(&line.0);
+            let hidden_sum: u64 = line
+                .1
+                .iter()
+                .filter(|m| hidden.contains_key(m))
+                .map(|m| values[m])
+                .sum();
+            let single = hidden_members.len() == 1;
+            let narrow = total_shown && hidden_sum < k;
+            if (single || narrow)
+                && let Some(extra) = cheapest(line, values, hidden)
+            {
+                hidden.insert(extra, Reason::Secondary);
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// Bounds an attacker can put on every value from what is shown: shown values are exact, hidden ones start
+/// at [0, ∞) and are narrowed through every line until nothing changes.
+pub fn attacker_bounds(
+    lines: &[(Key, Vec<Key>)],
+    values: &HashMap<Key, u64>,
+    hidden: &HashMap<Key, Reason>,
+) -> HashMap<Key, (u64, u64)> {
+    const UNBOUNDED: u64 = u64::MAX / 4;
+    let mut bounds: HashMap<Key, (u64, u64)> = values
+        .iter()
+        .map(|(k, v)| {
+            (
+                *k,
+                if hidden.contains_key(k) {
+                    (0, UNBOUNDED)
+                } else {
+                    (*v, *v)
+                },
+            )
+        })
+        .collect();
+    let sums = |bounds: &HashMap<Key, (u64, u64)>, parts: &[Key], skip: Option<Key>| {
+        parts
+            .iter()
+            .filter(|p| Some(**p) != skip)
+            .fold((0u64, 0u64), |(lo, hi), p| {
+                let (plo, phi) = bounds[p];
+                (
+                    lo.saturating_add(plo).min(UNBOUNDED),
+                    hi.saturating_add(phi).min(UNBOUNDED),
+                )
+            })
+    };
+    for _ in 0..100 {
+        let mut changed = false;
+        for (total, parts) in lines {
+            let (sum_lo, sum_hi) = sums(&bounds, parts, None);
+            let (tlo, thi) = bounds[total];
+            let narrowed = (tlo.max(sum_lo), thi.min(sum_hi));
+            if narrowed != (tlo, thi) {
+                bounds.insert(*total, narrowed);
+                changed = true;
+            }
+            for part in parts {
+                let (tlo, thi) = bounds[total];
+                let (others_lo, others_hi) = sums(&bounds, parts, Some(*part));
+                let (plo, phi) = bounds[part];
+                let lo = if others_hi >= UNBOUNDED {
+                    plo
+                } else {
+                    plo.max(tlo.saturating_sub(others_hi))
+                };
+                let hi = if thi >= UNBOUNDED {
+                    phi
+                } else {
+                    phi.min(thi.saturating_sub(others_lo))
+                };
+                if (lo, hi) != (plo, phi) {
+                    bounds.insert(*part, (lo, hi));
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    bounds
+}
+
+/// The primary-suppressed values an attacker narrows to fewer than `k` possible values.
+fn audit(
+    lines: &[(Key, Vec<Key>)],
+    values: &HashMap<Key, u64>,
+    hidden: &HashMap<Key, Reason>,
+    k: u64,
+) -> Vec<Key> {
+    let bounds = attacker_bounds(lines, values, hidden);
+    let mut exposed: Vec<Key> = hidden
+        .iter()
+        .filter(|(_, reason)| **reason == Reason::Primary)
+        .map(|(key, _)| *key)
+        .filter(|key| {
+            let (lo, hi) = bounds[key];
+            hi.saturating_sub(lo) + 1 < k
+        })
+        .collect();
+    exposed.sort();
+    exposed
+}
+
+fn cheapest_on_lines_through(
+    key: Key,
+    lines: &[(Key, Vec<Key>)],
+    values: &HashMap<Key, u64>,
+    hidden: &HashMap<Key, Reason>,
+) -> Option<Key> {
+    lines
+        .iter()
+        .filter(|line| members(line).any(|m| m == key))
+        .filter_map(|line| cheapest(line, values, hidden))
+        .min_by_key(|k| (values[k], *k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cube(rows: &[&[u64]]) -> Cube {
+        let mut cube = Cube::zeros(1, rows.len(), rows[0].len());
+        for (i, row) in rows.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                cube.add(0, i, j, *v);
+            }
+        }
+        cube
+    }
+
+    fn key(row: Option<usize>, col: Option<usize>) -> Key {
+        Key {
+            region: Some(0),
+            row,
+            col,
+        }
+    }
+
+    #[test]
+    fn a_lone_small_cell_takes_a_partner_in_its_row_and_column() {
+        let table = cube(&[&[20, 3, 30], &[40, 50, 60], &[70, 80, 90]]);
+        let protected = protect(&table, Control::default());
+        assert_eq!(
+            protected.hidden.get(&key(Some(0), Some(1))),
+            Some(&Reason::Primary)
+        );
+        let hidden_in_row = (0..3)
+            .filter(|j| protected.hidden.contains_key(&key(Some(0), Some(*j))))
+            .count();
+        let hidden_in_col = (0..3)
+            .filter(|i| protected.hidden.contains_key(&key(Some(*i), Some(1))))
+            .count();
+        assert!(
+            hidden_in_row >= 2 && hidden_in_col >= 2,
+            "{:?}",
+            protected.hidden
+        );
+        let bounds = attacker_bounds(&table.lines(), &protected.values, &protected.hidden);
+        let (lo, hi) = bounds[&key(Some(0), Some(1))];
+        assert!(hi - lo + 1 >= 5, "[{lo}, {hi}]");
+    }
+
+    #[test]
+    fn without_secondary_suppression_subtraction_pins_the_cell() {
+        let table = cube(&[&[20, 3, 30], &[40, 50, 60], &[70, 80, 90]]);
+        let bare = protect(
+            &table,
+            Control {
+                k: 5,
+                secondary: false,
+            },
+        );
+        let bounds = attacker_bounds(&table.lines(), &bare.values, &bare.hidden);
+        assert_eq!(bounds[&key(Some(0), Some(1))], (3, 3));
+    }
+
+    #[test]
+    fn rounding_is_to_the_nearest_five() {
+        assert_eq!(
+            [0, 2, 3, 7, 8, 12, 13].map(|v| round_base(v, 5)),
+            [0, 0, 5, 5, 10, 10, 15]
+        );
+    }
+}
