@@ -35,6 +35,8 @@ pub struct GatewayConfig {
     pub worker_threads: usize,
     /// The statistics store: `sqlite://file.db` or `postgres://user@host/db`.
     pub statistics_database: String,
+    /// The smallest count the statistics show; 1 to k - 1 are hidden, with what would give them away.
+    pub statistics_k: u64,
 }
 
 impl Default for GatewayConfig {
@@ -53,6 +55,7 @@ impl Default for GatewayConfig {
             max_message_bytes: 64 * 1024,
             worker_threads: 1,
             statistics_database: "sqlite://data/expertnet-gateway-statistics.db".into(),
+            statistics_k: 5,
         }
     }
 }
@@ -127,6 +130,11 @@ impl GatewayConfig {
         {
             return Err(Error::Config(
                 "statistics_database: must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        if !(3..=100).contains(&self.statistics_k) {
+            return Err(Error::Config(
+                "statistics_k: must be between 3 and 100".into(),
             ));
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.max_message_bytes) {

@@ -8,6 +8,7 @@ use crate::grpc::{CoordinatorApi, GatewayApi};
 use crate::network::Network;
 use crate::nodes::NodeClients;
 use crate::statistics::StatisticsStore;
+use crate::statistics::disclosure::Control;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
 use expertnet_proto::v1::gateway_service_server::GatewayServiceServer;
 use std::future::Future;
@@ -27,6 +28,7 @@ pub struct Gateway {
     tls: ServerTlsConfig,
     heartbeat_interval_secs: u32,
     max_message_bytes: usize,
+    statistics_k: u64,
 }
 
 impl Gateway {
@@ -48,6 +50,7 @@ impl Gateway {
             nodes,
             tls,
             heartbeat_interval_secs: config.heartbeat_interval_secs,
+            statistics_k: config.statistics_k,
             max_message_bytes: config.max_message_bytes,
         })
     }
@@ -96,6 +99,10 @@ pub async fn serve(
             gateway.network,
             gateway.nodes,
             gateway.statistics,
+            Control {
+                k: gateway.statistics_k,
+                secondary: true,
+            },
         )))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;

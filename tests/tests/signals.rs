@@ -291,3 +291,179 @@ async fn bad_snapshots_get_a_precise_status() {
     assert_eq!(status.code(), Code::PermissionDenied);
     fed.stop().await;
 }
+
+async fn coordinator(fed: &TestFederation) -> CoordinatorServiceClient<tonic::transport::Channel> {
+    let channel = mtls_channel(
+        &fed.gateway_url(),
+        &fed.tls(&Peer::Coordinator("coordinator".into())),
+        GATEWAY_HOST,
+    )
+    .await
+    .unwrap();
+    CoordinatorServiceClient::new(channel)
+}
+
+fn table_request(period: &str, table: &str, region: &str) -> pb::StatisticsTableRequest {
+    pb::StatisticsTableRequest {
+        period: period.into(),
+        table: table.into(),
+        region: region.into(),
+    }
+}
+
+#[tokio::test]
+async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
+    let fed = spawn_federation().await;
+    // Two regions report a past quarter: lekstroom with a small cell, rivierenland with larger ones.
+    for (region, counts) in [(LEKSTROOM, [3u64, 40]), (RIVIERENLAND, [12, 25])] {
+        let mut client = gateway_as(&fed, Peer::Region(region.into())).await;
+        let cells: Vec<pb::SignalCell> = counts
+            .iter()
+            .zip([pb::Outcome::Solved, pb::Outcome::NoFittingAnswer])
+            .map(|(count, outcome)| pb::SignalCell {
+                category: pb::BottleneckCategory::WaitingList as i32,
+                age_band: pb::AgeBand::AgeBand1215 as i32,
+                outcome: outcome as i32,
+                lead_time: pb::LeadTimeBand::Under4Weeks as i32,
+                count: *count,
+            })
+            .collect();
+        let closed = counts.iter().sum();
+        client
+            .push_snapshot(pb::SignalSnapshot {
+                region: region.into(),
+                period: "2025-Q2".into(),
+                computed_at_ms: 1,
+                cells,
+                totals: Some(pb::SignalTotals {
+                    closed,
+                    ..Default::default()
+                }),
+                no_fitting_answer: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    let mut coordinator = coordinator(&fed).await;
+    let national = coordinator
+        .statistics_table(table_request("2025-Q2", "category_by_outcome", ""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(national.regions, [LEKSTROOM, RIVIERENLAND]);
+    assert_eq!((national.k, national.rounding_base), (5, 5));
+    let waiting = &national.rows[2];
+    assert_eq!(waiting.label, "WAITING_LIST");
+    assert_eq!(waiting.cells[0].value, 15, "3 + 12 solved, rounded");
+    assert_eq!(
+        waiting.cells[4].value, 65,
+        "40 + 25 with no fitting answer, rounded"
+    );
+    let grand = national.grand_total.unwrap();
+    assert!(!grand.hidden && grand.value % 5 == 0);
+
+    let lekstroom = coordinator
+        .statistics_table(table_request("2025-Q2", "category_by_outcome", LEKSTROOM))
+        .await
+        .unwrap()
+        .into_inner();
+    let row = &lekstroom.rows[2];
+    assert!(row.cells[0].hidden, "lekstroom's 3 is hidden");
+    assert!(
+        row.cells[4].hidden || row.total.unwrap().hidden,
+        "and so is what would give it away"
+    );
+    // Shown the same ever after.
+    let again = coordinator
+        .statistics_table(table_request("2025-Q2", "category_by_outcome", LEKSTROOM))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, lekstroom);
+
+    let current = Quarter::containing(expertnet_node::clock::Clock::now_ms(
+        &expertnet_node::clock::SystemClock,
+    ))
+    .to_string();
+    for (request, code, message) in [
+        (
+            table_request("2025-Q2", "everything", ""),
+            Code::InvalidArgument,
+            "table: 'everything' is not one of",
+        ),
+        (
+            table_request("2025-13", "category_by_outcome", ""),
+            Code::InvalidArgument,
+            "period:",
+        ),
+        (
+            table_request("2025-Q2", "category_by_outcome", "atlantis"),
+            Code::NotFound,
+            "region atlantis is not in the registry",
+        ),
+        (
+            table_request("2024-Q1", "category_by_outcome", ""),
+            Code::NotFound,
+            "no region has sent signals for 2024-Q1",
+        ),
+        (
+            table_request(&current, "category_by_outcome", ""),
+            Code::FailedPrecondition,
+            "is not over yet",
+        ),
+        (
+            table_request("2025-Q2", "category_by_outcome", "flevoland-utrecht"),
+            Code::NotFound,
+            "region flevoland-utrecht has no figures",
+        ),
+    ] {
+        let status = coordinator.statistics_table(request).await.unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+        assert!(status.message().contains(message), "{}", status.message());
+    }
+    let channel = mtls_channel(
+        &fed.gateway_url(),
+        &fed.tls(&Peer::Region(LEKSTROOM.into())),
+        GATEWAY_HOST,
+    )
+    .await
+    .unwrap();
+    let refused = CoordinatorServiceClient::new(channel)
+        .statistics_table(table_request("2025-Q2", "category_by_outcome", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+
+    // The command line, as CSV (a child process awaited, so this test's runtime keeps serving the gateway).
+    let output =
+        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
+            .args([
+                "statistics",
+                "--period",
+                "2025-Q2",
+                "--format",
+                "csv",
+                "--region",
+                LEKSTROOM,
+            ])
+            .args(["--gateway", &fed.gateway_url()])
+            .arg("--pki")
+            .arg(fed.federation.pki.dir())
+            .output()
+            .await
+            .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        csv.starts_with(
+            "category,SOLVED,PARTLY_SOLVED,REFERRED_ON,ESCALATED,NO_FITTING_ANSWER,total\n"
+        ),
+        "{csv}"
+    );
+    assert!(csv.contains("\nWAITING_LIST,x,"), "{csv}");
+    fed.stop().await;
+}

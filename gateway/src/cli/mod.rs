@@ -3,6 +3,7 @@
 mod network;
 mod pki;
 mod serve;
+mod statistics;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ pub enum Command {
     Pki(PkiArgs),
     /// The network as coordinators see it: every region, up or down, queues, and what flows between regions.
     Network(NetworkArgs),
+    /// The national statistics (or a region's), after disclosure control: counts below k hidden, with what
+    /// would give them away, the rest rounded to 5.
+    Statistics(StatisticsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +64,16 @@ pub struct PkiArgs {
 
 #[derive(Debug, Args)]
 pub struct NetworkArgs {
+    #[command(flatten)]
+    pub coordinator: CoordinatorArgs,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How a coordinator reaches the gateway: its URL and the coordinator's certificate.
+#[derive(Debug, Args)]
+pub struct CoordinatorArgs {
     #[arg(
         long,
         env = "EXPERTNET_GATEWAY_URL",
@@ -72,9 +86,27 @@ pub struct NetworkArgs {
     /// Whose coordinator certificate to present.
     #[arg(long, env = "EXPERTNET_COORDINATOR", default_value = "coordinator")]
     pub coordinator: String,
-    /// Print JSON instead of tables.
+}
+
+#[derive(Debug, Args)]
+pub struct StatisticsArgs {
+    #[command(flatten)]
+    pub coordinator: CoordinatorArgs,
+    /// The quarter, e.g. 2026-Q1 (released once it is over).
     #[arg(long)]
-    pub json: bool,
+    pub period: String,
+    /// Which table.
+    #[arg(long, default_value = "category_by_outcome", value_parser = ["category_by_outcome", "category_by_age_band", "category_by_lead_time"])]
+    pub table: String,
+    /// A region's table instead of the national one.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Output: a table for people, CSV or JSON for further use.
+    #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+    pub format: String,
+    /// Have every region's node asked for the quarter first (otherwise their latest pushes count).
+    #[arg(long)]
+    pub collect: bool,
 }
 
 /// The runtime for `cli`: `serve` gets the configured number of worker threads (one thread by default); the
@@ -109,5 +141,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Pki(args) => pki::run(args),
         Command::Network(args) => network::run(args).await,
+        Command::Statistics(args) => statistics::run(args).await,
     }
 }

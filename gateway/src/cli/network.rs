@@ -1,6 +1,6 @@
 //! `expertnet-gateway network`: the coordinators' view of the network.
 
-use super::NetworkArgs;
+use super::{CoordinatorArgs, NetworkArgs};
 use anyhow::{Context, Result};
 use comfy_table::Table;
 use expertnet_federation::Peer;
@@ -11,7 +11,10 @@ use expertnet_proto::v1::coordinator_service_client::CoordinatorServiceClient;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tonic::transport::Endpoint;
 
-pub async fn run(args: NetworkArgs) -> Result<()> {
+/// A client of the gateway's coordinator service, presenting the coordinator's certificate.
+pub async fn coordinator_client(
+    args: &CoordinatorArgs,
+) -> Result<CoordinatorServiceClient<tonic::transport::Channel>> {
     let files = Pki::at(&args.pki).files(&Peer::Coordinator(args.coordinator.clone()));
     let tls = files
         .client(GATEWAY_HOST)
@@ -22,7 +25,12 @@ pub async fn run(args: NetworkArgs) -> Result<()> {
         .connect()
         .await
         .with_context(|| format!("--gateway: cannot reach {}", args.gateway))?;
-    let view = CoordinatorServiceClient::new(channel)
+    Ok(CoordinatorServiceClient::new(channel))
+}
+
+pub async fn run(args: NetworkArgs) -> Result<()> {
+    let view = coordinator_client(&args.coordinator)
+        .await?
         .network_view(NetworkViewRequest {})
         .await
         .map_err(|s| anyhow::anyhow!("{:?}: {}", s.code(), s.message()))?

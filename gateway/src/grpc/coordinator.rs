@@ -5,12 +5,14 @@ use super::unauthenticated;
 use crate::error::Error;
 use crate::network::Network;
 use crate::nodes::NodeClients;
-use crate::statistics::{self, StatisticsStore};
+use crate::statistics::disclosure::Control;
+use crate::statistics::tables::Family;
+use crate::statistics::{self, StatisticsStore, view};
 use expertnet_federation::Peer;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorService;
 use expertnet_proto::v1::{
     CollectSignalsReply, CollectSignalsRequest, FlowView, NetworkViewReply, NetworkViewRequest,
-    RegionFailure, RegionView,
+    RegionFailure, RegionView, StatisticsTable, StatisticsTableRequest,
 };
 use futures_util::future::join_all;
 use std::time::SystemTime;
@@ -21,6 +23,7 @@ pub struct CoordinatorApi {
     network: Network,
     nodes: NodeClients,
     statistics: StatisticsStore,
+    control: Control,
 }
 
 impl CoordinatorApi {
@@ -28,11 +31,13 @@ impl CoordinatorApi {
         network: Network,
         nodes: NodeClients,
         statistics: StatisticsStore,
+        control: Control,
     ) -> CoordinatorApi {
         CoordinatorApi {
             network,
             nodes,
             statistics,
+            control,
         }
     }
 }
@@ -50,6 +55,37 @@ fn coordinator<T>(request: &Request<T>, what: &str) -> Result<String, Error> {
 
 #[tonic::async_trait]
 impl CoordinatorService for CoordinatorApi {
+    async fn statistics_table(
+        &self,
+        request: Request<StatisticsTableRequest>,
+    ) -> Result<Response<StatisticsTable>, Status> {
+        let name = coordinator(&request, "read the statistics")?;
+        let req = request.into_inner();
+        statistics::snapshot::check_period("period", &req.period)?;
+        let family = Family::parse(&req.table).ok_or_else(|| {
+            Error::invalid(
+                "table",
+                format!(
+                    "'{}' is not one of {}",
+                    req.table,
+                    Family::ALL.map(Family::as_str).join(", ")
+                ),
+            )
+        })?;
+        let region = (!req.region.trim().is_empty()).then_some(req.region.trim());
+        if let Some(id) = region
+            && self.network.registry().get(id).is_none()
+        {
+            return Err(Error::NotFound(format!("region {id} is not in the registry")).into());
+        }
+        let release = self
+            .statistics
+            .release(&req.period, family, self.control, now_ms())
+            .await?;
+        tracing::info!(coordinator = %name, period = %req.period, table = family.as_str(), region = region.unwrap_or("national"), "statistics read");
+        Ok(Response::new(view::table(&release, region)?))
+    }
+
     async fn collect_signals(
         &self,
         request: Request<CollectSignalsRequest>,

@@ -7,5 +7,6 @@ pub mod release;
 pub mod snapshot;
 pub mod store;
 pub mod tables;
+pub mod view;
 
 pub use store::StatisticsStore;
