@@ -146,6 +146,30 @@ where
     }
 }
 
+/// A consent given by `given_by` to escalate the case to `to`, without an end date.
+pub fn consent_request(case_id: &str, given_by: &str, to: &str) -> pb::RecordConsentRequest {
+    pb::RecordConsentRequest {
+        case_id: case_id.into(),
+        actor: ACTOR.into(),
+        basis: pb::LegalBasis::Consent as i32,
+        given_by: given_by.into(),
+        note: String::new(),
+        scope: "escalate".into(),
+        scope_target: to.into(),
+        valid_until: None,
+    }
+}
+
+/// The withdrawal of consent number `sequence` of a case.
+pub fn withdrawal(case_id: &str, sequence: i64, reason: &str) -> pb::WithdrawConsentRequest {
+    pb::WithdrawConsentRequest {
+        case_id: case_id.into(),
+        sequence,
+        actor: ACTOR.into(),
+        reason: reason.into(),
+    }
+}
+
 /// Submits a case at `team`, takes it into intake and records the parents' consent to escalate it to `to`.
 pub async fn case_ready_to_escalate(team: &TeamClients, request_id: &str, to: &str) -> String {
     let mut cases = team.cases.clone();
@@ -158,14 +182,8 @@ pub async fn case_ready_to_escalate(team: &TeamClients, request_id: &str, to: &s
     team.escalations
         .clone()
         .record_consent(pb::RecordConsentRequest {
-            case_id: case.id.clone(),
-            actor: ACTOR.into(),
-            basis: pb::LegalBasis::Consent as i32,
-            given_by: "parent".into(),
             note: "Moeder stemt in met overdracht".into(),
-            scope: "escalate".into(),
-            scope_target: to.into(),
-            valid_until: None,
+            ..consent_request(&case.id, "parent", to)
         })
         .await
         .unwrap();

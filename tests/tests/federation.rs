@@ -465,16 +465,7 @@ async fn identifiers_in_free_text_do_not_leave_the_node() {
     lekstroom
         .escalations
         .clone()
-        .record_consent(pb::RecordConsentRequest {
-            case_id: case.id.clone(),
-            actor: ACTOR.into(),
-            basis: pb::LegalBasis::Consent as i32,
-            given_by: "parent".into(),
-            note: String::new(),
-            scope: "escalate".into(),
-            scope_target: RIVIERENLAND.into(),
-            valid_until: None,
-        })
+        .record_consent(consent_request(&case.id, "parent", RIVIERENLAND))
         .await
         .unwrap();
     let send = |reason: &str, question: &str, tried: &str| pb::EscalateCaseRequest {
@@ -575,19 +566,6 @@ async fn identifiers_in_free_text_do_not_leave_the_node() {
     fed.stop().await;
 }
 
-fn consent_request(case_id: &str, given_by: &str, to: &str) -> pb::RecordConsentRequest {
-    pb::RecordConsentRequest {
-        case_id: case_id.into(),
-        actor: ACTOR.into(),
-        basis: pb::LegalBasis::Consent as i32,
-        given_by: given_by.into(),
-        note: String::new(),
-        scope: "escalate".into(),
-        scope_target: to.into(),
-        valid_until: None,
-    }
-}
-
 /// A consent names who gave it, what it allows and until when; withdrawn, it allows nothing more, and an
 /// escalation it allowed that is still in the outbox (the receiver is down) is stopped and never arrives.
 #[tokio::test]
@@ -665,12 +643,7 @@ async fn consents_are_scoped_dated_and_withdrawn() {
     fed.federation.stop_node(RIVIERENLAND).await;
     let sent = escalate(&lekstroom, &case.id, RIVIERENLAND).await.unwrap();
     let withdrawn = escalations_api
-        .withdraw_consent(pb::WithdrawConsentRequest {
-            case_id: case.id.clone(),
-            sequence: 1,
-            actor: ACTOR.into(),
-            reason: "Ouders trekken toestemming in".into(),
-        })
+        .withdraw_consent(withdrawal(&case.id, 1, "Ouders trekken toestemming in"))
         .await
         .unwrap()
         .into_inner();
@@ -722,22 +695,12 @@ async fn consents_are_scoped_dated_and_withdrawn() {
         .unwrap_err();
     assert_eq!(again.code(), Code::PermissionDenied, "{again:?}");
     let twice = escalations_api
-        .withdraw_consent(pb::WithdrawConsentRequest {
-            case_id: case.id.clone(),
-            sequence: 1,
-            actor: ACTOR.into(),
-            reason: "nogmaals".into(),
-        })
+        .withdraw_consent(withdrawal(&case.id, 1, "nogmaals"))
         .await
         .unwrap_err();
     assert_eq!(twice.code(), Code::FailedPrecondition);
     let unknown = escalations_api
-        .withdraw_consent(pb::WithdrawConsentRequest {
-            case_id: case.id.clone(),
-            sequence: 7,
-            actor: ACTOR.into(),
-            reason: "onbekend".into(),
-        })
+        .withdraw_consent(withdrawal(&case.id, 7, "onbekend"))
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound);

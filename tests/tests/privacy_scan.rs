@@ -7,7 +7,8 @@
 use expertnet_federation::Peer;
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::{
-    FLEVOLAND_UTRECHT, LEKSTROOM, RIVIERENLAND, WAIT, escalations, eventually, outgoing_reaches,
+    FLEVOLAND_UTRECHT, LEKSTROOM, RIVIERENLAND, WAIT, consent_request, escalations, eventually,
+    outgoing_reaches,
 };
 use expertnet_tests::fixtures::{ACTOR, case_ref};
 use expertnet_tests::process_federation::{ProcessFederation, Timing};
@@ -114,16 +115,7 @@ async fn no_identifier_is_in_any_file_log_or_gateway_traffic() {
     lekstroom
         .escalations
         .clone()
-        .record_consent(pb::RecordConsentRequest {
-            case_id: case.id.clone(),
-            actor: ACTOR.into(),
-            basis: pb::LegalBasis::Consent as i32,
-            given_by: "parent".into(),
-            note: "Ouders stemmen in".into(),
-            scope: "escalate".into(),
-            scope_target: RIVIERENLAND.into(),
-            valid_until: None,
-        })
+        .record_consent(consent_request(&case.id, "parent", RIVIERENLAND))
         .await
         .unwrap();
 

@@ -168,14 +168,8 @@ async fn snapshots_reach_the_gateway_and_a_resent_period_replaces() {
     assert_eq!(kept[0].cells[0].count, 9);
 
     // A coordinator has every region asked now.
-    let channel = mtls_channel(
-        &fed.gateway_url(),
-        &fed.tls(&Peer::Coordinator("coordinator".into())),
-        GATEWAY_HOST,
-    )
-    .await
-    .unwrap();
-    let collected = CoordinatorServiceClient::new(channel)
+    let collected = coordinator_as(&fed, Peer::Coordinator("coordinator".into()))
+        .await
         .collect_signals(pb::CollectSignalsRequest {
             period: "2026-Q1".into(),
         })
@@ -275,14 +269,8 @@ async fn bad_snapshots_get_a_precise_status() {
     );
 
     // Only a coordinator may have the regions asked.
-    let channel = mtls_channel(
-        &fed.gateway_url(),
-        &fed.tls(&Peer::Region(LEKSTROOM.into())),
-        GATEWAY_HOST,
-    )
-    .await
-    .unwrap();
-    let status = CoordinatorServiceClient::new(channel)
+    let status = coordinator_as(&fed, Peer::Region(LEKSTROOM.into()))
+        .await
         .collect_signals(pb::CollectSignalsRequest {
             period: "2026-Q1".into(),
         })
@@ -292,14 +280,14 @@ async fn bad_snapshots_get_a_precise_status() {
     fed.stop().await;
 }
 
-async fn coordinator(fed: &TestFederation) -> CoordinatorServiceClient<tonic::transport::Channel> {
-    let channel = mtls_channel(
-        &fed.gateway_url(),
-        &fed.tls(&Peer::Coordinator("coordinator".into())),
-        GATEWAY_HOST,
-    )
-    .await
-    .unwrap();
+/// The gateway's coordinator service, called with `peer`'s certificate.
+async fn coordinator_as(
+    fed: &TestFederation,
+    peer: Peer,
+) -> CoordinatorServiceClient<tonic::transport::Channel> {
+    let channel = mtls_channel(&fed.gateway_url(), &fed.tls(&peer), GATEWAY_HOST)
+        .await
+        .unwrap();
     CoordinatorServiceClient::new(channel)
 }
 
@@ -344,7 +332,7 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
             .await
             .unwrap();
     }
-    let mut coordinator = coordinator(&fed).await;
+    let mut coordinator = coordinator_as(&fed, Peer::Coordinator("coordinator".into())).await;
     let national = coordinator
         .statistics_table(table_request("2025-Q2", "category_by_outcome", ""))
         .await
@@ -421,14 +409,8 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
         assert_eq!(status.code(), code, "{status:?}");
         assert!(status.message().contains(message), "{}", status.message());
     }
-    let channel = mtls_channel(
-        &fed.gateway_url(),
-        &fed.tls(&Peer::Region(LEKSTROOM.into())),
-        GATEWAY_HOST,
-    )
-    .await
-    .unwrap();
-    let refused = CoordinatorServiceClient::new(channel)
+    let refused = coordinator_as(&fed, Peer::Region(LEKSTROOM.into()))
+        .await
         .statistics_table(table_request("2025-Q2", "category_by_outcome", ""))
         .await
         .unwrap_err();

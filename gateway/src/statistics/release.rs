@@ -45,8 +45,7 @@ impl Release {
 
 /// A period's quarter is over at `end_ms`; before that its figures still change and are not released.
 fn period_end_ms(period: &str) -> Option<i64> {
-    let (year, quarter) = period.split_once("-Q")?;
-    let (year, quarter): (i32, u8) = (year.parse().ok()?, quarter.parse().ok()?);
+    let (year, quarter) = super::snapshot::quarter(period)?;
     let (year, month) = if quarter == 4 {
         (year + 1, 1)
     } else {

@@ -10,21 +10,22 @@ use std::collections::HashSet;
 /// More than any region closes in a quarter by orders of magnitude; a larger count is an error.
 const MAX_COUNT: u64 = 10_000_000;
 
-/// A quarter written `2026-Q1`.
+/// A quarter written `2026-Q1`, as (year, quarter).
+pub fn quarter(period: &str) -> Option<(i32, u8)> {
+    let (year, quarter) = period.split_once("-Q")?;
+    let year = year
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))?;
+    let quarter = quarter.parse::<u8>().ok().filter(|q| (1..=4).contains(q))?;
+    Some((year, quarter))
+}
+
+/// A quarter written `2026-Q1`, or an error naming `field`.
 pub fn check_period(field: &str, period: &str) -> Result<(), Error> {
-    let valid = period.split_once("-Q").is_some_and(|(year, quarter)| {
-        year.parse::<i32>()
-            .is_ok_and(|y| (2000..=2100).contains(&y))
-            && quarter.parse::<u8>().is_ok_and(|q| (1..=4).contains(&q))
-    });
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("'{period}' is not a quarter like 2026-Q1"),
-        ))
-    }
+    quarter(period)
+        .map(|_| ())
+        .ok_or_else(|| Error::invalid(field, format!("'{period}' is not a quarter like 2026-Q1")))
 }
 
 fn known<T: TryFrom<i32>>(field: &str, value: i32) -> Result<(), Error> {

@@ -168,16 +168,7 @@ where
             let subject = slot.0.lock().expect("audit slot").clone();
             let outcome = outcome_of(&response);
             let event = shared.event(Some(&caller), &action, &access_point, outcome, subject);
-            match shared.workflow.audit().record(event).await {
-                Ok(()) => Ok(response),
-                Err(err) => {
-                    tracing::error!(error = %err, %action, "audit event not written; answer withheld");
-                    Ok(Status::unavailable(
-                        "the audit trail cannot be written; nothing was shown, retry",
-                    )
-                    .into_http())
-                }
-            }
+            Ok(shared.answer_once_recorded(event, response).await)
         })
     }
 }
@@ -257,13 +248,24 @@ impl Shared {
         }
     }
 
-    /// Records a refusal and answers with it (or with UNAVAILABLE when even the refusal cannot be recorded).
+    /// Records a refusal and answers with it.
     async fn refuse(&self, event: NewAuditEvent, status: Status) -> Response<Body> {
+        self.answer_once_recorded(event, status.into_http()).await
+    }
+
+    /// Lets `response` go once `event` is on record; if the trail cannot be written, withholds it and answers
+    /// UNAVAILABLE instead.
+    async fn answer_once_recorded(
+        &self,
+        event: NewAuditEvent,
+        response: Response<Body>,
+    ) -> Response<Body> {
         match self.workflow.audit().record(event).await {
-            Ok(()) => status.into_http(),
+            Ok(()) => response,
             Err(err) => {
-                tracing::error!(error = %err, "audit event of a refusal not written");
-                Status::unavailable("the audit trail cannot be written; retry").into_http()
+                tracing::error!(error = %err, "audit event not written; answer withheld");
+                Status::unavailable("the audit trail cannot be written; nothing was shown, retry")
+                    .into_http()
             }
         }
     }

@@ -128,20 +128,31 @@ pub struct Verified {
     pub last_seq: i64,
 }
 
-/// Checks `events` (ascending by `seq`, as stored) from `anchor` up to the recorded `head`.
-pub fn verify(
-    anchor: &Anchor,
-    events: impl IntoIterator<Item = AuditEvent>,
-    head: &Anchor,
-) -> Result<Verified, ChainBreak> {
-    let mut previous = anchor.clone();
-    let mut count = 0;
-    for event in events {
+/// Walks a trail event by event (ascending by `seq`, as stored), so a long trail is checked a page at a time.
+#[derive(Debug, Clone)]
+pub struct ChainWalk {
+    previous: Anchor,
+    events: u64,
+}
+
+impl ChainWalk {
+    /// Starts at `anchor`: the genesis, or the floor a retention purge left.
+    pub fn from(anchor: &Anchor) -> ChainWalk {
+        ChainWalk {
+            previous: anchor.clone(),
+            events: 0,
+        }
+    }
+
+    /// Checks the next event against the one before.
+    pub fn next(&mut self, event: &AuditEvent) -> Result<(), ChainBreak> {
+        let previous = &self.previous;
+        let out_of_place = ChainBreak::OutOfPlace {
+            seq: event.seq,
+            previous: previous.seq,
+        };
         if event.seq <= previous.seq {
-            return Err(ChainBreak::OutOfPlace {
-                seq: event.seq,
-                previous: previous.seq,
-            });
+            return Err(out_of_place);
         }
         if event.seq > previous.seq + 1 {
             return Err(ChainBreak::Missing {
@@ -149,31 +160,46 @@ pub fn verify(
                 to: event.seq - 1,
             });
         }
-        if hash_of(&event) != event.hash {
+        if hash_of(event) != event.hash {
             return Err(ChainBreak::Altered { seq: event.seq });
         }
         if event.prev_hash != previous.hash {
-            return Err(ChainBreak::OutOfPlace {
-                seq: event.seq,
-                previous: previous.seq,
+            return Err(out_of_place);
+        }
+        self.previous = Anchor {
+            seq: event.seq,
+            hash: event.hash.clone(),
+        };
+        self.events += 1;
+        Ok(())
+    }
+
+    /// Ends the walk: the last event must be the recorded `head`.
+    pub fn finish(self, head: &Anchor) -> Result<Verified, ChainBreak> {
+        if self.previous != *head {
+            return Err(ChainBreak::Truncated {
+                last: self.previous.seq,
+                head: head.seq,
             });
         }
-        previous = Anchor {
-            seq: event.seq,
-            hash: event.hash,
-        };
-        count += 1;
+        Ok(Verified {
+            events: self.events,
+            last_seq: self.previous.seq,
+        })
     }
-    if previous != *head {
-        return Err(ChainBreak::Truncated {
-            last: previous.seq,
-            head: head.seq,
-        });
+}
+
+/// Checks `events` (ascending by `seq`, as stored) from `anchor` up to the recorded `head`.
+pub fn verify(
+    anchor: &Anchor,
+    events: impl IntoIterator<Item = AuditEvent>,
+    head: &Anchor,
+) -> Result<Verified, ChainBreak> {
+    let mut walk = ChainWalk::from(anchor);
+    for event in events {
+        walk.next(&event)?;
     }
-    Ok(Verified {
-        events: count,
-        last_seq: previous.seq,
-    })
+    walk.finish(head)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! AVG article 15.
 
 use super::Workflow;
-use crate::audit::{AuditEvent, ChainBreak, Verified, chain};
+use crate::audit::chain::ChainWalk;
+use crate::audit::{AuditEvent, ChainBreak, Verified};
 use crate::error::Result;
 use crate::storage::audit;
 
@@ -33,16 +34,20 @@ impl Workflow {
     pub async fn verify_audit_trail(&self) -> Result<TrailCheck> {
         let pool = self.storage().pool();
         let (floor, head) = audit::ends(pool).await?;
-        let mut events = Vec::new();
+        let mut walk = ChainWalk::from(&floor);
         let mut after = floor.seq;
-        loop {
+        let result = loop {
             let page = audit::page(pool, after, VERIFY_PAGE).await?;
-            let Some(last) = page.last() else { break };
+            let Some(last) = page.last() else {
+                break walk.finish(&head);
+            };
             after = last.seq;
-            events.extend(page);
-        }
+            if let Err(broken) = page.iter().try_for_each(|event| walk.next(event)) {
+                break Err(broken);
+            }
+        };
         Ok(TrailCheck {
-            result: chain::verify(&floor, events, &head),
+            result,
             head_seq: head.seq,
             head_hash: head.hash,
         })
