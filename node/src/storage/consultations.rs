@@ -184,27 +184,32 @@ where
     .collect())
 }
 
+/// One consultation with its answers, read in one transaction: an answer arriving meanwhile is seen together
+/// with the status it set, never one without the other.
 pub async fn get(pool: &sqlx::AnyPool, id: &str) -> Result<Consultation> {
+    let mut tx = pool.begin().await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM consultations c WHERE c.id = $1",
         columns()
     )))
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Error::not_found("consultation", id))?;
     let mut consultation = from_row(&row)?;
-    consultation.answers = answers_of(pool, id).await?;
+    consultation.answers = answers_of(&mut *tx, id).await?;
+    tx.commit().await?;
     Ok(consultation)
 }
 
-/// Newest first, `limit` at a time after the consultation id `after`.
+/// Newest first, `limit` at a time after the consultation id `after`; read in one transaction, as [`get`].
 pub async fn list(
     pool: &sqlx::AnyPool,
     status: Option<ConsultationStatus>,
     after: Option<&str>,
     limit: u32,
 ) -> Result<Page<Consultation>> {
+    let mut tx = pool.begin().await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM consultations c WHERE ($1 = '' OR c.status = $1) AND ($2 = '' OR c.id < $2) \
          ORDER BY c.id DESC LIMIT $3",
@@ -213,17 +218,18 @@ pub async fn list(
     .bind(status.map(|s| s.as_str()).unwrap_or(""))
     .bind(after.unwrap_or(""))
     .bind(i64::from(limit) + 1)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows.iter().take(limit as usize) {
         let mut consultation = from_row(row)?;
-        consultation.answers = answers_of(pool, &consultation.id).await?;
+        consultation.answers = answers_of(&mut *tx, &consultation.id).await?;
         items.push(consultation);
     }
     let next_after = (rows.len() > limit as usize)
         .then(|| items.last().map(|c| c.id.clone()))
         .flatten();
+    tx.commit().await?;
     Ok(Page { items, next_after })
 }
 
