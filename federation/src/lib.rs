@@ -15,5 +15,5 @@ pub mod tls;
 pub mod trace;
 
 pub use peer::{Peer, PeerError};
-pub use registry::{Region, Registry, RegistryError};
+pub use registry::{Area, Region, Registry, RegistryError};
 pub use tls::{ServerIdentity, TlsError, TlsFiles, install_crypto_provider};

@@ -27,10 +27,24 @@ pub struct Region {
     pub covenants: Vec<String>,
 }
 
+/// A supra-regional area (one of the national expertise networks' areas): the regions it covers and the
+/// coordinators (by the name in their certificate) who may read its signals and statistics.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub id: String,
+    pub name: String,
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub coordinators: Vec<String>,
+}
+
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RegistryFile {
     regions: Vec<Region>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    areas: Vec<Area>,
 }
 
 /// The checked registry, by region id.
@@ -39,6 +53,8 @@ pub struct Registry {
     regions: BTreeMap<String, Region>,
     /// Region ids in the order the file lists them.
     order: Vec<String>,
+    /// Areas in the order the file lists them; a region lies in at most one.
+    areas: Vec<Area>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -54,7 +70,53 @@ impl Registry {
 
     pub fn parse(text: &str) -> Result<Registry, RegistryError> {
         let file: RegistryFile = toml::from_str(text).map_err(|e| RegistryError(e.to_string()))?;
-        Registry::new(file.regions)
+        Registry::new(file.regions)?.with_areas(file.areas)
+    }
+
+    /// The registry with `areas`, checked: known regions, each in one area at most, coordinator names like ids.
+    pub fn with_areas(mut self, areas: Vec<Area>) -> Result<Registry, RegistryError> {
+        let mut placed: BTreeMap<&str, &str> = BTreeMap::new();
+        for (a, area) in areas.iter().enumerate() {
+            let at = |key: &str| format!("areas[{a}].{key}");
+            if !is_region_id(&area.id) || areas[..a].iter().any(|other| other.id == area.id) {
+                return Err(RegistryError(format!(
+                    "{}: '{}' must be 1-64 of a-z and '-', and unique",
+                    at("id"),
+                    area.id
+                )));
+            }
+            if area.name.trim().is_empty() {
+                return Err(RegistryError(format!("{}: must not be empty", at("name"))));
+            }
+            if area.regions.is_empty() {
+                return Err(RegistryError(format!(
+                    "{}: an area covers at least one region",
+                    at("regions")
+                )));
+            }
+            for region in &area.regions {
+                if !self.regions.contains_key(region) {
+                    return Err(RegistryError(format!(
+                        "{}: unknown region '{region}'",
+                        at("regions")
+                    )));
+                }
+                if let Some(first) = placed.insert(region, &area.id) {
+                    return Err(RegistryError(format!(
+                        "{}: {region} already lies in area {first}; a region lies in one area",
+                        at("regions")
+                    )));
+                }
+            }
+            if let Some(name) = area.coordinators.iter().find(|c| !is_region_id(c)) {
+                return Err(RegistryError(format!(
+                    "{}: '{name}' must be a certificate name of a-z and '-'",
+                    at("coordinators")
+                )));
+            }
+        }
+        self.areas = areas;
+        Ok(self)
     }
 
     pub fn new(list: Vec<Region>) -> Result<Registry, RegistryError> {
@@ -117,13 +179,18 @@ impl Registry {
                 }
             }
         }
-        Ok(Registry { regions, order })
+        Ok(Registry {
+            regions,
+            order,
+            areas: Vec::new(),
+        })
     }
 
     /// The registry as a TOML file.
     pub fn to_toml(&self) -> String {
         let file = RegistryFile {
             regions: self.regions().cloned().collect(),
+            areas: self.areas.clone(),
         };
         toml::to_string(&file).expect("a registry always serialises")
     }
@@ -134,6 +201,24 @@ impl Registry {
 
     pub fn regions(&self) -> impl Iterator<Item = &Region> {
         self.order.iter().filter_map(|id| self.regions.get(id))
+    }
+
+    pub fn areas(&self) -> &[Area] {
+        &self.areas
+    }
+
+    pub fn area(&self, id: &str) -> Option<&Area> {
+        self.areas.iter().find(|a| a.id == id)
+    }
+
+    /// The areas `coordinator` coordinates.
+    pub fn areas_of_coordinator<'a>(
+        &'a self,
+        coordinator: &'a str,
+    ) -> impl Iterator<Item = &'a Area> {
+        self.areas
+            .iter()
+            .filter(move |a| a.coordinators.iter().any(|c| c == coordinator))
     }
 
     /// True when both regions have signed a data-exchange covenant with each other.
@@ -195,6 +280,57 @@ covenants = ["lekstroom"]
         let text = TWO.replace("covenants = [\"lekstroom\"]", "covenants = []");
         let err = Registry::parse(&text).unwrap_err();
         assert!(err.0.contains("does not list lekstroom back"), "{err}");
+    }
+
+    const AREA: &str = r#"
+[[areas]]
+id = "midden"
+name = "Midden"
+regions = ["lekstroom", "rivierenland"]
+coordinators = ["ilse"]
+"#;
+
+    #[test]
+    fn areas_are_read_and_checked() {
+        let registry = Registry::parse(&format!("{TWO}{AREA}")).unwrap();
+        assert_eq!(registry.area("midden").unwrap().regions.len(), 2);
+        assert_eq!(registry.areas_of_coordinator("ilse").count(), 1);
+        assert_eq!(registry.areas_of_coordinator("someone").count(), 0);
+        assert_eq!(Registry::parse(&registry.to_toml()).unwrap(), registry);
+        let twice = format!(
+            "{TWO}{AREA}{}",
+            AREA.replace("\"midden\"", "\"other\"")
+                .replace("\"Midden\"", "\"Other\"")
+        );
+        let err = Registry::parse(&twice).unwrap_err();
+        assert!(
+            err.0
+                .contains("areas[1].regions: lekstroom already lies in area midden"),
+            "{err}"
+        );
+        let err = Registry::parse(&format!(
+            "{TWO}{}",
+            AREA.replace("rivierenland", "flevoland")
+        ))
+        .unwrap_err();
+        assert!(
+            err.0
+                .contains("areas[0].regions: unknown region 'flevoland'"),
+            "{err}"
+        );
+        let err =
+            Registry::parse(&format!("{TWO}{}", AREA.replace("ilse", "Ilse V."))).unwrap_err();
+        assert!(err.0.contains("areas[0].coordinators"), "{err}");
+        let err = Registry::parse(&format!(
+            "{TWO}{}",
+            AREA.replace("\"lekstroom\", \"rivierenland\"", "")
+        ))
+        .unwrap_err();
+        assert!(
+            err.0
+                .contains("areas[0].regions: an area covers at least one region"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -63,6 +63,24 @@ fn snapshot(region: usize, period: &str) -> pb::SignalSnapshot {
     }
 }
 
+/// The two areas of `deploy/registry.toml`, as region indices into [`REGIONS`].
+fn areas() -> Vec<Vec<usize>> {
+    vec![vec![0, 1], vec![2, 3]]
+}
+
+fn registry_areas() -> Vec<expertnet_federation::Area> {
+    ["utrecht-flevoland", "oost-nederland"]
+        .iter()
+        .zip(areas())
+        .map(|(id, members)| expertnet_federation::Area {
+            id: (*id).into(),
+            name: (*id).into(),
+            regions: members.iter().map(|r| REGIONS[*r].into()).collect(),
+            coordinators: vec![],
+        })
+        .collect()
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -78,7 +96,10 @@ fn main() {
         let started = Instant::now();
         hidden = 0;
         for family in Family::ALL {
-            let protected = protect(&tables::cube(family, &snapshots), Control::default());
+            let protected = protect(
+                &tables::cube(family, &snapshots, areas()),
+                Control::default(),
+            );
             hidden += protected.hidden.len();
         }
         in_memory.push(started.elapsed());
@@ -102,7 +123,13 @@ fn main() {
             }
             for family in Family::ALL {
                 store
-                    .release(period, family, Control::default(), 1_767_225_600_000)
+                    .release(
+                        period,
+                        family,
+                        Control::default(),
+                        &registry_areas(),
+                        1_767_225_600_000,
+                    )
                     .await
                     .unwrap();
             }

@@ -37,6 +37,8 @@ pub struct GatewayConfig {
     pub statistics_database: String,
     /// The smallest count the statistics show; 1 to k - 1 are hidden, with what would give them away.
     pub statistics_k: u64,
+    /// The differential-privacy budget: the ε each coordinator may spend on noisy tables of one quarter.
+    pub statistics_privacy_budget: f64,
 }
 
 impl Default for GatewayConfig {
@@ -56,6 +58,7 @@ impl Default for GatewayConfig {
             worker_threads: 1,
             statistics_database: "sqlite://data/expertnet-gateway-statistics.db".into(),
             statistics_k: 5,
+            statistics_privacy_budget: 1.0,
         }
     }
 }
@@ -135,6 +138,11 @@ impl GatewayConfig {
         if !(3..=100).contains(&self.statistics_k) {
             return Err(Error::Config(
                 "statistics_k: must be between 3 and 100".into(),
+            ));
+        }
+        if !(0.01..=10.0).contains(&self.statistics_privacy_budget) {
+            return Err(Error::Config(
+                "statistics_privacy_budget: must be between 0.01 and 10".into(),
             ));
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.max_message_bytes) {

@@ -23,6 +23,10 @@ pub enum Error {
     #[error("{0}")]
     FailedPrecondition(String),
 
+    /// A consumer's differential-privacy budget would be exceeded.
+    #[error("{0}")]
+    BudgetExhausted(String),
+
     /// A target node could not be reached; the sender's outbox tries again later.
     #[error("{0}")]
     Unavailable(String),
@@ -65,6 +69,7 @@ impl From<Error> for Status {
             Error::NotFound(_) => Status::not_found(message),
             Error::FailedPrecondition(_) => Status::failed_precondition(message),
             Error::Unavailable(_) => Status::unavailable(message),
+            Error::BudgetExhausted(_) => Status::resource_exhausted(message),
             Error::Refused { code, .. } => Status::new(code, message),
             Error::Storage(_) => {
                 tracing::error!(error = %message, "statistics store failed");

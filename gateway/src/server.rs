@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::grpc::{CoordinatorApi, GatewayApi};
 use crate::network::Network;
 use crate::nodes::NodeClients;
+use crate::statistics::Publishing;
 use crate::statistics::StatisticsStore;
 use crate::statistics::disclosure::Control;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
@@ -28,7 +29,7 @@ pub struct Gateway {
     tls: ServerTlsConfig,
     heartbeat_interval_secs: u32,
     max_message_bytes: usize,
-    statistics_k: u64,
+    publishing: Publishing,
 }
 
 impl Gateway {
@@ -50,7 +51,13 @@ impl Gateway {
             nodes,
             tls,
             heartbeat_interval_secs: config.heartbeat_interval_secs,
-            statistics_k: config.statistics_k,
+            publishing: Publishing {
+                control: Control {
+                    k: config.statistics_k,
+                    secondary: true,
+                },
+                privacy_budget: config.statistics_privacy_budget,
+            },
             max_message_bytes: config.max_message_bytes,
         })
     }
@@ -99,10 +106,7 @@ pub async fn serve(
             gateway.network,
             gateway.nodes,
             gateway.statistics,
-            Control {
-                k: gateway.statistics_k,
-                secondary: true,
-            },
+            gateway.publishing,
         )))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;

@@ -2,6 +2,7 @@
 //! ports chosen by the OS, over mutual TLS with a fresh dev PKI, each node on its own SQLite file.
 
 use crate::fixtures::{ACTOR, case_ref, submit_request};
+use expertnet_federation::peer::GATEWAY_HOST;
 use expertnet_federation::{Peer, Registry, TlsFiles};
 use expertnet_local::{LocalFederation, Settings};
 use expertnet_node::access::{BearerToken, SignedChannel};
@@ -9,7 +10,9 @@ use expertnet_node::clock::SystemClock;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::case_service_client::CaseServiceClient;
 use expertnet_proto::v1::consultation_service_client::ConsultationServiceClient;
+use expertnet_proto::v1::coordinator_service_client::CoordinatorServiceClient;
 use expertnet_proto::v1::escalation_service_client::EscalationServiceClient;
+use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use expertnet_proto::v1::outbox_service_client::OutboxServiceClient;
 use std::future::Future;
 use std::path::PathBuf;
@@ -126,6 +129,43 @@ pub async fn mtls_channel(
         .connect_timeout(Duration::from_secs(5))
         .connect()
         .await
+}
+
+/// The gateway's service for nodes, called with `peer`'s certificate.
+pub async fn gateway_as(fed: &TestFederation, peer: Peer) -> GatewayServiceClient<Channel> {
+    let channel = mtls_channel(&fed.gateway_url(), &fed.tls(&peer), GATEWAY_HOST)
+        .await
+        .expect("connect to the gateway");
+    GatewayServiceClient::new(channel)
+}
+
+/// The gateway's coordinator service, called with `peer`'s certificate.
+pub async fn coordinator_as(fed: &TestFederation, peer: Peer) -> CoordinatorServiceClient<Channel> {
+    let channel = mtls_channel(&fed.gateway_url(), &fed.tls(&peer), GATEWAY_HOST)
+        .await
+        .expect("connect to the gateway");
+    CoordinatorServiceClient::new(channel)
+}
+
+/// The coordinator of an area in `deploy/registry.toml`.
+pub fn area_coordinator(area: &str) -> Peer {
+    Peer::Coordinator(format!("coordinator-{area}"))
+}
+
+/// A request for a published table: national when `region` and `area` are empty.
+pub fn table_request(
+    period: &str,
+    table: &str,
+    region: &str,
+    area: &str,
+) -> pb::StatisticsTableRequest {
+    pb::StatisticsTableRequest {
+        period: period.into(),
+        table: table.into(),
+        region: region.into(),
+        area: area.into(),
+        epsilon: 0.0,
+    }
 }
 
 /// Polls `check` until it yields a value, for at most `timeout`; panics naming `what` otherwise.

@@ -3,16 +3,15 @@
 //! and every bad snapshot refused with a precise status.
 
 use expertnet_federation::Peer;
-use expertnet_federation::peer::{GATEWAY_HOST, node_host};
+use expertnet_federation::peer::node_host;
 use expertnet_node::domain::signals::Quarter;
 use expertnet_node::domain::{AgeBand, BottleneckCategory, LeadTimeBand, Outcome};
 use expertnet_node::federation::signals::to_wire;
 use expertnet_proto::v1 as pb;
-use expertnet_proto::v1::coordinator_service_client::CoordinatorServiceClient;
-use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
 use expertnet_tests::federation::{
-    LEKSTROOM, RIVIERENLAND, TestFederation, WAIT, eventually, mtls_channel, spawn_federation,
+    LEKSTROOM, RIVIERENLAND, WAIT, area_coordinator, coordinator_as, eventually, gateway_as,
+    mtls_channel, spawn_federation, table_request,
 };
 use expertnet_tests::{TEST_NOW_MS, TestDb, TestNode, spawn_node_on};
 use tonic::Code;
@@ -84,16 +83,6 @@ async fn a_quarter_in_counts_on_postgres() {
         return;
     };
     a_quarter_in_counts(spawn_node_on(db).await).await;
-}
-
-async fn gateway_as(
-    fed: &TestFederation,
-    peer: Peer,
-) -> GatewayServiceClient<tonic::transport::Channel> {
-    let channel = mtls_channel(&fed.gateway_url(), &fed.tls(&peer), GATEWAY_HOST)
-        .await
-        .unwrap();
-    GatewayServiceClient::new(channel)
 }
 
 fn snapshot(region: &str, period: &str, closed: u64, computed_at_ms: i64) -> pb::SignalSnapshot {
@@ -280,25 +269,6 @@ async fn bad_snapshots_get_a_precise_status() {
     fed.stop().await;
 }
 
-/// The gateway's coordinator service, called with `peer`'s certificate.
-async fn coordinator_as(
-    fed: &TestFederation,
-    peer: Peer,
-) -> CoordinatorServiceClient<tonic::transport::Channel> {
-    let channel = mtls_channel(&fed.gateway_url(), &fed.tls(&peer), GATEWAY_HOST)
-        .await
-        .unwrap();
-    CoordinatorServiceClient::new(channel)
-}
-
-fn table_request(period: &str, table: &str, region: &str) -> pb::StatisticsTableRequest {
-    pb::StatisticsTableRequest {
-        period: period.into(),
-        table: table.into(),
-        region: region.into(),
-    }
-}
-
 #[tokio::test]
 async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
     let fed = spawn_federation().await;
@@ -334,7 +304,7 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
     }
     let mut coordinator = coordinator_as(&fed, Peer::Coordinator("coordinator".into())).await;
     let national = coordinator
-        .statistics_table(table_request("2025-Q2", "category_by_outcome", ""))
+        .statistics_table(table_request("2025-Q2", "category_by_outcome", "", ""))
         .await
         .unwrap()
         .into_inner();
@@ -350,8 +320,15 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
     let grand = national.grand_total.unwrap();
     assert!(!grand.hidden && grand.value % 5 == 0);
 
-    let lekstroom = coordinator
-        .statistics_table(table_request("2025-Q2", "category_by_outcome", LEKSTROOM))
+    // A region's and an area's tables are for the coordinators of that area.
+    let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;
+    let lekstroom = area
+        .statistics_table(table_request(
+            "2025-Q2",
+            "category_by_outcome",
+            LEKSTROOM,
+            "",
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -362,12 +339,69 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
         "and so is what would give it away"
     );
     // Shown the same ever after.
-    let again = coordinator
-        .statistics_table(table_request("2025-Q2", "category_by_outcome", LEKSTROOM))
+    let again = area
+        .statistics_table(table_request(
+            "2025-Q2",
+            "category_by_outcome",
+            LEKSTROOM,
+            "",
+        ))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(again, lekstroom);
+    // The area holds only lekstroom's figures this quarter: its table hides the same.
+    let utrecht_flevoland = area
+        .statistics_table(table_request(
+            "2025-Q2",
+            "category_by_outcome",
+            "",
+            "utrecht-flevoland",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(utrecht_flevoland.area, "utrecht-flevoland");
+    assert!(utrecht_flevoland.rows[2].cells[0].hidden);
+    for (who, request, code, message) in [
+        (
+            Peer::Coordinator("coordinator".into()),
+            table_request("2025-Q2", "category_by_outcome", LEKSTROOM, ""),
+            Code::PermissionDenied,
+            "coordinator coordinator may read the national figures only; not those of region lekstroom",
+        ),
+        (
+            area_coordinator("oost-nederland"),
+            table_request("2025-Q2", "category_by_outcome", "", "utrecht-flevoland"),
+            Code::PermissionDenied,
+            "and those of area oost-nederland and its regions; not those of area utrecht-flevoland",
+        ),
+        (
+            area_coordinator("oost-nederland"),
+            table_request("2025-Q2", "category_by_outcome", "", "noord"),
+            Code::NotFound,
+            "area noord is not in the registry",
+        ),
+        (
+            area_coordinator("oost-nederland"),
+            table_request(
+                "2025-Q2",
+                "category_by_outcome",
+                RIVIERENLAND,
+                "oost-nederland",
+            ),
+            Code::InvalidArgument,
+            "area: give a region or an area, not both",
+        ),
+    ] {
+        let status = coordinator_as(&fed, who)
+            .await
+            .statistics_table(request)
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+        assert!(status.message().contains(message), "{}", status.message());
+    }
 
     let current = Quarter::containing(expertnet_node::clock::Clock::now_ms(
         &expertnet_node::clock::SystemClock,
@@ -375,43 +409,43 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
     .to_string();
     for (request, code, message) in [
         (
-            table_request("2025-Q2", "everything", ""),
+            table_request("2025-Q2", "everything", "", ""),
             Code::InvalidArgument,
             "table: 'everything' is not one of",
         ),
         (
-            table_request("2025-13", "category_by_outcome", ""),
+            table_request("2025-13", "category_by_outcome", "", ""),
             Code::InvalidArgument,
             "period:",
         ),
         (
-            table_request("2025-Q2", "category_by_outcome", "atlantis"),
+            table_request("2025-Q2", "category_by_outcome", "atlantis", ""),
             Code::NotFound,
             "region atlantis is not in the registry",
         ),
         (
-            table_request("2024-Q1", "category_by_outcome", ""),
+            table_request("2024-Q1", "category_by_outcome", "", ""),
             Code::NotFound,
             "no region has sent signals for 2024-Q1",
         ),
         (
-            table_request(&current, "category_by_outcome", ""),
+            table_request(&current, "category_by_outcome", "", ""),
             Code::FailedPrecondition,
             "is not over yet",
         ),
         (
-            table_request("2025-Q2", "category_by_outcome", "flevoland-utrecht"),
+            table_request("2025-Q2", "category_by_outcome", "flevoland-utrecht", ""),
             Code::NotFound,
-            "region flevoland-utrecht has no figures",
+            "region flevoland-utrecht has no figures for 2025-Q2",
         ),
     ] {
-        let status = coordinator.statistics_table(request).await.unwrap_err();
+        let status = area.statistics_table(request).await.unwrap_err();
         assert_eq!(status.code(), code, "{status:?}");
         assert!(status.message().contains(message), "{}", status.message());
     }
     let refused = coordinator_as(&fed, Peer::Region(LEKSTROOM.into()))
         .await
-        .statistics_table(table_request("2025-Q2", "category_by_outcome", ""))
+        .statistics_table(table_request("2025-Q2", "category_by_outcome", "", ""))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::PermissionDenied);
@@ -429,6 +463,7 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
                 LEKSTROOM,
             ])
             .args(["--gateway", &fed.gateway_url()])
+            .args(["--coordinator", "coordinator-utrecht-flevoland"])
             .arg("--pki")
             .arg(fed.federation.pki.dir())
             .output()

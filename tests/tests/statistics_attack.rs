@@ -1,16 +1,17 @@
-//! The attack test of the national statistics. A synthetic network of four regions with many small cells
-//! sends its signals for three quarters; the gateway releases every table family for each. An attacker then
-//! holds every release ever made — each region's tables and the national ones, with all their margins, exact
-//! (not rounded: stronger than anyone outside) — plus a second release of one quarter after one more case came
-//! in, and for every hidden value that is really between 1 and k − 1 solves linear programs for the least and
-//! most it can be. It must not narrow any of them to fewer than k possible values. Against the same figures
-//! released without secondary suppression, it must.
+//! The attack test of the national statistics. A synthetic network of four regions in two areas, with many
+//! small cells, sends its signals for three quarters; the gateway releases every table family for each. An
+//! attacker then holds every release ever made — each region's tables, each area's and the national ones, with
+//! all their margins (the three category tables share theirs), exact (not rounded: stronger than anyone outside)
+//! — plus a second release of one quarter after one more case came in, and for every hidden value that is really
+//! between 1 and k − 1 solves linear programs for the least and most it can be. It must not narrow any of them
+//! to fewer than k possible values. Against the same figures released without secondary suppression, it must.
 
 use expertnet_gateway::statistics::StatisticsStore;
-use expertnet_gateway::statistics::disclosure::{Control, Cube};
+use expertnet_gateway::statistics::disclosure::{Control, Cube, Key};
 use expertnet_gateway::statistics::release::Release;
 use expertnet_gateway::statistics::tables::{self, Family};
 use expertnet_proto::v1 as pb;
+use expertnet_tests::federation::deployed_registry;
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -47,6 +48,15 @@ fn synthetic(rng: &mut ChaCha8Rng, region: &str, period: &str) -> pb::SignalSnap
         }
     }
     let closed = cells.iter().map(|c| c.count).sum();
+    let mut no_fitting_answer = Vec::new();
+    for category in 1..=10 {
+        if rng.random_bool(0.5) {
+            no_fitting_answer.push(pb::CategoryCount {
+                category,
+                count: rng.random_range(1..=6),
+            });
+        }
+    }
     pb::SignalSnapshot {
         region: region.into(),
         period: period.into(),
@@ -54,10 +64,13 @@ fn synthetic(rng: &mut ChaCha8Rng, region: &str, period: &str) -> pb::SignalSnap
         cells,
         totals: Some(pb::SignalTotals {
             submitted: closed,
+            returned: rng.random_range(0..=6),
+            discussed: rng.random_range(2..=30),
+            escalated: rng.random_range(0..=4),
             closed,
-            ..Default::default()
+            sessions_held: rng.random_range(1..=12),
         }),
-        no_fitting_answer: vec![],
+        no_fitting_answer,
     }
 }
 
@@ -86,6 +99,7 @@ async fn releases(control: Control) -> (tempfile::TempDir, Vec<Release>) {
     .await
     .unwrap();
     let network = network();
+    let areas = deployed_registry().areas().to_vec();
     for snapshots in &network {
         for snapshot in snapshots {
             store.put(snapshot, NOW_MS).await.unwrap();
@@ -96,7 +110,7 @@ async fn releases(control: Control) -> (tempfile::TempDir, Vec<Release>) {
         for family in Family::ALL {
             made.push(
                 store
-                    .release(period, family, control, NOW_MS)
+                    .release(period, family, control, &areas, NOW_MS)
                     .await
                     .unwrap(),
             );
@@ -111,7 +125,7 @@ async fn releases(control: Control) -> (tempfile::TempDir, Vec<Release>) {
     store.put(&late, NOW_MS).await.unwrap();
     for family in Family::ALL {
         let again = store
-            .release(PERIODS[0], family, control, NOW_MS + 1)
+            .release(PERIODS[0], family, control, &areas, NOW_MS + 1)
             .await
             .unwrap();
         let first = made
@@ -131,7 +145,17 @@ async fn releases(control: Control) -> (tempfile::TempDir, Vec<Release>) {
 fn truth(release: &Release) -> Cube {
     let network = network();
     let period = PERIODS.iter().position(|p| *p == release.period).unwrap();
-    tables::cube(release.family, &network[period])
+    let members = release
+        .areas
+        .iter()
+        .map(|area| {
+            area.regions
+                .iter()
+                .map(|id| release.regions.iter().position(|r| r == id).unwrap())
+                .collect()
+        })
+        .collect();
+    tables::cube(release.family, &network[period], members)
 }
 
 /// What the attacker achieves: every hidden value that is really 1 to k − 1 and that linear programming over
@@ -152,8 +176,8 @@ fn pinned(releases: &[Release]) -> Vec<String> {
             .collect();
         let cube = truth(held[0]);
         for target in &held[0].values {
-            let key = expertnet_gateway::statistics::disclosure::Key {
-                region: target.region,
+            let key = Key {
+                scope: target.scope,
                 row: target.row,
                 col: target.col,
             };
@@ -174,12 +198,7 @@ fn pinned(releases: &[Release]) -> Vec<String> {
 }
 
 /// The least or most the value at `target` can be, given everything shown.
-fn solve(
-    shape: &Cube,
-    held: &[&Release],
-    target: expertnet_gateway::statistics::disclosure::Key,
-    direction: OptimizationDirection,
-) -> i64 {
+fn solve(shape: &Cube, held: &[&Release], target: Key, direction: OptimizationDirection) -> i64 {
     let mut problem = Problem::new(direction);
     let covered = shape.cells(target);
     let mut vars = Vec::new();
@@ -198,8 +217,8 @@ fn solve(
     for release in held {
         for shown in &release.values {
             let Some(value) = shown.value else { continue };
-            let key = expertnet_gateway::statistics::disclosure::Key {
-                region: shown.region,
+            let key = Key {
+                scope: shown.scope,
                 row: shown.row,
                 col: shown.col,
             };
@@ -209,6 +228,22 @@ fn solve(
                 .map(|(r, i, j)| (vars[(r * shape.rows + i) * shape.cols + j], 1.0))
                 .collect();
             problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, value as f64);
+        }
+    }
+    // What the attacker knows of the structure: every breakdown of a region's row counts the same cases.
+    let var = |r: usize, i: usize, j: usize| vars[(r * shape.rows + i) * shape.cols + j];
+    if let Some((first, others)) = shape.partitions.split_first() {
+        for r in 0..shape.regions {
+            for i in 0..shape.rows {
+                for other in others {
+                    let terms: Vec<(microlp::Variable, f64)> = first
+                        .clone()
+                        .map(|j| (var(r, i, j), 1.0))
+                        .chain(other.clone().map(|j| (var(r, i, j), -1.0)))
+                        .collect();
+                    problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, 0.0);
+                }
+            }
         }
     }
     let solution = problem.solve();
@@ -240,8 +275,8 @@ async fn no_small_cell_can_be_pinned_from_everything_released() {
             r.values
                 .iter()
                 .filter(|v| {
-                    let key = expertnet_gateway::statistics::disclosure::Key {
-                        region: v.region,
+                    let key = Key {
+                        scope: v.scope,
                         row: v.row,
                         col: v.col,
                     };

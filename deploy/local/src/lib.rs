@@ -165,6 +165,14 @@ impl LocalFederation {
         parties.extend(
             settings
                 .registry
+                .areas()
+                .iter()
+                .flat_map(|a| a.coordinators.iter())
+                .map(|c| Peer::Coordinator(c.clone())),
+        );
+        parties.extend(
+            settings
+                .registry
                 .regions()
                 .map(|r| Peer::Region(r.id.clone())),
         );
@@ -182,7 +190,9 @@ impl LocalFederation {
             regions.push(region);
             listeners.push((team, inbox));
         }
-        let registry = Registry::new(regions).map_err(|e| LocalError::Setup(e.to_string()))?;
+        let registry = Registry::new(regions)
+            .and_then(|r| r.with_areas(settings.registry.areas().to_vec()))
+            .map_err(|e| LocalError::Setup(e.to_string()))?;
         let registry_file = settings.dir.join("registry.toml");
         std::fs::write(&registry_file, registry.to_toml()).map_err(|source| LocalError::Io {
             what: format!("cannot write {}", registry_file.display()),

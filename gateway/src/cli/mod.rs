@@ -23,14 +23,16 @@ pub struct Cli {
 pub enum Command {
     /// Run the gateway until SIGTERM or Ctrl-C.
     Serve(ServeArgs),
-    /// Create the federation's dev PKI: a CA, and a certificate for the gateway, every region in the registry
-    /// and each coordinator named. Existing certificates are kept.
+    /// Create the federation's dev PKI: a CA, and a certificate for the gateway, every region in the registry,
+    /// every coordinator of its areas and each coordinator named. Existing certificates are kept.
     Pki(PkiArgs),
     /// The network as coordinators see it: every region, up or down, queues, and what flows between regions.
     Network(NetworkArgs),
-    /// The national statistics (or a region's), after disclosure control: counts below k hidden, with what
-    /// would give them away, the rest rounded to 5.
+    /// The national statistics (or an area's or region's), after disclosure control: counts below k hidden,
+    /// with what would give them away, the rest rounded to 5; or with differential-privacy noise (--epsilon).
     Statistics(StatisticsArgs),
+    /// A region's yearly review (HTML with SVG charts) from its published figures.
+    Review(ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,17 +98,38 @@ pub struct StatisticsArgs {
     #[arg(long)]
     pub period: String,
     /// Which table.
-    #[arg(long, default_value = "category_by_outcome", value_parser = ["category_by_outcome", "category_by_age_band", "category_by_lead_time"])]
+    #[arg(long, default_value = "category_by_outcome", value_parser = ["category_by_outcome", "category_by_age_band", "category_by_lead_time", "no_fitting_answer", "flows"])]
     pub table: String,
-    /// A region's table instead of the national one.
-    #[arg(long)]
+    /// A region's table instead of the national one (a coordinator of its area only).
+    #[arg(long, conflicts_with = "area")]
     pub region: Option<String>,
+    /// An area's table instead of the national one (its coordinators only).
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Differential privacy instead of suppression: noise of this ε, charged to your budget for the quarter.
+    #[arg(long)]
+    pub epsilon: Option<f64>,
     /// Output: a table for people, CSV or JSON for further use.
     #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
     pub format: String,
     /// Have every region's node asked for the quarter first (otherwise their latest pushes count).
     #[arg(long)]
     pub collect: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    pub coordinator: CoordinatorArgs,
+    /// The region, e.g. lekstroom (a coordinator of its area only).
+    #[arg(long)]
+    pub region: String,
+    /// The year, e.g. 2026: its quarters that are over and reported.
+    #[arg(long)]
+    pub year: i32,
+    /// Where to write the HTML; without it, standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// The runtime for `cli`: `serve` gets the configured number of worker threads (one thread by default); the
@@ -142,5 +165,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pki(args) => pki::run(args),
         Command::Network(args) => network::run(args).await,
         Command::Statistics(args) => statistics::run(args).await,
+        Command::Review(args) => statistics::review(args).await,
     }
 }

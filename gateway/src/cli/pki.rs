@@ -16,6 +16,12 @@ pub fn run(args: PkiArgs) -> Result<()> {
         }
         parties.push(Peer::Coordinator(name.clone()));
     }
+    for name in registry.areas().iter().flat_map(|a| a.coordinators.iter()) {
+        let coordinator = Peer::Coordinator(name.clone());
+        if !parties.contains(&coordinator) {
+            parties.push(coordinator);
+        }
+    }
     let pki = Pki::at(&args.dir);
     let issued = pki.ensure(&parties)?;
     for peer in &parties {

@@ -1,11 +1,14 @@
-//! `expertnet-gateway statistics`: a published table, as a coordinator reads it.
+//! `expertnet-gateway statistics` and `review`: a published table or a region's yearly review, as a
+//! coordinator reads them.
 
-use super::StatisticsArgs;
 use super::network::coordinator_client;
+use super::{ReviewArgs, StatisticsArgs};
 use crate::statistics::view;
 use anyhow::Result;
 use comfy_table::Table;
-use expertnet_proto::v1::{CollectSignalsRequest, ShownValue, StatisticsTableRequest};
+use expertnet_proto::v1::{
+    CollectSignalsRequest, ShownValue, StatisticsTableRequest, YearlyReviewRequest,
+};
 
 fn status(s: tonic::Status) -> anyhow::Error {
     anyhow::anyhow!("{:?}: {}", s.code(), s.message())
@@ -37,6 +40,8 @@ pub async fn run(args: StatisticsArgs) -> Result<()> {
             period: args.period,
             table: args.table,
             region: args.region.unwrap_or_default(),
+            area: args.area.unwrap_or_default(),
+            epsilon: args.epsilon.unwrap_or(0.0),
         })
         .await
         .map_err(status)?
@@ -46,37 +51,75 @@ pub async fn run(args: StatisticsArgs) -> Result<()> {
         "csv" => print!("{}", view::csv(&table)),
         _ => {
             let mut out = Table::new();
-            let mut header = vec!["category".to_owned()];
+            let mut header = vec![table.row_dimension.clone()];
             header.extend(table.columns.iter().cloned());
-            header.push("total".into());
+            if table.has_totals {
+                header.push("total".into());
+            }
             out.set_header(header);
             for row in &table.rows {
                 let mut line = vec![row.label.clone()];
                 line.extend(row.cells.iter().map(|c| cell(Some(c))));
-                line.push(cell(row.total.as_ref()));
+                if table.has_totals {
+                    line.push(cell(row.total.as_ref()));
+                }
                 out.add_row(line);
             }
-            let mut totals = vec!["TOTAL".to_owned()];
-            totals.extend(table.column_totals.iter().map(|c| cell(Some(c))));
-            totals.push(cell(table.grand_total.as_ref()));
-            out.add_row(totals);
-            let scope = if table.region.is_empty() {
-                "national"
-            } else {
-                &table.region
+            if table.has_totals {
+                let mut totals = vec!["TOTAL".to_owned()];
+                totals.extend(table.column_totals.iter().map(|c| cell(Some(c))));
+                totals.push(cell(table.grand_total.as_ref()));
+                out.add_row(totals);
+            }
+            let scope = match (table.region.as_str(), table.area.as_str()) {
+                ("", "") => "national".to_owned(),
+                (region, "") => format!("region {region}"),
+                (_, area) => format!("area {area}"),
             };
             println!(
-                "{} {} ({scope}; regions: {})",
+                "{} {} ({scope}; regions reporting: {})",
                 table.table,
                 table.period,
                 table.regions.join(", ")
             );
             println!("{out}");
-            println!(
-                "x: hidden (fewer than {} cases, or it would reveal such a count); other values rounded to {}",
-                table.k, table.rounding_base
+            if table.epsilon > 0.0 {
+                println!(
+                    "differential privacy: noise of ε = {} (no value is exact); ε spent on {}: {} of {}",
+                    table.epsilon, table.period, table.epsilon_spent, table.epsilon_budget
+                );
+            } else {
+                println!(
+                    "x: hidden (fewer than {} cases, or it would reveal such a count); other values rounded to {}",
+                    table.k, table.rounding_base
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn review(args: ReviewArgs) -> Result<()> {
+    let reply = coordinator_client(&args.coordinator)
+        .await?
+        .yearly_review(YearlyReviewRequest {
+            region: args.region,
+            year: args.year,
+        })
+        .await
+        .map_err(status)?
+        .into_inner();
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &reply.html)
+                .map_err(|e| anyhow::anyhow!("--out: cannot write {}: {e}", path.display()))?;
+            eprintln!(
+                "wrote {} (quarters {})",
+                path.display(),
+                reply.quarters.join(", ")
             );
         }
+        None => print!("{}", reply.html),
     }
     Ok(())
 }

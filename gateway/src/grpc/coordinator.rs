@@ -5,14 +5,15 @@ use super::unauthenticated;
 use crate::error::Error;
 use crate::network::Network;
 use crate::nodes::NodeClients;
-use crate::statistics::disclosure::Control;
-use crate::statistics::tables::Family;
-use crate::statistics::{self, StatisticsStore, view};
+use crate::statistics::release::Asked;
+use crate::statistics::tables::Table;
+use crate::statistics::{self, Publishing, StatisticsStore, access, privacy, review, view};
 use expertnet_federation::Peer;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorService;
 use expertnet_proto::v1::{
     CollectSignalsReply, CollectSignalsRequest, FlowView, NetworkViewReply, NetworkViewRequest,
-    RegionFailure, RegionView, StatisticsTable, StatisticsTableRequest,
+    RegionFailure, RegionView, StatisticsTable, StatisticsTableRequest, YearlyReviewReply,
+    YearlyReviewRequest,
 };
 use futures_util::future::join_all;
 use std::time::SystemTime;
@@ -23,7 +24,7 @@ pub struct CoordinatorApi {
     network: Network,
     nodes: NodeClients,
     statistics: StatisticsStore,
-    control: Control,
+    publishing: Publishing,
 }
 
 impl CoordinatorApi {
@@ -31,13 +32,13 @@ impl CoordinatorApi {
         network: Network,
         nodes: NodeClients,
         statistics: StatisticsStore,
-        control: Control,
+        publishing: Publishing,
     ) -> CoordinatorApi {
         CoordinatorApi {
             network,
             nodes,
             statistics,
-            control,
+            publishing,
         }
     }
 }
@@ -62,28 +63,109 @@ impl CoordinatorService for CoordinatorApi {
         let name = coordinator(&request, "read the statistics")?;
         let req = request.into_inner();
         statistics::snapshot::check_period("period", &req.period)?;
-        let family = Family::parse(&req.table).ok_or_else(|| {
+        let table = Table::parse(&req.table).ok_or_else(|| {
             Error::invalid(
                 "table",
                 format!(
                     "'{}' is not one of {}",
                     req.table,
-                    Family::ALL.map(Family::as_str).join(", ")
+                    Table::ALL.map(Table::as_str).join(", ")
                 ),
             )
         })?;
-        let region = (!req.region.trim().is_empty()).then_some(req.region.trim());
-        if let Some(id) = region
-            && self.network.registry().get(id).is_none()
-        {
-            return Err(Error::NotFound(format!("region {id} is not in the registry")).into());
+        let asked = match (req.region.trim(), req.area.trim()) {
+            ("", "") => Asked::National,
+            (region, "") => Asked::Region(region),
+            ("", area) => Asked::Area(area),
+            _ => {
+                return Err(Error::invalid("area", "give a region or an area, not both").into());
+            }
+        };
+        let registry = self.network.registry();
+        access::may_read(registry, &name, asked)?;
+        let now = now_ms();
+        let reply = if req.epsilon == 0.0 {
+            let release = self
+                .statistics
+                .release(
+                    &req.period,
+                    table.family(),
+                    self.publishing.control,
+                    registry.areas(),
+                    now,
+                )
+                .await?;
+            view::table(&release, table, asked)?
+        } else {
+            privacy::check_epsilon("epsilon", req.epsilon)?;
+            if !table.has_totals() {
+                return Err(Error::invalid(
+                    "epsilon",
+                    format!(
+                        "noise is offered for the category tables, where one youth changes one count by one; \
+                         not for {}",
+                        table.as_str()
+                    ),
+                )
+                .into());
+            }
+            statistics::release::ensure_over(&req.period, now)?;
+            let figures = self
+                .statistics
+                .figures(&req.period, table.family(), registry.areas())
+                .await?;
+            figures.scope(&req.period, asked)?;
+            let spent = self
+                .statistics
+                .charge(
+                    &name,
+                    &req.period,
+                    &format!("{} {asked}", table.as_str()),
+                    req.epsilon,
+                    self.publishing.privacy_budget,
+                    now,
+                )
+                .await?;
+            let mut noisy = view::noisy_table(&figures, &req.period, table, asked, req.epsilon)?;
+            noisy.epsilon_spent = spent.epsilon;
+            noisy.epsilon_budget = spent.budget;
+            noisy
+        };
+        tracing::info!(coordinator = %name, period = %req.period, table = table.as_str(), %asked, epsilon = req.epsilon, "statistics read");
+        Ok(Response::new(reply))
+    }
+
+    async fn yearly_review(
+        &self,
+        request: Request<YearlyReviewRequest>,
+    ) -> Result<Response<YearlyReviewReply>, Status> {
+        let name = coordinator(&request, "read a yearly review")?;
+        let req = request.into_inner();
+        if !(2000..=2100).contains(&req.year) {
+            return Err(
+                Error::invalid("year", format!("{} is not a year like 2026", req.year)).into(),
+            );
         }
-        let release = self
-            .statistics
-            .release(&req.period, family, self.control, now_ms())
-            .await?;
-        tracing::info!(coordinator = %name, period = %req.period, table = family.as_str(), region = region.unwrap_or("national"), "statistics read");
-        Ok(Response::new(view::table(&release, region)?))
+        let registry = self.network.registry();
+        let asked = Asked::Region(req.region.trim());
+        if req.region.trim().is_empty() {
+            return Err(Error::invalid("region", "must be given").into());
+        }
+        access::may_read(registry, &name, asked)?;
+        let review = review::yearly(
+            &self.statistics,
+            registry,
+            req.region.trim(),
+            req.year,
+            self.publishing.control,
+            now_ms(),
+        )
+        .await?;
+        tracing::info!(coordinator = %name, region = %req.region.trim(), year = req.year, quarters = review.quarters.len(), "yearly review read");
+        Ok(Response::new(YearlyReviewReply {
+            html: review.html,
+            quarters: review.quarters,
+        }))
     }
 
     async fn collect_signals(

@@ -1,9 +1,10 @@
 //! Disclosure control: what may be shown of a table of counts so that no child can be singled out.
 //!
 //! A table family is a cube — regions × rows × columns (e.g. bottleneck category × outcome) — published at every
-//! level at once: each region's table and the national one, each with its row and column totals and grand total.
-//! Every published value is the sum of the cube cells it covers, so values are linked by additive *lines*: a
-//! total and the values it is the sum of, along each of the three axes.
+//! level at once: each region's table, each area's and the national one, each with its row and column totals and
+//! grand total. Every published value is the sum of the cube cells it covers, so values are linked by additive
+//! *lines*: a total and the values it is the sum of, along each axis (regions to areas to the nation, rows,
+//! and every breakdown of the columns that shares the same totals).
 //!
 //! 1. **Primary suppression**: a value from 1 to k − 1 is not shown.
 //! 2. **Secondary suppression**: a line with one hidden value would give it away by subtraction, and a line whose
@@ -17,24 +18,53 @@
 //! Re-releases of the same period could be differenced (before and after one new case); `release` therefore
 //! publishes a period once and returns that first release ever after.
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::ops::Range;
 
-/// Where a value sits: which region (`None`: national), which row (`None`: column total), which column
-/// (`None`: row total).
+/// Whose figures a value is: one region's, an area's (the sum of its regions) or the nation's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Scope {
+    Region(usize),
+    Area(usize),
+    National,
+}
+
+impl Scope {
+    /// Hiding prefers values of a smaller scope: a region's before an area's before the nation's.
+    fn breadth(self) -> u8 {
+        match self {
+            Scope::Region(_) => 0,
+            Scope::Area(_) => 1,
+            Scope::National => 2,
+        }
+    }
+}
+
+/// Where a value sits: whose (`scope`), which row (`None`: the column total), which column (`None`: the row
+/// total).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
-    pub region: Option<usize>,
+    pub scope: Scope,
     pub row: Option<usize>,
     pub col: Option<usize>,
 }
 
-/// Counts of one table family: `counts[(region * rows + row) * cols + col]`.
+/// Counts of one table family: `counts[(region * rows + row) * cols + col]`, with how they add up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cube {
     pub regions: usize,
     pub rows: usize,
     pub cols: usize,
     pub counts: Vec<u64>,
+    /// Areas as the regions (indices) they cover; disjoint.
+    pub areas: Vec<Vec<usize>>,
+    /// The rows add up to a published total row.
+    pub row_total: bool,
+    /// Column ranges that each add up to the published total column: several ranges when one set of cases is
+    /// broken down several ways (by outcome, by age band, …) and all share the same totals. None: no total
+    /// column.
+    pub partitions: Vec<Range<usize>>,
 }
 
 /// A value as published: shown (unrounded here; see [`round_base`]) or hidden.
@@ -92,12 +122,16 @@ pub fn round_base(value: u64, base: u64) -> u64 {
 }
 
 impl Cube {
+    /// A cube whose rows and columns both add up to totals, without areas.
     pub fn zeros(regions: usize, rows: usize, cols: usize) -> Cube {
         Cube {
             regions,
             rows,
             cols,
             counts: vec![0; regions * rows * cols],
+            areas: Vec::new(),
+            row_total: true,
+            partitions: std::iter::once(0..cols).collect(),
         }
     }
 
@@ -109,34 +143,66 @@ impl Cube {
         self.counts[(region * self.rows + row) * self.cols + col] += count;
     }
 
+    /// Every scope published: each region, each area, the nation.
+    pub fn scopes(&self) -> Vec<Scope> {
+        (0..self.regions)
+            .map(Scope::Region)
+            .chain((0..self.areas.len()).map(Scope::Area))
+            .chain(std::iter::once(Scope::National))
+            .collect()
+    }
+
     /// Every key of the published family.
     pub fn keys(&self) -> Vec<Key> {
-        let axis = |n: usize| {
-            std::iter::once(None)
-                .chain((0..n).map(Some))
-                .collect::<Vec<_>>()
-        };
+        let rows: Vec<Option<usize>> = self
+            .row_total
+            .then_some(None)
+            .into_iter()
+            .chain((0..self.rows).map(Some))
+            .collect();
+        let cols: Vec<Option<usize>> = (!self.partitions.is_empty())
+            .then_some(None)
+            .into_iter()
+            .chain((0..self.cols).map(Some))
+            .collect();
         let mut keys = Vec::new();
-        for region in axis(self.regions) {
-            for row in axis(self.rows) {
-                for col in axis(self.cols) {
-                    keys.push(Key { region, row, col });
+        for scope in self.scopes() {
+            for row in &rows {
+                for col in &cols {
+                    keys.push(Key {
+                        scope,
+                        row: *row,
+                        col: *col,
+                    });
                 }
             }
         }
         keys
     }
 
+    /// The regions a scope covers.
+    pub fn regions_of(&self, scope: Scope) -> Vec<usize> {
+        match scope {
+            Scope::Region(r) => vec![r],
+            Scope::Area(a) => self.areas[a].clone(),
+            Scope::National => (0..self.regions).collect(),
+        }
+    }
+
     /// The cube cells a key covers.
     pub fn cells(&self, key: Key) -> Vec<(usize, usize, usize)> {
-        let pick = |fixed: Option<usize>, n: usize| match fixed {
-            Some(i) => vec![i],
-            None => (0..n).collect(),
+        let rows = match key.row {
+            Some(i) => i..i + 1,
+            None => 0..self.rows,
+        };
+        let cols = match key.col {
+            Some(j) => j..j + 1,
+            None => self.partitions.first().cloned().unwrap_or(0..0),
         };
         let mut cells = Vec::new();
-        for r in pick(key.region, self.regions) {
-            for i in pick(key.row, self.rows) {
-                for j in pick(key.col, self.cols) {
+        for r in self.regions_of(key.scope) {
+            for i in rows.clone() {
+                for j in cols.clone() {
                     cells.push((r, i, j));
                 }
             }
@@ -151,20 +217,43 @@ impl Cube {
             .sum()
     }
 
-    /// Every additive line: a total and the values along one axis that add up to it.
+    /// Every additive line: a total and the values that add up to it — across regions (to an area and to the
+    /// nation, and areas to the nation), across rows, and across each column partition.
     pub fn lines(&self) -> Vec<(Key, Vec<Key>)> {
+        let placed: Vec<usize> = self.areas.iter().flatten().copied().collect();
         let mut lines = Vec::new();
         for key in self.keys() {
-            if key.region.is_none() && self.regions > 1 {
-                lines.push((
+            let with_scope = |scope| Key { scope, ..key };
+            match key.scope {
+                Scope::National => {
+                    lines.push((
+                        key,
+                        (0..self.regions)
+                            .map(|r| with_scope(Scope::Region(r)))
+                            .collect(),
+                    ));
+                    if !self.areas.is_empty() {
+                        lines.push((
+                            key,
+                            (0..self.areas.len())
+                                .map(|a| with_scope(Scope::Area(a)))
+                                .chain(
+                                    (0..self.regions)
+                                        .filter(|r| !placed.contains(r))
+                                        .map(|r| with_scope(Scope::Region(r))),
+                                )
+                                .collect(),
+                        ));
+                    }
+                }
+                Scope::Area(a) => lines.push((
                     key,
-                    (0..self.regions)
-                        .map(|r| Key {
-                            region: Some(r),
-                            ..key
-                        })
+                    self.areas[a]
+                        .iter()
+                        .map(|r| with_scope(Scope::Region(*r)))
                         .collect(),
-                ));
+                )),
+                Scope::Region(_) => {}
             }
             if key.row.is_none() {
                 lines.push((
@@ -178,15 +267,18 @@ impl Cube {
                 ));
             }
             if key.col.is_none() {
-                lines.push((
-                    key,
-                    (0..self.cols)
-                        .map(|j| Key {
-                            col: Some(j),
-                            ..key
-                        })
-                        .collect(),
-                ));
+                for partition in &self.partitions {
+                    lines.push((
+                        key,
+                        partition
+                            .clone()
+                            .map(|j| Key {
+                                col: Some(j),
+                                ..key
+                            })
+                            .collect(),
+                    ));
+                }
             }
         }
         lines
@@ -243,7 +335,7 @@ fn cheapest(
         .min_by_key(|k| {
             (
                 values[k],
-                k.region.is_none(),
+                k.scope.breadth(),
                 k.row.is_none() || k.col.is_none(),
                 *k,
             )
@@ -406,7 +498,7 @@ mod tests {
 
     fn key(row: Option<usize>, col: Option<usize>) -> Key {
         Key {
-            region: Some(0),
+            scope: Scope::Region(0),
             row,
             col,
         }

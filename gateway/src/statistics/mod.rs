@@ -2,11 +2,24 @@
 //! region's latest snapshot per quarter (sqlx: SQLite by default, PostgreSQL by URL). Nothing stored here is
 //! shown before disclosure control.
 
+pub mod access;
+mod charts;
 pub mod disclosure;
+pub mod odometer;
+pub mod privacy;
 pub mod release;
+pub mod review;
 pub mod snapshot;
 pub mod store;
 pub mod tables;
 pub mod view;
 
 pub use store::StatisticsStore;
+
+/// How the gateway publishes: disclosure control for the released tables, and the ε each coordinator may spend
+/// on noisy ones per quarter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Publishing {
+    pub control: disclosure::Control,
+    pub privacy_budget: f64,
+}

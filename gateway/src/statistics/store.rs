@@ -27,7 +27,7 @@ pub struct StatisticsStore {
     pool: AnyPool,
 }
 
-fn storage(err: impl std::fmt::Display) -> Error {
+pub(crate) fn storage(err: impl std::fmt::Display) -> Error {
     Error::Storage(err.to_string())
 }
 
@@ -67,6 +67,10 @@ impl StatisticsStore {
             .map_err(|e| Error::Config(format!("statistics_database: {e}")))?;
         MIGRATOR.run(&pool).await.map_err(storage)?;
         Ok(StatisticsStore { pool })
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Keeps `snapshot` as its region's signals for its period.
@@ -222,7 +226,7 @@ impl StatisticsStore {
     /// The kept release of a period's family, if it was released.
     pub async fn kept_release(&self, period: &str, family: Family) -> Result<Option<Release>> {
         let row = sqlx::query(
-            "SELECT regions, k, shown, released_at_ms FROM releases WHERE period = $1 AND family = $2",
+            "SELECT regions, k, shown, released_at_ms, areas FROM releases WHERE period = $1 AND family = $2",
         )
         .bind(period)
         .bind(family.as_str())
@@ -242,6 +246,7 @@ impl StatisticsStore {
                 k: r.get::<i64, _>(1) as u64,
                 values: release::decode(&r.get::<String, _>(2))?,
                 released_at_ms: r.get(3),
+                areas: release::decode(&r.get::<String, _>(4))?,
             })
         })
         .transpose()
@@ -250,8 +255,8 @@ impl StatisticsStore {
     /// Keeps a release; `false` when one of the same period and family was kept first.
     pub async fn keep_release(&self, release: &Release) -> Result<bool> {
         let result = sqlx::query(
-            "INSERT INTO releases (period, family, regions, k, shown, released_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (period, family) DO NOTHING",
+            "INSERT INTO releases (period, family, regions, k, shown, released_at_ms, areas) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (period, family) DO NOTHING",
         )
         .bind(&release.period)
         .bind(release.family.as_str())
@@ -259,6 +264,7 @@ impl StatisticsStore {
         .bind(release.k as i64)
         .bind(release::encode(&release.values)?)
         .bind(release.released_at_ms)
+        .bind(release::encode(&release.areas)?)
         .execute(&self.pool)
         .await
         .map_err(storage)?;

@@ -1,83 +1,160 @@
-//! The predefined tables the gateway publishes, with fixed dimensions: rows are the bottleneck categories, the
-//! columns are outcome, age band or lead time. No free queries: only these, for a quarter, at every level
-//! (each region and the nation) at once.
+//! The predefined tables the gateway publishes, with fixed dimensions. No free queries: only these, for a
+//! quarter, at every level (each region, each area, the nation) at once.
+//!
+//! A *family* is what is released (and protected) as one: the three category tables share their row totals and
+//! grand totals — the same closed cases broken down by outcome, by age band and by lead time — so they are
+//! protected together, or a total hidden in one could be read off another. A *table* is one view of a family.
 
 use super::disclosure::Cube;
 use expertnet_proto::v1::{
-    AgeBand, BottleneckCategory, LeadTimeBand, Outcome, SignalCell, SignalSnapshot,
+    AgeBand, BottleneckCategory, LeadTimeBand, Outcome, SignalSnapshot, SignalTotals,
 };
+use std::ops::Range;
 
-/// A published table family.
+/// What is released and protected as one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
-    CategoryByOutcome,
-    CategoryByAgeBand,
-    CategoryByLeadTime,
+    /// Closed cases by primary bottleneck category × outcome | age band | lead time.
+    Categories,
+    /// Closed cases with no fitting answer, per category they named.
+    NoFittingAnswer,
+    /// The quarter's flow: submitted, returned, discussed, escalated, sessions held.
+    Flows,
 }
 
 impl Family {
-    pub const ALL: [Family; 3] = [
-        Family::CategoryByOutcome,
-        Family::CategoryByAgeBand,
-        Family::CategoryByLeadTime,
-    ];
+    pub const ALL: [Family; 3] = [Family::Categories, Family::NoFittingAnswer, Family::Flows];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Family::CategoryByOutcome => "category_by_outcome",
-            Family::CategoryByAgeBand => "category_by_age_band",
-            Family::CategoryByLeadTime => "category_by_lead_time",
+            Family::Categories => "categories",
+            Family::NoFittingAnswer => "no_fitting_answer",
+            Family::Flows => "flows",
         }
     }
 
     pub fn parse(text: &str) -> Option<Family> {
         Family::ALL.into_iter().find(|f| f.as_str() == text)
     }
+}
+
+/// A published table: one view of a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    CategoryByOutcome,
+    CategoryByAgeBand,
+    CategoryByLeadTime,
+    NoFittingAnswer,
+    Flows,
+}
+
+const OUTCOMES: usize = 5;
+const AGE_BANDS: usize = 4;
+const LEAD_TIMES: usize = 4;
+const CATEGORIES: usize = 10;
+/// The flow measures, in the order of their rows. `closed` is not among them: it is the category tables' grand
+/// total, and one value published in two families could be protected differently in each.
+const MEASURES: [&str; 5] = [
+    "submitted",
+    "returned",
+    "discussed",
+    "escalated",
+    "sessions_held",
+];
+
+impl Table {
+    pub const ALL: [Table; 5] = [
+        Table::CategoryByOutcome,
+        Table::CategoryByAgeBand,
+        Table::CategoryByLeadTime,
+        Table::NoFittingAnswer,
+        Table::Flows,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Table::CategoryByOutcome => "category_by_outcome",
+            Table::CategoryByAgeBand => "category_by_age_band",
+            Table::CategoryByLeadTime => "category_by_lead_time",
+            Table::NoFittingAnswer => "no_fitting_answer",
+            Table::Flows => "flows",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    pub fn family(self) -> Family {
+        match self {
+            Table::CategoryByOutcome | Table::CategoryByAgeBand | Table::CategoryByLeadTime => {
+                Family::Categories
+            }
+            Table::NoFittingAnswer => Family::NoFittingAnswer,
+            Table::Flows => Family::Flows,
+        }
+    }
+
+    /// The family's columns this table shows.
+    pub fn columns(self) -> Range<usize> {
+        match self {
+            Table::CategoryByOutcome => 0..OUTCOMES,
+            Table::CategoryByAgeBand => OUTCOMES..OUTCOMES + AGE_BANDS,
+            Table::CategoryByLeadTime => OUTCOMES + AGE_BANDS..OUTCOMES + AGE_BANDS + LEAD_TIMES,
+            Table::NoFittingAnswer | Table::Flows => 0..1,
+        }
+    }
 
     /// The column labels (enum names of the contract, without their prefix).
-    pub fn columns(self) -> Vec<&'static str> {
+    pub fn column_labels(self) -> Vec<&'static str> {
         match self {
-            Family::CategoryByOutcome => labels(
-                1..=5,
+            Table::CategoryByOutcome => labels(
+                1..=OUTCOMES as i32,
                 |v| Outcome::try_from(v).ok().map(|o| o.as_str_name()),
                 "OUTCOME_",
             ),
-            Family::CategoryByAgeBand => labels(
-                1..=4,
+            Table::CategoryByAgeBand => labels(
+                1..=AGE_BANDS as i32,
                 |v| AgeBand::try_from(v).ok().map(|o| o.as_str_name()),
                 "AGE_BAND_",
             ),
-            Family::CategoryByLeadTime => labels(
-                1..=4,
+            Table::CategoryByLeadTime => labels(
+                1..=LEAD_TIMES as i32,
                 |v| LeadTimeBand::try_from(v).ok().map(|o| o.as_str_name()),
                 "LEAD_TIME_BAND_",
+            ),
+            Table::NoFittingAnswer | Table::Flows => vec!["COUNT"],
+        }
+    }
+
+    /// What the rows are: bottleneck categories, or the flow's measures.
+    pub fn row_dimension(self) -> &'static str {
+        match self {
+            Table::Flows => "measure",
+            _ => "category",
+        }
+    }
+
+    pub fn row_labels(self) -> Vec<&'static str> {
+        match self {
+            Table::Flows => MEASURES.to_vec(),
+            _ => labels(
+                1..=CATEGORIES as i32,
+                |v| {
+                    BottleneckCategory::try_from(v)
+                        .ok()
+                        .map(|c| c.as_str_name())
+                },
+                "BOTTLENECK_CATEGORY_",
             ),
         }
     }
 
-    fn column_of(self, cell: &SignalCell) -> i32 {
-        match self {
-            Family::CategoryByOutcome => cell.outcome,
-            Family::CategoryByAgeBand => cell.age_band,
-            Family::CategoryByLeadTime => cell.lead_time,
-        }
+    /// Whether the table has a total row and a total column.
+    pub fn has_totals(self) -> bool {
+        self.family() == Family::Categories
     }
 }
-
-/// Row labels: the bottleneck categories.
-pub fn rows() -> Vec<&'static str> {
-    labels(
-        1..=CATEGORIES as i32,
-        |v| {
-            BottleneckCategory::try_from(v)
-                .ok()
-                .map(|c| c.as_str_name())
-        },
-        "BOTTLENECK_CATEGORY_",
-    )
-}
-
-const CATEGORIES: usize = 10;
 
 fn labels(
     values: std::ops::RangeInclusive<i32>,
@@ -89,16 +166,79 @@ fn labels(
         .collect()
 }
 
-/// The cube of one family from the regions' snapshots of one period (regions in the order given).
-pub fn cube(family: Family, snapshots: &[SignalSnapshot]) -> Cube {
-    let cols = family.columns().len();
-    let mut cube = Cube::zeros(snapshots.len(), CATEGORIES, cols);
+fn flow_measures(totals: &SignalTotals) -> [u64; 5] {
+    [
+        totals.submitted,
+        totals.returned,
+        totals.discussed,
+        totals.escalated,
+        totals.sessions_held,
+    ]
+}
+
+/// The cube of one family from the regions' snapshots of one period (regions in the order given), with
+/// `areas` as region indices.
+pub fn cube(family: Family, snapshots: &[SignalSnapshot], areas: Vec<Vec<usize>>) -> Cube {
+    let regions = snapshots.len();
+    let mut cube = match family {
+        Family::Categories => {
+            let mut cube = Cube::zeros(regions, CATEGORIES, OUTCOMES + AGE_BANDS + LEAD_TIMES);
+            cube.partitions = [
+                Table::CategoryByOutcome,
+                Table::CategoryByAgeBand,
+                Table::CategoryByLeadTime,
+            ]
+            .map(Table::columns)
+            .to_vec();
+            cube
+        }
+        Family::NoFittingAnswer => {
+            let mut cube = Cube::zeros(regions, CATEGORIES, 1);
+            cube.row_total = false;
+            cube.partitions = Vec::new();
+            cube
+        }
+        Family::Flows => {
+            let mut cube = Cube::zeros(regions, MEASURES.len(), 1);
+            cube.row_total = false;
+            cube.partitions = Vec::new();
+            cube
+        }
+    };
+    cube.areas = areas;
+    let in_range =
+        |value: i32, n: usize| (1..=n as i32).contains(&value).then(|| value as usize - 1);
     for (region, snapshot) in snapshots.iter().enumerate() {
-        for cell in &snapshot.cells {
-            let row = cell.category - 1;
-            let col = family.column_of(cell) - 1;
-            if (0..CATEGORIES as i32).contains(&row) && (0..cols as i32).contains(&col) {
-                cube.add(region, row as usize, col as usize, cell.count);
+        match family {
+            Family::Categories => {
+                for cell in &snapshot.cells {
+                    let Some(row) = in_range(cell.category, CATEGORIES) else {
+                        continue;
+                    };
+                    let columns = [
+                        in_range(cell.outcome, OUTCOMES),
+                        in_range(cell.age_band, AGE_BANDS).map(|c| c + OUTCOMES),
+                        in_range(cell.lead_time, LEAD_TIMES).map(|c| c + OUTCOMES + AGE_BANDS),
+                    ];
+                    if let [Some(a), Some(b), Some(c)] = columns {
+                        for col in [a, b, c] {
+                            cube.add(region, row, col, cell.count);
+                        }
+                    }
+                }
+            }
+            Family::NoFittingAnswer => {
+                for signal in &snapshot.no_fitting_answer {
+                    if let Some(row) = in_range(signal.category, CATEGORIES) {
+                        cube.add(region, row, 0, signal.count);
+                    }
+                }
+            }
+            Family::Flows => {
+                let totals = snapshot.totals.unwrap_or_default();
+                for (row, count) in flow_measures(&totals).into_iter().enumerate() {
+                    cube.add(region, row, 0, count);
+                }
             }
         }
     }

@@ -1,10 +1,11 @@
-//! A release as people see it: one scope (a region or the nation) of a table family, hidden values marked,
-//! shown values rounded to base 5.
+//! Tables as people see them: one scope (a region, an area or the nation) of a table, from a release (hidden
+//! values marked, shown values rounded to base 5) or with differential-privacy noise.
 
-use super::disclosure::round_base;
-use super::release::Release;
-use super::tables;
-use crate::error::{Error, Result};
+use super::disclosure::{Key, Scope, round_base};
+use super::privacy;
+use super::release::{Asked, Figures, Release};
+use super::tables::Table;
+use crate::error::Result;
 use expertnet_proto::v1 as wire;
 
 /// Published values are multiples of this.
@@ -23,78 +24,146 @@ fn shown(value: Option<u64>) -> wire::ShownValue {
     }
 }
 
-/// The table of `region` (`None`: the nation) in `release`.
-pub fn table(release: &Release, region: Option<&str>) -> Result<wire::StatisticsTable> {
-    let scope = match region {
-        None => None,
-        Some(id) => Some(
-            release
-                .regions
-                .iter()
-                .position(|r| r == id)
-                .ok_or_else(|| {
-                    Error::NotFound(format!(
-                        "region {id} has no figures in the release of {} (it holds {})",
-                        release.period,
-                        release.regions.join(", ")
-                    ))
-                })?,
-        ),
+fn exact(value: u64) -> wire::ShownValue {
+    wire::ShownValue {
+        value,
+        hidden: false,
+    }
+}
+
+/// A table's frame: everything but its values.
+fn frame(
+    period: &str,
+    table: Table,
+    asked: Asked<'_>,
+    regions: &[String],
+) -> wire::StatisticsTable {
+    let (region, area) = match asked {
+        Asked::National => ("", ""),
+        Asked::Region(id) => (id, ""),
+        Asked::Area(id) => ("", id),
     };
-    let columns = release.family.columns();
-    let rows = tables::rows()
+    wire::StatisticsTable {
+        period: period.to_owned(),
+        table: table.as_str().to_owned(),
+        region: region.to_owned(),
+        area: area.to_owned(),
+        row_dimension: table.row_dimension().to_owned(),
+        has_totals: table.has_totals(),
+        columns: table
+            .column_labels()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        regions: regions.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// Fills the rows and totals of `out` with `value` at each place of `scope`.
+fn fill(
+    out: &mut wire::StatisticsTable,
+    table: Table,
+    scope: Scope,
+    value: impl Fn(Key) -> wire::ShownValue,
+) {
+    let at = |row, col| value(Key { scope, row, col });
+    let columns = table.columns();
+    out.rows = table
+        .row_labels()
         .into_iter()
         .enumerate()
         .map(|(i, label)| wire::TableRow {
             label: label.to_owned(),
-            cells: (0..columns.len())
-                .map(|j| shown(release.value(scope, Some(i), Some(j))))
-                .collect(),
-            total: Some(shown(release.value(scope, Some(i), None))),
+            cells: columns.clone().map(|j| at(Some(i), Some(j))).collect(),
+            total: table.has_totals().then(|| at(Some(i), None)),
         })
         .collect();
-    Ok(wire::StatisticsTable {
-        period: release.period.clone(),
-        table: release.family.as_str().to_owned(),
-        region: region.unwrap_or_default().to_owned(),
-        k: release.k,
-        rounding_base: ROUNDING_BASE,
-        columns: columns.into_iter().map(str::to_owned).collect(),
-        rows,
-        column_totals: (0..release.family.columns().len())
-            .map(|j| shown(release.value(scope, None, Some(j))))
-            .collect(),
-        grand_total: Some(shown(release.value(scope, None, None))),
-        released_at_ms: release.released_at_ms,
-        regions: release.regions.clone(),
-    })
+    if table.has_totals() {
+        out.column_totals = columns.map(|j| at(None, Some(j))).collect();
+        out.grand_total = Some(at(None, None));
+    }
 }
 
-/// The table as CSV: a header of columns, a row per category and a totals row; hidden values as `x`.
-pub fn csv(table: &wire::StatisticsTable) -> String {
-    let cell = |v: &Option<wire::ShownValue>| match v {
-        Some(v) if !v.hidden => v.value.to_string(),
-        _ => "x".to_owned(),
-    };
-    let mut out = format!("category,{},total\n", table.columns.join(","));
-    for row in &table.rows {
-        let cells: Vec<String> = row.cells.iter().map(|c| cell(&Some(*c))).collect();
-        out.push_str(&format!(
-            "{},{},{}\n",
-            row.label,
-            cells.join(","),
-            cell(&row.total)
-        ));
-    }
-    let totals: Vec<String> = table
-        .column_totals
-        .iter()
-        .map(|c| cell(&Some(*c)))
+/// `table` of `asked` in `release`, after disclosure control.
+pub fn table(release: &Release, table: Table, asked: Asked<'_>) -> Result<wire::StatisticsTable> {
+    let scope = release.scope(asked)?;
+    let mut out = frame(&release.period, table, asked, &release.regions);
+    out.k = release.k;
+    out.rounding_base = ROUNDING_BASE;
+    out.released_at_ms = release.released_at_ms;
+    fill(&mut out, table, scope, |key| {
+        shown(release.value(key.scope, key.row, key.col))
+    });
+    Ok(out)
+}
+
+/// `table` of `asked` with discrete Laplace noise of `epsilon` on its cells; totals are sums of the noisy
+/// cells. Nothing is hidden or rounded: the noise protects.
+pub fn noisy_table(
+    figures: &Figures,
+    period: &str,
+    table: Table,
+    asked: Asked<'_>,
+    epsilon: f64,
+) -> Result<wire::StatisticsTable> {
+    let scope = figures.scope(period, asked)?;
+    let rows = table.row_labels().len();
+    let columns: Vec<usize> = table.columns().collect();
+    let exact_cells: Vec<u64> = (0..rows)
+        .flat_map(|i| {
+            columns.iter().map(move |j| {
+                figures.cube.value(Key {
+                    scope,
+                    row: Some(i),
+                    col: Some(*j),
+                })
+            })
+        })
         .collect();
-    out.push_str(&format!(
-        "TOTAL,{},{}\n",
-        totals.join(","),
-        cell(&table.grand_total)
-    ));
+    let noisy = privacy::noisy(&exact_cells, epsilon)?;
+    let cell = |i: usize, j: usize| noisy[i * columns.len() + (j - columns[0])];
+    let mut out = frame(period, table, asked, &figures.regions);
+    out.epsilon = epsilon;
+    fill(&mut out, table, scope, |key| {
+        let rows_of = key.row.map_or(0..rows, |i| i..i + 1);
+        let cols_of: Vec<usize> = key.col.map_or(columns.clone(), |j| vec![j]);
+        exact(
+            rows_of
+                .flat_map(|i| cols_of.iter().map(move |j| cell(i, *j)))
+                .sum(),
+        )
+    });
+    Ok(out)
+}
+
+/// The table as CSV: a header of columns, a row per category or measure, and (with totals) a totals row;
+/// hidden values as `x`.
+pub fn csv(table: &wire::StatisticsTable) -> String {
+    let cell = |v: &wire::ShownValue| {
+        if v.hidden {
+            "x".to_owned()
+        } else {
+            v.value.to_string()
+        }
+    };
+    let mut header = vec![table.row_dimension.clone()];
+    header.extend(table.columns.iter().cloned());
+    if table.has_totals {
+        header.push("total".into());
+    }
+    let mut out = header.join(",") + "\n";
+    for row in &table.rows {
+        let mut line = vec![row.label.clone()];
+        line.extend(row.cells.iter().map(cell));
+        line.extend(row.total.as_ref().map(cell));
+        out.push_str(&(line.join(",") + "\n"));
+    }
+    if table.has_totals {
+        let mut line = vec!["TOTAL".to_owned()];
+        line.extend(table.column_totals.iter().map(cell));
+        line.extend(table.grand_total.as_ref().map(cell));
+        out.push_str(&(line.join(",") + "\n"));
+    }
     out
 }

@@ -1,0 +1,279 @@
+//! A region's yearly review — the expert table's "learning" function: its published figures of the year's
+//! quarters (cases, the trend of youths needing the table, outcomes, lead times, bottleneck categories and the
+//! no-fitting-answer signals), as one HTML document with SVG charts. Everything in it comes from released tables,
+//! so it shows exactly what disclosure control lets anyone see: hidden values stay hidden (`x`, no bar).
+
+use super::charts::{Series, bar_chart, line_chart};
+use super::disclosure::Control;
+use super::release::Asked;
+use super::store::StatisticsStore;
+use super::tables::{Family, Table};
+use super::view;
+use crate::error::{Error, Result};
+use expertnet_federation::Registry;
+use expertnet_proto::v1 as wire;
+use std::fmt::Write;
+
+/// A rendered review.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub html: String,
+    /// The quarters it covers, e.g. `2026-Q1`.
+    pub quarters: Vec<String>,
+}
+
+/// The tables of one quarter the review draws on.
+struct Quarter {
+    period: String,
+    by_outcome: wire::StatisticsTable,
+    by_lead_time: wire::StatisticsTable,
+    by_age_band: wire::StatisticsTable,
+    no_fitting_answer: wire::StatisticsTable,
+    flows: wire::StatisticsTable,
+}
+
+fn value(v: Option<&wire::ShownValue>) -> Option<u64> {
+    v.filter(|v| !v.hidden).map(|v| v.value)
+}
+
+fn text(v: Option<u64>) -> String {
+    v.map_or_else(|| "x".to_owned(), |v| v.to_string())
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The yearly review of `region` for `year`, from every quarter of it that is over and was reported.
+pub async fn yearly(
+    store: &StatisticsStore,
+    registry: &Registry,
+    region: &str,
+    year: i32,
+    control: Control,
+    now_ms: i64,
+) -> Result<Review> {
+    let name = registry
+        .get(region)
+        .map(|r| r.name.clone())
+        .ok_or_else(|| Error::NotFound(format!("region {region} is not in the registry")))?;
+    let mut quarters = Vec::new();
+    for q in 1..=4 {
+        let period = format!("{year}-Q{q}");
+        let mut releases = Vec::new();
+        for family in Family::ALL {
+            match store
+                .release(&period, family, control, registry.areas(), now_ms)
+                .await
+            {
+                Ok(release) => releases.push(release),
+                Err(Error::FailedPrecondition(_) | Error::NotFound(_)) => break,
+                Err(other) => return Err(other),
+            }
+        }
+        let [categories, no_fitting_answer, flows] = releases.as_slice() else {
+            continue;
+        };
+        let asked = Asked::Region(region);
+        let Ok(by_outcome) = view::table(categories, Table::CategoryByOutcome, asked) else {
+            continue;
+        };
+        quarters.push(Quarter {
+            period,
+            by_outcome,
+            by_lead_time: view::table(categories, Table::CategoryByLeadTime, asked)?,
+            by_age_band: view::table(categories, Table::CategoryByAgeBand, asked)?,
+            no_fitting_answer: view::table(no_fitting_answer, Table::NoFittingAnswer, asked)?,
+            flows: view::table(flows, Table::Flows, asked)?,
+        });
+    }
+    if quarters.is_empty() {
+        return Err(Error::NotFound(format!(
+            "{region} has no released quarter in {year}: a quarter is released once it is over and reported"
+        )));
+    }
+    Ok(Review {
+        html: render(&name, region, year, &quarters, control.k)?,
+        quarters: quarters.iter().map(|q| q.period.clone()).collect(),
+    })
+}
+
+fn flow(quarter: &Quarter, measure: &str) -> Option<u64> {
+    quarter
+        .flows
+        .rows
+        .iter()
+        .find(|r| r.label == measure)
+        .and_then(|r| value(r.cells.first()))
+}
+
+/// One series per quarter of a table's column totals (outcome, lead time, age band).
+fn column_series(
+    quarters: &[Quarter],
+    pick: fn(&Quarter) -> &wire::StatisticsTable,
+) -> Vec<Series> {
+    quarters
+        .iter()
+        .map(|q| Series {
+            name: q.period.clone(),
+            values: pick(q)
+                .column_totals
+                .iter()
+                .map(|v| value(Some(v)))
+                .collect(),
+        })
+        .collect()
+}
+
+fn render(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> Result<String> {
+    let periods: Vec<String> = quarters.iter().map(|q| q.period.clone()).collect();
+    let closed = |q: &Quarter| value(q.by_outcome.grand_total.as_ref());
+    let mut html = String::new();
+    let chart_error = |e: String| Error::Storage(format!("yearly review chart: {e}"));
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Yearly review {year}: {title}</title>\
+         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:.2em .6em;text-align:right}}\
+         th:first-child,td:first-child{{text-align:left}}figure{{margin:1em 0}}</style></head><body>\n\
+         <h1>Yearly review {year}: {title}</h1>\n\
+         <p>Region <code>{region}</code>. Quarters released: {quarters}. Figures as published by the expertnet gateway: \
+         counts below {k} and counts that would reveal them are hidden (<b>x</b>, no bar); the rest are rounded to \
+         {base}. No youth can be singled out from this report.</p>\n",
+        title = escape(name),
+        quarters = periods.join(", "),
+        base = view::ROUNDING_BASE,
+    );
+
+    html.push_str(
+        "<h2>Cases and the trend of youths needing the table</h2>\n<table><tr><th>quarter</th>",
+    );
+    for measure in [
+        "submitted",
+        "returned",
+        "discussed",
+        "escalated",
+        "closed",
+        "sessions held",
+    ] {
+        let _ = write!(html, "<th>{measure}</th>");
+    }
+    html.push_str("</tr>\n");
+    for q in quarters {
+        let _ = write!(html, "<tr><td>{}</td>", q.period);
+        for v in [
+            flow(q, "submitted"),
+            flow(q, "returned"),
+            flow(q, "discussed"),
+            flow(q, "escalated"),
+            closed(q),
+            flow(q, "sessions_held"),
+        ] {
+            let _ = write!(html, "<td>{}</td>", text(v));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    let trend = line_chart(
+        "Youths needing the table, per quarter",
+        &periods,
+        &[
+            Series {
+                name: "submitted".into(),
+                values: quarters.iter().map(|q| flow(q, "submitted")).collect(),
+            },
+            Series {
+                name: "closed".into(),
+                values: quarters.iter().map(closed).collect(),
+            },
+        ],
+    )
+    .map_err(chart_error)?;
+    let _ = writeln!(html, "<figure>{trend}</figure>");
+
+    for (heading, pick) in [
+        (
+            "Outcomes of closed cases",
+            (|q: &Quarter| &q.by_outcome) as fn(&Quarter) -> &wire::StatisticsTable,
+        ),
+        ("Lead times, submission to closing", |q: &Quarter| {
+            &q.by_lead_time
+        }),
+        ("Age bands", |q: &Quarter| &q.by_age_band),
+    ] {
+        let labels = pick(&quarters[0]).columns.clone();
+        let chart =
+            bar_chart(heading, &labels, &column_series(quarters, pick)).map_err(chart_error)?;
+        let _ = write!(html, "<h2>{heading}</h2>\n<figure>{chart}</figure>\n");
+    }
+
+    html.push_str("<h2>Bottleneck categories and signals without a fitting answer</h2>\n");
+    html.push_str("<p>Closed cases per primary bottleneck category, and cases closed with no fitting answer per \
+                   category they named — what municipalities and the supra-regional network should procure.</p>\n");
+    html.push_str("<table><tr><th>category</th>");
+    for p in &periods {
+        let _ = write!(html, "<th>{p} closed</th><th>{p} no fitting answer</th>");
+    }
+    html.push_str("</tr>\n");
+    let categories: Vec<String> = quarters[0]
+        .by_outcome
+        .rows
+        .iter()
+        .map(|r| r.label.clone())
+        .collect();
+    for (i, category) in categories.iter().enumerate() {
+        let _ = write!(html, "<tr><td>{category}</td>");
+        for q in quarters {
+            let _ = write!(
+                html,
+                "<td>{}</td><td>{}</td>",
+                text(value(q.by_outcome.rows[i].total.as_ref())),
+                text(value(q.no_fitting_answer.rows[i].cells.first()))
+            );
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</table>\n");
+    let by_category: Vec<Series> = quarters
+        .iter()
+        .map(|q| Series {
+            name: q.period.clone(),
+            values: q
+                .by_outcome
+                .rows
+                .iter()
+                .map(|r| value(r.total.as_ref()))
+                .collect(),
+        })
+        .collect();
+    let chart = bar_chart(
+        "Closed cases per bottleneck category",
+        &categories,
+        &by_category,
+    )
+    .map_err(chart_error)?;
+    let _ = writeln!(html, "<figure>{chart}</figure>");
+    let signals: Vec<Series> = quarters
+        .iter()
+        .map(|q| Series {
+            name: q.period.clone(),
+            values: q
+                .no_fitting_answer
+                .rows
+                .iter()
+                .map(|r| value(r.cells.first()))
+                .collect(),
+        })
+        .collect();
+    let chart = bar_chart(
+        "No fitting answer, per category named",
+        &categories,
+        &signals,
+    )
+    .map_err(chart_error)?;
+    let _ = write!(html, "<figure>{chart}</figure>\n</body></html>\n");
+    Ok(html)
+}

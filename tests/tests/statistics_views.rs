@@ -1,0 +1,363 @@
+//! What coordinators read besides the category tables: noisy tables under differential privacy with a budget
+//! per coordinator and quarter (spent until refused), the flow and no-fitting-answer tables, and a region's
+//! yearly review as HTML with SVG charts — over real mutual TLS to an in-process federation.
+
+use expertnet_federation::Peer;
+use expertnet_proto::v1 as pb;
+use expertnet_tests::federation::{
+    FLEVOLAND_UTRECHT, LEKSTROOM, TestFederation, area_coordinator, coordinator_as, gateway_as,
+    spawn_federation, table_request,
+};
+use tonic::Code;
+
+/// A quarter of one region: `scale` cases in every category × outcome (age band and lead time varying), a
+/// small flow and no-fitting-answer signals for two categories.
+fn quarter(region: &str, period: &str, scale: u64) -> pb::SignalSnapshot {
+    let mut cells = Vec::new();
+    for category in 1..=10 {
+        for outcome in 1..=5 {
+            cells.push(pb::SignalCell {
+                category,
+                age_band: 1 + (category + outcome) % 4,
+                outcome,
+                lead_time: 1 + (category * outcome) % 4,
+                count: scale,
+            });
+        }
+    }
+    let closed = cells.iter().map(|c| c.count).sum();
+    pb::SignalSnapshot {
+        region: region.into(),
+        period: period.into(),
+        computed_at_ms: 1,
+        cells,
+        totals: Some(pb::SignalTotals {
+            submitted: closed + 20,
+            returned: 2,
+            discussed: closed + 10,
+            escalated: 15,
+            closed,
+            sessions_held: 12,
+        }),
+        no_fitting_answer: vec![
+            pb::CategoryCount {
+                category: pb::BottleneckCategory::ResidentialOutflow as i32,
+                count: 30,
+            },
+            pb::CategoryCount {
+                category: pb::BottleneckCategory::FundingDispute as i32,
+                count: 2,
+            },
+        ],
+    }
+}
+
+async fn report(fed: &TestFederation, region: &str, period: &str, scale: u64) {
+    gateway_as(fed, Peer::Region(region.into()))
+        .await
+        .push_snapshot(quarter(region, period, scale))
+        .await
+        .unwrap();
+}
+
+fn noisy(period: &str, table: &str, area: &str, epsilon: f64) -> pb::StatisticsTableRequest {
+    pb::StatisticsTableRequest {
+        epsilon,
+        ..table_request(period, table, "", area)
+    }
+}
+
+#[tokio::test]
+async fn noisy_tables_spend_a_budget_until_it_is_refused() {
+    let fed = spawn_federation().await;
+    for region in [LEKSTROOM, FLEVOLAND_UTRECHT] {
+        report(&fed, region, "2025-Q1", 40).await;
+        report(&fed, region, "2025-Q2", 40).await;
+    }
+    let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;
+    let first = area
+        .statistics_table(noisy(
+            "2025-Q1",
+            "category_by_outcome",
+            "utrecht-flevoland",
+            0.4,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (first.epsilon, first.epsilon_spent, first.epsilon_budget),
+        (0.4, 0.4, 1.0)
+    );
+    assert_eq!(first.area, "utrecht-flevoland");
+    let mut exact_everywhere = true;
+    for row in &first.rows {
+        let cells: u64 = row.cells.iter().map(|c| c.value).sum();
+        assert_eq!(
+            row.total.unwrap().value,
+            cells,
+            "totals are sums of the noisy cells"
+        );
+        for cell in &row.cells {
+            assert!(!cell.hidden);
+            // Two regions × 40 cases, with Laplace noise of scale 2.5: never far off.
+            assert!(cell.value.abs_diff(80) <= 60, "{}", cell.value);
+            exact_everywhere &= cell.value == 80;
+        }
+    }
+    assert!(!exact_everywhere, "50 cells with noise are not all exact");
+    let second = area
+        .statistics_table(noisy(
+            "2025-Q1",
+            "category_by_age_band",
+            "utrecht-flevoland",
+            0.4,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        (second.epsilon_spent - 0.8).abs() < 1e-9,
+        "{}",
+        second.epsilon_spent
+    );
+
+    // 0.8 + 0.4 would pass the budget of 1.0: refused, and it costs nothing.
+    let refused = area
+        .statistics_table(noisy("2025-Q1", "category_by_outcome", "", 0.4))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(
+        refused.message().contains(
+            "privacy budget of coordinator-utrecht-flevoland for 2025-Q1: ε 0.8 of 1 spent, this table needs 0.4"
+        ),
+        "{}",
+        refused.message()
+    );
+    let last = area
+        .statistics_table(noisy("2025-Q1", "category_by_outcome", "", 0.2))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!((last.epsilon_spent - 1.0).abs() < 1e-9);
+    let exhausted = area
+        .statistics_table(noisy("2025-Q1", "category_by_lead_time", "", 0.01))
+        .await
+        .unwrap_err();
+    assert_eq!(exhausted.code(), Code::ResourceExhausted);
+
+    // The suppressed tables stay open; another quarter and another coordinator have budgets of their own.
+    let suppressed = area
+        .statistics_table(table_request(
+            "2025-Q1",
+            "category_by_outcome",
+            "",
+            "utrecht-flevoland",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(suppressed.epsilon, 0.0);
+    assert_eq!(suppressed.rows[0].cells[0].value, 80);
+    area.statistics_table(noisy("2025-Q2", "category_by_outcome", "", 0.5))
+        .await
+        .unwrap();
+    let national = coordinator_as(&fed, Peer::Coordinator("coordinator".into()))
+        .await
+        .statistics_table(noisy("2025-Q1", "category_by_outcome", "", 1.0))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!((national.epsilon_spent - 1.0).abs() < 1e-9);
+
+    for (request, message) in [
+        (
+            noisy("2025-Q2", "flows", "", 0.1),
+            "epsilon: noise is offered for the category tables",
+        ),
+        (
+            noisy("2025-Q2", "category_by_outcome", "", 20.0),
+            "epsilon: 20 is not between 0.01 and 10",
+        ),
+        (
+            noisy("2025-Q2", "category_by_outcome", "", -0.5),
+            "epsilon: -0.5 is not between",
+        ),
+    ] {
+        let status = area.statistics_table(request).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().contains(message), "{}", status.message());
+    }
+    // Noise does not open an area to a coordinator of another.
+    let status = coordinator_as(&fed, area_coordinator("oost-nederland"))
+        .await
+        .statistics_table(noisy(
+            "2025-Q2",
+            "category_by_outcome",
+            "utrecht-flevoland",
+            0.1,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
+    let fed = spawn_federation().await;
+    report(&fed, LEKSTROOM, "2025-Q3", 10).await;
+    report(&fed, FLEVOLAND_UTRECHT, "2025-Q3", 10).await;
+    let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;
+    let flows = area
+        .statistics_table(table_request("2025-Q3", "flows", LEKSTROOM, ""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(flows.row_dimension, "measure");
+    assert!(!flows.has_totals && flows.grand_total.is_none());
+    let shown: Vec<(String, Option<u64>)> = flows
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.label.clone(),
+                (!r.cells[0].hidden).then_some(r.cells[0].value),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("submitted".to_owned(), Some(520)),
+            ("returned".to_owned(), None),
+            ("discussed".to_owned(), Some(510)),
+            ("escalated".to_owned(), Some(15)),
+            ("sessions_held".to_owned(), Some(10)),
+        ],
+        "2 returned is hidden; 12 sessions rounded to 10"
+    );
+    // Two regions each returned 2: the area's and the nation's 4 are hidden too.
+    let national = area
+        .statistics_table(table_request("2025-Q3", "flows", "", ""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(national.rows[1].cells[0].hidden);
+
+    let signals = area
+        .statistics_table(table_request(
+            "2025-Q3",
+            "no_fitting_answer",
+            "",
+            "utrecht-flevoland",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let row = |label: &str| {
+        signals
+            .rows
+            .iter()
+            .find(|r| r.label == label)
+            .unwrap()
+            .cells[0]
+    };
+    assert_eq!(row("RESIDENTIAL_OUTFLOW").value, 60);
+    assert!(row("FUNDING_DISPUTE").hidden, "2 + 2 is below k");
+    assert!(!row("WAITING_LIST").hidden && row("WAITING_LIST").value == 0);
+    fed.stop().await;
+}
+
+#[tokio::test]
+async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
+    let fed = spawn_federation().await;
+    for (period, scale) in [("2025-Q1", 8), ("2025-Q2", 10), ("2025-Q3", 6)] {
+        report(&fed, LEKSTROOM, period, scale).await;
+    }
+    let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;
+    let review = area
+        .yearly_review(pb::YearlyReviewRequest {
+            region: LEKSTROOM.into(),
+            year: 2025,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(review.quarters, ["2025-Q1", "2025-Q2", "2025-Q3"]);
+    let html = &review.html;
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80]);
+    assert!(html.contains("Yearly review 2025: Lekstroom"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        6,
+        "trend, outcomes, lead times, age bands, categories, signals"
+    );
+    assert!(
+        html.contains("<td>2025-Q2</td><td>520</td>"),
+        "submitted in Q2 (500 + 20)"
+    );
+    assert!(
+        html.contains("<td>x</td>"),
+        "the 2 returned per quarter are hidden"
+    );
+
+    let output =
+        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
+            .args(["review", "--region", LEKSTROOM, "--year", "2025", "--out"])
+            .arg(fed.dir.path().join("review.html"))
+            .args(["--gateway", &fed.gateway_url()])
+            .args(["--coordinator", "coordinator-utrecht-flevoland"])
+            .arg("--pki")
+            .arg(fed.federation.pki.dir())
+            .output()
+            .await
+            .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read_to_string(fed.dir.path().join("review.html")).unwrap();
+    assert!(written.contains("<svg"));
+
+    for (who, request, code, message) in [
+        (
+            area_coordinator("oost-nederland"),
+            (LEKSTROOM, 2025),
+            Code::PermissionDenied,
+            "not those of region lekstroom",
+        ),
+        (
+            area_coordinator("utrecht-flevoland"),
+            (LEKSTROOM, 2019),
+            Code::NotFound,
+            "lekstroom has no released quarter in 2019",
+        ),
+        (
+            area_coordinator("utrecht-flevoland"),
+            (LEKSTROOM, 12),
+            Code::InvalidArgument,
+            "year: 12 is not a year like 2026",
+        ),
+        (
+            area_coordinator("utrecht-flevoland"),
+            ("", 2025),
+            Code::InvalidArgument,
+            "region: must be given",
+        ),
+    ] {
+        let status = coordinator_as(&fed, who)
+            .await
+            .yearly_review(pb::YearlyReviewRequest {
+                region: request.0.into(),
+                year: request.1,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), code, "{status:?}");
+        assert!(status.message().contains(message), "{}", status.message());
+    }
+    fed.stop().await;
+}
