@@ -361,3 +361,63 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
     }
     fed.stop().await;
 }
+
+#[tokio::test]
+async fn a_federation_of_synthetic_cases_publishes_national_and_area_statistics_and_a_review() {
+    let fed = expertnet_tests::federation::spawn_federation_with(|settings| {
+        settings.synthetic_cases = 400;
+    })
+    .await;
+    let mut national = coordinator_as(&fed, Peer::Coordinator("coordinator".into())).await;
+    for quarter in ["2026-Q1", "2026-Q2", "2026-Q3"] {
+        let collected = national
+            .collect_signals(pb::CollectSignalsRequest {
+                period: quarter.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(collected.collected.len(), 4, "{:?}", collected.failed);
+    }
+    let table = national
+        .statistics_table(table_request("2026-Q2", "category_by_outcome", "", ""))
+        .await
+        .unwrap()
+        .into_inner();
+    let grand = table.grand_total.unwrap();
+    assert!(!grand.hidden && grand.value > 0, "{grand:?}");
+    let hidden = table
+        .rows
+        .iter()
+        .flat_map(|r| r.cells.iter())
+        .filter(|c| c.hidden)
+        .count();
+    assert!(
+        hidden > 0,
+        "small synthetic regions have small cells to hide"
+    );
+    let area = coordinator_as(&fed, area_coordinator("oost-nederland"))
+        .await
+        .statistics_table(table_request(
+            "2026-Q2",
+            "category_by_age_band",
+            "",
+            "oost-nederland",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(area.area, "oost-nederland");
+    let review = coordinator_as(&fed, area_coordinator("oost-nederland"))
+        .await
+        .yearly_review(pb::YearlyReviewRequest {
+            region: "rivierenland".into(),
+            year: 2026,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(review.quarters, ["2026-Q1", "2026-Q2", "2026-Q3"]);
+    assert!(review.html.contains("Rivierenland"));
+    fed.stop().await;
+}

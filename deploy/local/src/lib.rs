@@ -61,6 +61,9 @@ pub struct Settings {
     pub dead_letter_after_secs: u64,
     /// How often each node pushes its signals to the gateway.
     pub signals_secs: u64,
+    /// Synthetic cases (no real person's data) written into each region's new, empty database, so that signals,
+    /// statistics and yearly reviews have something to show.
+    pub synthetic_cases: u64,
 }
 
 impl Settings {
@@ -78,6 +81,7 @@ impl Settings {
             max_backoff_ms: 1000,
             dead_letter_after_secs: 24 * 3600,
             signals_secs: 60,
+            synthetic_cases: 0,
         }
     }
 
@@ -146,6 +150,7 @@ pub struct LocalFederation {
     pub dir: PathBuf,
     pub pki: Pki,
     pub registry_file: PathBuf,
+    registry: Registry,
     pub gateway: GatewayHandle,
     pub nodes: BTreeMap<String, NodeHandle>,
     clock: Arc<dyn Clock>,
@@ -214,7 +219,7 @@ impl LocalFederation {
         let gateway = GatewayHandle::start(gateway_config, gateway_listener).await?;
 
         let mut nodes = BTreeMap::new();
-        for (region, (team, inbox)) in registry.regions().zip(listeners) {
+        for (index, (region, (team, inbox))) in registry.regions().zip(listeners).enumerate() {
             let database_url = settings
                 .databases
                 .get(&region.id)
@@ -236,14 +241,18 @@ impl LocalFederation {
                 signals_secs: settings.signals_secs,
             };
             let keyring = settings.dir.join(&region.id).join("identity-keys.toml");
+            let synthetic = Synthetic {
+                cases: settings.synthetic_cases,
+                seed: 2026 + index as u64,
+            };
             let node = NodeHandle::start(
                 &region.id,
                 config,
                 database_url,
                 &keyring,
-                team,
-                inbox,
+                (team, inbox),
                 clock.clone(),
+                synthetic,
             )
             .await?;
             nodes.insert(region.id.clone(), node);
@@ -252,10 +261,16 @@ impl LocalFederation {
             dir: settings.dir,
             pki,
             registry_file,
+            registry,
             gateway,
             nodes,
             clock,
         })
+    }
+
+    /// The registry as the federation runs it (local endpoints).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     pub fn node(&self, region: &str) -> &NodeHandle {
@@ -283,9 +298,9 @@ impl LocalFederation {
             old.config.clone(),
             old.database_url.clone(),
             &old.keyring_path.clone(),
-            team,
-            inbox,
+            (team, inbox),
             self.clock.clone(),
+            Synthetic::NONE,
         )
         .await?;
         self.nodes.insert(region.to_owned(), node);
@@ -351,21 +366,47 @@ impl GatewayHandle {
     }
 }
 
+/// Synthetic cases for a new node.
+#[derive(Debug, Clone, Copy)]
+struct Synthetic {
+    cases: u64,
+    seed: u64,
+}
+
+impl Synthetic {
+    const NONE: Synthetic = Synthetic { cases: 0, seed: 0 };
+}
+
 impl NodeHandle {
     async fn start(
         region: &str,
         config: FederationConfig,
         database_url: String,
         keyring_path: &Path,
-        team: TcpListener,
-        inbox: TcpListener,
+        (team, inbox): (TcpListener, TcpListener),
         clock: Arc<dyn Clock>,
+        synthetic: Synthetic,
     ) -> Result<NodeHandle> {
         let keyring = Keyring::load_or_create(keyring_path)
             .map_err(|e| LocalError::Setup(format!("{region}: {e}")))?;
         let vault =
             Vault::new(&keyring).map_err(|e| LocalError::Setup(format!("{region}: {e}")))?;
         let storage = Storage::connect(&database_url, 4, vault).await?;
+        if synthetic.cases > 0 && storage.is_empty().await? {
+            tracing::info!(
+                region,
+                cases = synthetic.cases,
+                "writing synthetic cases into a new node"
+            );
+            expertnet_node::synthetic::fill(
+                &storage,
+                region,
+                synthetic.cases,
+                synthetic.seed,
+                |_| {},
+            )
+            .await?;
+        }
         let workflow = Workflow::new(storage, clock).federated(config.link(region)?);
         let folder = keyring_path.parent().unwrap_or(Path::new("."));
         let team_token_file = folder.join("team.token");

@@ -18,6 +18,10 @@ struct Args {
     /// The registry of the regions to run.
     #[arg(long, default_value = "deploy/registry.toml")]
     registry: PathBuf,
+    /// Synthetic cases (no real person's data, 2023 to 2026) written into each region's database on first run,
+    /// so statistics and yearly reviews have something to show; 0 for none.
+    #[arg(long, default_value_t = 3000)]
+    synthetic_cases: u64,
 }
 
 #[tokio::main]
@@ -34,8 +38,11 @@ async fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<()> {
     let _telemetry = expertnet_federation::telemetry::init("expertnet-local", false);
     let registry = load_registry(&args.registry)?;
-    let federation =
-        LocalFederation::start(Settings::local(&args.dir, registry), Arc::new(SystemClock)).await?;
+    let settings = Settings {
+        synthetic_cases: args.synthetic_cases,
+        ..Settings::local(&args.dir, registry)
+    };
+    let federation = LocalFederation::start(settings, Arc::new(SystemClock)).await?;
     let mut table = Table::new();
     table.set_header([
         "region",
@@ -63,6 +70,18 @@ async fn run(args: Args) -> Result<()> {
         federation.gateway.addr,
         federation.pki.dir().display()
     );
+    let areas: Vec<String> = federation
+        .registry()
+        .areas()
+        .iter()
+        .map(|a| format!("{} ({})", a.id, a.coordinators.join(", ")))
+        .collect();
+    if !areas.is_empty() {
+        println!(
+            "areas and their coordinators' certificates: {}",
+            areas.join("; ")
+        );
+    }
     println!("Stop with Ctrl-C.");
     expertnet_federation::shutdown::signal().await;
     federation.stop().await;

@@ -130,6 +130,10 @@ pub struct ReviewArgs {
     /// Where to write the HTML; without it, standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Have every region's node asked for each quarter of the year first (otherwise their latest pushes count;
+    /// a quarter already released stays as released).
+    #[arg(long)]
+    pub collect: bool,
 }
 
 /// The runtime for `cli`: `serve` gets the configured number of worker threads (one thread by default); the

@@ -100,8 +100,26 @@ pub async fn run(args: StatisticsArgs) -> Result<()> {
 }
 
 pub async fn review(args: ReviewArgs) -> Result<()> {
-    let reply = coordinator_client(&args.coordinator)
-        .await?
+    let mut client = coordinator_client(&args.coordinator).await?;
+    if args.collect {
+        for quarter in 1..=4 {
+            let period = format!("{}-Q{quarter}", args.year);
+            let reply = client
+                .collect_signals(CollectSignalsRequest {
+                    period: period.clone(),
+                })
+                .await
+                .map_err(status)?
+                .into_inner();
+            for failure in &reply.failed {
+                eprintln!(
+                    "{period}: {}: not collected: {}",
+                    failure.region, failure.reason
+                );
+            }
+        }
+    }
+    let reply = client
         .yearly_review(YearlyReviewRequest {
             region: args.region,
             year: args.year,

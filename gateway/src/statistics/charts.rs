@@ -1,5 +1,5 @@
-//! Charts for reports, drawn as SVG with plotters: grouped bars per label and lines over quarters. A missing
-//! value (hidden by disclosure control) draws nothing.
+//! Charts for reports, drawn as SVG with plotters: grouped horizontal bars per label and lines over quarters.
+//! A missing value (hidden by disclosure control) draws nothing.
 
 use plotters::prelude::*;
 
@@ -22,43 +22,50 @@ fn top(series: &[Series]) -> f64 {
     (most.max(5) as f64 * 1.15).ceil()
 }
 
-/// Grouped bars: for each label, one bar per series.
+/// Grouped horizontal bars: for each label (top to bottom), one bar per series.
 pub fn bar_chart(title: &str, labels: &[String], series: &[Series]) -> Result<String, String> {
     let mut svg = String::new();
+    let n = labels.len();
+    let height = 90 + 14 * (n * series.len().max(1)) as u32;
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (SIZE.0, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        // Room on the right for the legend.
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 18))
             .margin(12)
-            .x_label_area_size(70)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..labels.len() as f64, 0f64..top(series))
+            .x_label_area_size(30)
+            .y_label_area_size(200)
+            .build_cartesian_2d(0f64..top(series) * 1.3, 0f64..n as f64)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(labels.len() * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if (x - x.floor() - 0.5).abs() < 1e-6 && i < labels.len() {
+            .disable_y_mesh()
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|y| {
+                let from_top = n as f64 - y;
+                let i = from_top.floor() as usize;
+                if (from_top - from_top.floor() - 0.5).abs() < 1e-6 && i < n {
                     labels[i].to_lowercase().replace('_', " ")
                 } else {
                     String::new()
                 }
             })
-            .x_label_style(("sans-serif", 11))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_style(("sans-serif", 12))
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()
             .map_err(|e| e.to_string())?;
-        let width = 0.8 / series.len().max(1) as f64;
+        let thickness = 0.8 / series.len().max(1) as f64;
         for (s, one) in series.iter().enumerate() {
             let color = Palette99::pick(s).mix(0.85);
             chart
                 .draw_series(one.values.iter().enumerate().filter_map(|(i, v)| {
-                    let left = i as f64 + 0.1 + s as f64 * width;
+                    let upper = (n - i) as f64 - 0.1 - s as f64 * thickness;
                     v.map(|v| {
-                        Rectangle::new([(left, 0.0), (left + width, v as f64)], color.filled())
+                        Rectangle::new(
+                            [(0.0, upper - thickness), (v as f64, upper)],
+                            color.filled(),
+                        )
                     })
                 }))
                 .map_err(|e| e.to_string())?
@@ -69,7 +76,8 @@ pub fn bar_chart(title: &str, labels: &[String], series: &[Series]) -> Result<St
         }
         chart
             .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .draw()
             .map_err(|e| e.to_string())?;
@@ -89,7 +97,7 @@ pub fn line_chart(title: &str, labels: &[String], series: &[Series]) -> Result<S
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d(-0.5f64..labels.len() as f64 - 0.5, 0f64..top(series))
+            .build_cartesian_2d(-0.5f64..labels.len() as f64 - 0.5, 0f64..top(series) * 1.3)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()

@@ -144,6 +144,14 @@ impl Storage {
         &self.pool
     }
 
+    /// Whether the node holds any case at all (a new node holds none).
+    pub async fn is_empty(&self) -> Result<bool> {
+        let any: Option<String> = sqlx::query_scalar("SELECT id FROM cases LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(any.is_none())
+    }
+
     pub fn vault(&self) -> &Vault {
         &self.vault
     }
