@@ -209,6 +209,14 @@ mod tests {
             let err = GatewayConfig::load(Some(Path::new("threads.toml")), &Overrides::default())
                 .unwrap_err();
             assert!(err.to_string().contains("worker_threads"), "{err}");
+            jail.create_file("budget.toml", "statistics_privacy_budget = 0.0\n")?;
+            let err = GatewayConfig::load(Some(Path::new("budget.toml")), &Overrides::default())
+                .unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("statistics_privacy_budget: must be between 0.01 and 10"),
+                "{err}"
+            );
             jail.create_file("typo.toml", "[tls]\nkee = \"x\"\n")?;
             let err = GatewayConfig::load(Some(Path::new("typo.toml")), &Overrides::default())
                 .unwrap_err();

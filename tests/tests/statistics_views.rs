@@ -189,6 +189,37 @@ async fn noisy_tables_spend_a_budget_until_it_is_refused() {
         assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
         assert!(status.message().contains(message), "{}", status.message());
     }
+    // A region without figures, and a quarter not over, cost nothing.
+    let mut east = coordinator_as(&fed, area_coordinator("oost-nederland")).await;
+    let status = east
+        .statistics_table(pb::StatisticsTableRequest {
+            epsilon: 0.5,
+            ..table_request("2025-Q2", "category_by_outcome", "rivierenland", "")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    assert!(
+        status
+            .message()
+            .contains("region rivierenland has no figures for 2025-Q2"),
+        "{}",
+        status.message()
+    );
+    let status = east
+        .statistics_table(noisy("2099-Q1", "category_by_outcome", "", 0.5))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    let spent = east
+        .statistics_table(noisy("2025-Q2", "category_by_outcome", "", 1.0))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        (spent.epsilon_spent - 1.0).abs() < 1e-9,
+        "nothing was charged before"
+    );
     // Noise does not open an area to a coordinator of another.
     let status = coordinator_as(&fed, area_coordinator("oost-nederland"))
         .await
@@ -267,6 +298,40 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
     assert_eq!(row("RESIDENTIAL_OUTFLOW").value, 60);
     assert!(row("FUNDING_DISPUTE").hidden, "2 + 2 is below k");
     assert!(!row("WAITING_LIST").hidden && row("WAITING_LIST").value == 0);
+
+    // The same as JSON from the command line (a child process awaited, so the gateway keeps serving).
+    let output =
+        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
+            .args([
+                "statistics",
+                "--period",
+                "2025-Q3",
+                "--table",
+                "flows",
+                "--format",
+                "json",
+            ])
+            .args([
+                "--area",
+                "utrecht-flevoland",
+                "--gateway",
+                &fed.gateway_url(),
+            ])
+            .args(["--coordinator", "coordinator-utrecht-flevoland", "--pki"])
+            .arg(fed.federation.pki.dir())
+            .output()
+            .await
+            .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["area"], "utrecht-flevoland");
+    assert_eq!(json["rows"][0]["label"], "submitted");
+    assert_eq!(json["rows"][0]["cells"][0]["value"], "1040", "{json}");
+    assert_eq!(json["rows"][1]["cells"][0]["hidden"], true, "{json}");
     fed.stop().await;
 }
 
@@ -321,6 +386,19 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
     );
     let written = std::fs::read_to_string(fed.dir.path().join("review.html")).unwrap();
     assert!(written.contains("<svg"));
+    let output =
+        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
+            .args(["review", "--region", LEKSTROOM, "--year", "2025", "--out"])
+            .arg(fed.dir.path().join("no-such-folder/review.html"))
+            .args(["--gateway", &fed.gateway_url()])
+            .args(["--coordinator", "coordinator-utrecht-flevoland", "--pki"])
+            .arg(fed.federation.pki.dir())
+            .output()
+            .await
+            .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--out: cannot write"), "{stderr}");
 
     for (who, request, code, message) in [
         (
