@@ -168,6 +168,34 @@ pub fn table_request(
     }
 }
 
+/// Runs `expertnet-gateway` with `args` as `coordinator` of this federation (a child process awaited, so the
+/// test's runtime keeps serving the in-process gateway).
+pub async fn gateway_cli(
+    fed: &TestFederation,
+    coordinator: &str,
+    args: &[&str],
+) -> std::process::Output {
+    tokio::process::Command::new(crate::workspace_binary("expertnet-gateway"))
+        .args(args)
+        .args([
+            "--gateway",
+            &fed.gateway_url(),
+            "--coordinator",
+            coordinator,
+        ])
+        .arg("--pki")
+        .arg(fed.federation.pki.dir())
+        .output()
+        .await
+        .expect("run expertnet-gateway")
+}
+
+/// Asserts that a call was refused with `code` and a message containing `message`.
+pub fn assert_refused(status: &tonic::Status, code: tonic::Code, message: &str) {
+    assert_eq!(status.code(), code, "{status:?}");
+    assert!(status.message().contains(message), "{}", status.message());
+}
+
 /// Polls `check` until it yields a value, for at most `timeout`; panics naming `what` otherwise.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where

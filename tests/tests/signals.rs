@@ -10,8 +10,8 @@ use expertnet_node::federation::signals::to_wire;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
 use expertnet_tests::federation::{
-    LEKSTROOM, RIVIERENLAND, WAIT, area_coordinator, coordinator_as, eventually, gateway_as,
-    mtls_channel, spawn_federation, table_request,
+    LEKSTROOM, RIVIERENLAND, WAIT, area_coordinator, assert_refused, coordinator_as, eventually,
+    gateway_as, gateway_cli, mtls_channel, spawn_federation, table_request,
 };
 use expertnet_tests::{TEST_NOW_MS, TestDb, TestNode, spawn_node_on};
 use tonic::Code;
@@ -399,8 +399,7 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
             .statistics_table(request)
             .await
             .unwrap_err();
-        assert_eq!(status.code(), code, "{status:?}");
-        assert!(status.message().contains(message), "{}", status.message());
+        assert_refused(&status, code, message);
     }
 
     let current = Quarter::containing(expertnet_node::clock::Clock::now_ms(
@@ -440,8 +439,7 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
         ),
     ] {
         let status = area.statistics_table(request).await.unwrap_err();
-        assert_eq!(status.code(), code, "{status:?}");
-        assert!(status.message().contains(message), "{}", status.message());
+        assert_refused(&status, code, message);
     }
     let refused = coordinator_as(&fed, Peer::Region(LEKSTROOM.into()))
         .await
@@ -451,24 +449,20 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
     assert_eq!(refused.code(), Code::PermissionDenied);
 
     // The command line, as CSV (a child process awaited, so this test's runtime keeps serving the gateway).
-    let output =
-        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
-            .args([
-                "statistics",
-                "--period",
-                "2025-Q2",
-                "--format",
-                "csv",
-                "--region",
-                LEKSTROOM,
-            ])
-            .args(["--gateway", &fed.gateway_url()])
-            .args(["--coordinator", "coordinator-utrecht-flevoland"])
-            .arg("--pki")
-            .arg(fed.federation.pki.dir())
-            .output()
-            .await
-            .unwrap();
+    let output = gateway_cli(
+        &fed,
+        "coordinator-utrecht-flevoland",
+        &[
+            "statistics",
+            "--period",
+            "2025-Q2",
+            "--format",
+            "csv",
+            "--region",
+            LEKSTROOM,
+        ],
+    )
+    .await;
     assert!(
         output.status.success(),
         "{}",

@@ -5,8 +5,8 @@
 use expertnet_federation::Peer;
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::{
-    FLEVOLAND_UTRECHT, LEKSTROOM, TestFederation, area_coordinator, coordinator_as, gateway_as,
-    spawn_federation, table_request,
+    FLEVOLAND_UTRECHT, LEKSTROOM, TestFederation, area_coordinator, assert_refused, coordinator_as,
+    gateway_as, gateway_cli, spawn_federation, table_request,
 };
 use tonic::Code;
 
@@ -335,6 +335,19 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
     fed.stop().await;
 }
 
+/// `expertnet-gateway review` of lekstroom's 2025, written to `out`.
+async fn review_to(fed: &TestFederation, out: &std::path::Path) -> std::process::Output {
+    let out = out.display().to_string();
+    gateway_cli(
+        fed,
+        "coordinator-utrecht-flevoland",
+        &[
+            "review", "--region", LEKSTROOM, "--year", "2025", "--out", &out,
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
     let fed = spawn_federation().await;
@@ -368,34 +381,16 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
         "the 2 returned per quarter are hidden"
     );
 
-    let output =
-        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
-            .args(["review", "--region", LEKSTROOM, "--year", "2025", "--out"])
-            .arg(fed.dir.path().join("review.html"))
-            .args(["--gateway", &fed.gateway_url()])
-            .args(["--coordinator", "coordinator-utrecht-flevoland"])
-            .arg("--pki")
-            .arg(fed.federation.pki.dir())
-            .output()
-            .await
-            .unwrap();
+    let out = fed.dir.path().join("review.html");
+    let output = review_to(&fed, &out).await;
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let written = std::fs::read_to_string(fed.dir.path().join("review.html")).unwrap();
+    let written = std::fs::read_to_string(&out).unwrap();
     assert!(written.contains("<svg"));
-    let output =
-        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
-            .args(["review", "--region", LEKSTROOM, "--year", "2025", "--out"])
-            .arg(fed.dir.path().join("no-such-folder/review.html"))
-            .args(["--gateway", &fed.gateway_url()])
-            .args(["--coordinator", "coordinator-utrecht-flevoland", "--pki"])
-            .arg(fed.federation.pki.dir())
-            .output()
-            .await
-            .unwrap();
+    let output = review_to(&fed, &fed.dir.path().join("no-such-folder/review.html")).await;
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--out: cannot write"), "{stderr}");
@@ -434,8 +429,7 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
             })
             .await
             .unwrap_err();
-        assert_eq!(status.code(), code, "{status:?}");
-        assert!(status.message().contains(message), "{}", status.message());
+        assert_refused(&status, code, message);
     }
     fed.stop().await;
 }
