@@ -24,7 +24,16 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tonic::transport::{Channel, Endpoint};
 
+/// Rounds of the hop benchmark; `EXPERTNET_BENCH_ROUNDS` changes it for a quick look.
 const ROUNDS: usize = 5;
+
+fn rounds() -> usize {
+    std::env::var("EXPERTNET_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(ROUNDS)
+}
 const SEQUENTIAL_PER_ROUND: usize = 1000;
 const CONCURRENCY: usize = 32;
 const THROUGHPUT_PER_ROUND: usize = 4000;
@@ -306,16 +315,17 @@ async fn hop_benchmark() {
     let fed =
         ProcessFederation::start_with(&[LEKSTROOM, FLEVOLAND_UTRECHT], Timing::DEPLOYED).await;
     let (hops, nginx) = hops(&fed).await;
+    let rounds = rounds();
     for (_, hop) in &hops {
         sequential(hop, 200).await;
     }
     println!(
-        "consultation question to Flevoland-Utrecht's inbox: {ROUNDS} rounds interleaved; \
+        "consultation question to Flevoland-Utrecht's inbox: {rounds} rounds interleaved; \
          {SEQUENTIAL_PER_ROUND} sequential calls and {THROUGHPUT_PER_ROUND} calls with {CONCURRENCY} in flight per path per round"
     );
     let mut latencies = vec![Vec::new(); hops.len()];
     let mut rates = vec![Vec::new(); hops.len()];
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         for (i, (name, hop)) in hops.iter().enumerate() {
             let mut times = sequential(hop, SEQUENTIAL_PER_ROUND).await;
             times.sort();
@@ -337,7 +347,7 @@ async fn hop_benchmark() {
             "    {name:<30} p50 {:>8}  p99 {:>8}  median {:>6.0} req/s",
             micros(percentile(&latencies[i], 0.5)),
             micros(percentile(&latencies[i], 0.99)),
-            rates[i][ROUNDS / 2],
+            rates[i][rounds / 2],
         );
     }
     if let Some(nginx) = nginx {
@@ -405,6 +415,9 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         hop_benchmark().await;
-        return_benchmark().await;
+        // EXPERTNET_BENCH_ONLY=hops skips the return timing, for a quick look at the hops.
+        if std::env::var("EXPERTNET_BENCH_ONLY").as_deref() != Ok("hops") {
+            return_benchmark().await;
+        }
     });
 }

@@ -186,8 +186,20 @@ where
 
 /// One consultation with its answers, read in one transaction: an answer arriving meanwhile is seen together
 /// with the status it set, never one without the other.
-pub async fn get(pool: &sqlx::AnyPool, id: &str) -> Result<Consultation> {
+/// A transaction whose reads all see one snapshot: SQLite's (WAL) always do; PostgreSQL's only from REPEATABLE
+/// READ on (under its default READ COMMITTED every statement takes a fresh one).
+async fn snapshot_read(pool: &sqlx::AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
     let mut tx = pool.begin().await?;
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
+pub async fn get(pool: &sqlx::AnyPool, id: &str) -> Result<Consultation> {
+    let mut tx = snapshot_read(pool).await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM consultations c WHERE c.id = $1",
         columns()
@@ -209,7 +221,7 @@ pub async fn list(
     after: Option<&str>,
     limit: u32,
 ) -> Result<Page<Consultation>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = snapshot_read(pool).await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM consultations c WHERE ($1 = '' OR c.status = $1) AND ($2 = '' OR c.id < $2) \
          ORDER BY c.id DESC LIMIT $3",
