@@ -351,7 +351,12 @@ async fn review_to(fed: &TestFederation, out: &std::path::Path) -> std::process:
 #[tokio::test]
 async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
     let fed = spawn_federation().await;
-    for (period, scale) in [("2025-Q1", 8), ("2025-Q2", 10), ("2025-Q3", 6)] {
+    for (period, scale) in [
+        ("2024-Q4", 9),
+        ("2025-Q1", 8),
+        ("2025-Q2", 10),
+        ("2025-Q3", 6),
+    ] {
         report(&fed, LEKSTROOM, period, scale).await;
     }
     let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;

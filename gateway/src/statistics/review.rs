@@ -61,34 +61,16 @@ pub async fn yearly(
         .map(|r| r.name.clone())
         .ok_or_else(|| Error::NotFound(format!("region {region} is not in the registry")))?;
     let mut quarters = Vec::new();
-    for q in 1..=4 {
-        let period = format!("{year}-Q{q}");
-        let mut releases = Vec::new();
-        for family in Family::ALL {
-            match store
-                .release(&period, family, control, registry.areas(), now_ms)
-                .await
+    let mut earlier = Vec::new();
+    for (of_year, into) in [(year - 1, &mut earlier), (year, &mut quarters)] {
+        for q in 1..=4 {
+            let period = format!("{of_year}-Q{q}");
+            if let Some(quarter) =
+                released(store, registry, region, &period, control, now_ms).await?
             {
-                Ok(release) => releases.push(release),
-                Err(Error::FailedPrecondition(_) | Error::NotFound(_)) => break,
-                Err(other) => return Err(other),
+                into.push(quarter);
             }
         }
-        let [categories, no_fitting_answer, flows] = releases.as_slice() else {
-            continue;
-        };
-        let asked = Asked::Region(region);
-        let Ok(by_outcome) = view::table(categories, Table::CategoryByOutcome, asked) else {
-            continue;
-        };
-        quarters.push(Quarter {
-            period,
-            by_outcome,
-            by_lead_time: view::table(categories, Table::CategoryByLeadTime, asked)?,
-            by_age_band: view::table(categories, Table::CategoryByAgeBand, asked)?,
-            no_fitting_answer: view::table(no_fitting_answer, Table::NoFittingAnswer, asked)?,
-            flows: view::table(flows, Table::Flows, asked)?,
-        });
     }
     if quarters.is_empty() {
         return Err(Error::NotFound(format!(
@@ -96,9 +78,47 @@ pub async fn yearly(
         )));
     }
     Ok(Review {
-        html: render(&name, region, year, &quarters, control.k)?,
+        html: render(&name, region, year, &quarters, &earlier, control.k)?,
         quarters: quarters.iter().map(|q| q.period.clone()).collect(),
     })
+}
+
+/// A region's released tables of one quarter; `None` when the quarter is not over, not reported, or the region
+/// sent nothing for it.
+async fn released(
+    store: &StatisticsStore,
+    registry: &Registry,
+    region: &str,
+    period: &str,
+    control: Control,
+    now_ms: i64,
+) -> Result<Option<Quarter>> {
+    let mut releases = Vec::new();
+    for family in Family::ALL {
+        match store
+            .release(period, family, control, registry.areas(), now_ms)
+            .await
+        {
+            Ok(release) => releases.push(release),
+            Err(Error::FailedPrecondition(_) | Error::NotFound(_)) => return Ok(None),
+            Err(other) => return Err(other),
+        }
+    }
+    let [categories, no_fitting_answer, flows] = releases.as_slice() else {
+        return Ok(None);
+    };
+    let asked = Asked::Region(region);
+    let Ok(by_outcome) = view::table(categories, Table::CategoryByOutcome, asked) else {
+        return Ok(None);
+    };
+    Ok(Some(Quarter {
+        period: period.to_owned(),
+        by_outcome,
+        by_lead_time: view::table(categories, Table::CategoryByLeadTime, asked)?,
+        by_age_band: view::table(categories, Table::CategoryByAgeBand, asked)?,
+        no_fitting_answer: view::table(no_fitting_answer, Table::NoFittingAnswer, asked)?,
+        flows: view::table(flows, Table::Flows, asked)?,
+    }))
 }
 
 fn flow(quarter: &Quarter, measure: &str) -> Option<u64> {
@@ -128,7 +148,15 @@ fn column_series(
         .collect()
 }
 
-fn render(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> Result<String> {
+/// The review; `earlier` (the year before, as far as released) only lengthens the trend.
+fn render(
+    name: &str,
+    region: &str,
+    year: i32,
+    quarters: &[Quarter],
+    earlier: &[Quarter],
+    k: u64,
+) -> Result<String> {
     let periods: Vec<String> = quarters.iter().map(|q| q.period.clone()).collect();
     let closed = |q: &Quarter| value(q.by_outcome.grand_total.as_ref());
     let mut html = String::new();
@@ -177,17 +205,21 @@ fn render(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> 
         html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
+    let trend: Vec<&Quarter> = earlier.iter().chain(quarters).collect();
     let trend = line_chart(
-        "Youths needing the table, per quarter",
-        &periods,
+        &format!(
+            "Youths needing the table, per quarter since {}",
+            trend[0].period
+        ),
+        &trend.iter().map(|q| q.period.clone()).collect::<Vec<_>>(),
         &[
             Series {
                 name: "submitted".into(),
-                values: quarters.iter().map(|q| flow(q, "submitted")).collect(),
+                values: trend.iter().map(|q| flow(q, "submitted")).collect(),
             },
             Series {
                 name: "closed".into(),
-                values: quarters.iter().map(closed).collect(),
+                values: trend.iter().map(|q| closed(q)).collect(),
             },
         ],
     )
