@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod case_writer;
 pub mod cases;
 pub mod consultations;
 pub mod escalations;

@@ -26,8 +26,8 @@ use crate::audit::{AuditTrail, NewAuditEvent};
 use crate::clock::Clock;
 use crate::domain::{Action, CaseSummary};
 use crate::error::{Error, Result};
+use crate::storage::case_writer::CaseWriter;
 use crate::storage::cases::{CaseFields, Change};
-use crate::storage::group_commit::CaseWriter;
 use crate::storage::{self, Storage, Transaction};
 use std::sync::Arc;
 
