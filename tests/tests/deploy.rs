@@ -84,3 +84,28 @@ fn every_kubernetes_node_config_loads_with_tls_on_the_team_api() {
     }
     assert_eq!(seen, 4);
 }
+
+#[test]
+fn the_kubernetes_registry_is_the_deployed_one_but_for_the_endpoints() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy/kubernetes/components/shared/registry.toml");
+    let kubernetes = expertnet_federation::Registry::load(&path).unwrap();
+    let deployed = deployed_registry();
+    let without_endpoints = |registry: &expertnet_federation::Registry| {
+        registry
+            .regions()
+            .map(|r| expertnet_federation::Region {
+                endpoint: String::new(),
+                ..r.clone()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_endpoints(&kubernetes), without_endpoints(&deployed));
+    assert_eq!(kubernetes.areas(), deployed.areas());
+    assert!(
+        kubernetes.regions().all(|r| r
+            .endpoint
+            .ends_with(&format!(".expertnet-{}.svc:50061", r.id))),
+        "each node is reached in its own namespace"
+    );
+}
