@@ -299,29 +299,35 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
     assert!(row("FUNDING_DISPUTE").hidden, "2 + 2 is below k");
     assert!(!row("WAITING_LIST").hidden && row("WAITING_LIST").value == 0);
 
+    // No region of Oost-Nederland reported the quarter: its area has no figures.
+    let status = coordinator_as(&fed, area_coordinator("oost-nederland"))
+        .await
+        .statistics_table(table_request("2025-Q3", "flows", "", "oost-nederland"))
+        .await
+        .unwrap_err();
+    assert_refused(
+        &status,
+        Code::NotFound,
+        "area oost-nederland has no figures for 2025-Q3: no region of it sent signals",
+    );
+
     // The same as JSON from the command line (a child process awaited, so the gateway keeps serving).
-    let output =
-        tokio::process::Command::new(expertnet_tests::workspace_binary("expertnet-gateway"))
-            .args([
-                "statistics",
-                "--period",
-                "2025-Q3",
-                "--table",
-                "flows",
-                "--format",
-                "json",
-            ])
-            .args([
-                "--area",
-                "utrecht-flevoland",
-                "--gateway",
-                &fed.gateway_url(),
-            ])
-            .args(["--coordinator", "coordinator-utrecht-flevoland", "--pki"])
-            .arg(fed.federation.pki.dir())
-            .output()
-            .await
-            .unwrap();
+    let output = gateway_cli(
+        &fed,
+        "coordinator-utrecht-flevoland",
+        &[
+            "statistics",
+            "--period",
+            "2025-Q3",
+            "--table",
+            "flows",
+            "--format",
+            "json",
+            "--area",
+            "utrecht-flevoland",
+        ],
+    )
+    .await;
     assert!(
         output.status.success(),
         "{}",
