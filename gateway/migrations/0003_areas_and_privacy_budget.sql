@@ -1,6 +1,7 @@
 -- Releases now cover areas as well as regions and the nation, and the category tables are released as one
--- family (they share their totals). Releases made before are withdrawn; they are made again, once, from the kept
--- snapshots on the next read.
+-- family (they share their totals). Releases made before are withdrawn and made again, once, from the kept
+-- snapshots on the next read. That is only sound because no gateway had published to anyone yet (statistics came
+-- a week before this, unreleased); a later change of layout must keep what was published.
 DELETE FROM releases;
 ALTER TABLE releases ADD COLUMN areas TEXT NOT NULL DEFAULT '[]';
 

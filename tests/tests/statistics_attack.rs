@@ -48,15 +48,6 @@ fn synthetic(rng: &mut ChaCha8Rng, region: &str, period: &str) -> pb::SignalSnap
         }
     }
     let closed = cells.iter().map(|c| c.count).sum();
-    let mut no_fitting_answer = Vec::new();
-    for category in 1..=10 {
-        if rng.random_bool(0.5) {
-            no_fitting_answer.push(pb::CategoryCount {
-                category,
-                count: rng.random_range(1..=6),
-            });
-        }
-    }
     pb::SignalSnapshot {
         region: region.into(),
         period: period.into(),
@@ -70,7 +61,7 @@ fn synthetic(rng: &mut ChaCha8Rng, region: &str, period: &str) -> pb::SignalSnap
             closed,
             sessions_held: rng.random_range(1..=12),
         }),
-        no_fitting_answer,
+        no_fitting_answer: vec![],
     }
 }
 
@@ -228,6 +219,22 @@ fn solve(shape: &Cube, held: &[&Release], target: Key, direction: OptimizationDi
                 .map(|(r, i, j)| (vars[(r * shape.rows + i) * shape.cols + j], 1.0))
                 .collect();
             problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, value as f64);
+        }
+    }
+    // What the attacker knows of the rules: zeros are never hidden, so every hidden value is at least one.
+    for release in held {
+        for hidden in release.values.iter().filter(|v| v.value.is_none()) {
+            let key = Key {
+                scope: hidden.scope,
+                row: hidden.row,
+                col: hidden.col,
+            };
+            let terms: Vec<(microlp::Variable, f64)> = shape
+                .cells(key)
+                .into_iter()
+                .map(|(r, i, j)| (vars[(r * shape.rows + i) * shape.cols + j], 1.0))
+                .collect();
+            problem.add_constraint(terms.as_slice(), ComparisonOp::Ge, 1.0);
         }
     }
     // What the attacker knows of the structure: every breakdown of a region's row counts the same cases.

@@ -287,17 +287,28 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
         .await
         .unwrap()
         .into_inner();
-    let row = |label: &str| {
-        signals
-            .rows
-            .iter()
-            .find(|r| r.label == label)
-            .unwrap()
-            .cells[0]
-    };
-    assert_eq!(row("RESIDENTIAL_OUTFLOW").value, 60);
-    assert!(row("FUNDING_DISPUTE").hidden, "2 + 2 is below k");
-    assert!(!row("WAITING_LIST").hidden && row("WAITING_LIST").value == 0);
+    // The outcome table's NO_FITTING_ANSWER column on its own, protected with it: the same values, hidden alike.
+    let by_outcome = area
+        .statistics_table(table_request(
+            "2025-Q3",
+            "category_by_outcome",
+            "",
+            "utrecht-flevoland",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(signals.columns, ["COUNT"]);
+    assert!(!signals.has_totals && signals.grand_total.is_none());
+    assert_eq!(signals.rows.len(), 10);
+    for (signal, row) in signals.rows.iter().zip(&by_outcome.rows) {
+        assert_eq!(signal.label, row.label);
+        assert_eq!(signal.cells[0], row.cells[4], "{}", row.label);
+        assert_eq!(
+            signal.cells[0].value, 20,
+            "10 + 10 closed with no fitting answer"
+        );
+    }
 
     // No region of Oost-Nederland reported the quarter: its area has no figures.
     let status = coordinator_as(&fed, area_coordinator("oost-nederland"))
@@ -448,7 +459,7 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
 #[tokio::test]
 async fn a_federation_of_synthetic_cases_publishes_national_and_area_statistics_and_a_review() {
     let fed = expertnet_tests::federation::spawn_federation_with(|settings| {
-        settings.synthetic_cases = 400;
+        settings.synthetic_cases = 1500;
     })
     .await;
     let mut national = coordinator_as(&fed, Peer::Coordinator("coordinator".into())).await;

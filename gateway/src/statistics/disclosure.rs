@@ -313,11 +313,58 @@ pub fn protect(cube: &Cube, control: Control) -> Protected {
                 }
             }
             if !progressed {
+                // Nothing left on the exposed values' own lines: look one line further, through the hidden values
+                // on them; only then hide everything around hidden values.
+                progressed = audit(&lines, &values, &hidden, control.k)
+                    .into_iter()
+                    .filter_map(|key| cheapest_one_line_further(key, &lines, &values, &hidden))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|extra| hidden.insert(extra, Reason::Secondary))
+                    .count()
+                    > 0;
+            }
+            if !progressed && !hide_around_hidden(&lines, &values, &mut hidden) {
                 break;
             }
         }
     }
     Protected { values, hidden }
+}
+
+/// The smallest shown non-zero value on a line through a hidden value that shares a line with `key`.
+fn cheapest_one_line_further(
+    key: Key,
+    lines: &[(Key, Vec<Key>)],
+    values: &HashMap<Key, u64>,
+    hidden: &HashMap<Key, Reason>,
+) -> Option<Key> {
+    lines
+        .iter()
+        .filter(|line| members(line).any(|m| m == key))
+        .flat_map(members)
+        .filter(|m| *m != key && hidden.contains_key(m))
+        .filter_map(|m| cheapest_on_lines_through(m, lines, values, hidden))
+        .min_by_key(|k| (values[k], *k))
+}
+
+/// The fail-closed step when no line through an exposed value has anything left to hide: every shown non-zero
+/// value on any line holding a hidden one is hidden. Rare, crude and safe; `false` when nothing was left.
+fn hide_around_hidden(
+    lines: &[(Key, Vec<Key>)],
+    values: &HashMap<Key, u64>,
+    hidden: &mut HashMap<Key, Reason>,
+) -> bool {
+    let extra: Vec<Key> = lines
+        .iter()
+        .filter(|line| members(line).any(|m| hidden.contains_key(&m)))
+        .flat_map(members)
+        .filter(|m| !hidden.contains_key(m) && values[m] > 0)
+        .collect();
+    for key in &extra {
+        hidden.insert(*key, Reason::Secondary);
+    }
+    !extra.is_empty()
 }
 
 fn members(line: &(Key, Vec<Key>)) -> impl Iterator<Item = Key> + '_ {
@@ -379,7 +426,8 @@ fn suppress_until_lines_hold(
 }
 
 /// Bounds an attacker can put on every value from what is shown: shown values are exact, hidden ones start
-/// at [0, ∞) and are narrowed through every line until nothing changes.
+/// at [1, ∞) — zeros are never hidden, so a hidden value is known to be at least one — and are narrowed through
+/// every line until nothing changes.
 pub fn attacker_bounds(
     lines: &[(Key, Vec<Key>)],
     values: &HashMap<Key, u64>,
@@ -392,7 +440,7 @@ pub fn attacker_bounds(
             (
                 *k,
                 if hidden.contains_key(k) {
-                    (0, UNBOUNDED)
+                    (1, UNBOUNDED)
                 } else {
                     (*v, *v)
                 },

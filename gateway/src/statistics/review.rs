@@ -104,7 +104,7 @@ async fn released(
             Err(other) => return Err(other),
         }
     }
-    let [categories, no_fitting_answer, flows] = releases.as_slice() else {
+    let [categories, flows] = releases.as_slice() else {
         return Ok(None);
     };
     let asked = Asked::Region(region);
@@ -116,7 +116,7 @@ async fn released(
         by_outcome,
         by_lead_time: view::table(categories, Table::CategoryByLeadTime, asked)?,
         by_age_band: view::table(categories, Table::CategoryByAgeBand, asked)?,
-        no_fitting_answer: view::table(no_fitting_answer, Table::NoFittingAnswer, asked)?,
+        no_fitting_answer: view::table(categories, Table::NoFittingAnswer, asked)?,
         flows: view::table(flows, Table::Flows, asked)?,
     }))
 }
@@ -243,8 +243,8 @@ fn render(
     }
 
     html.push_str("<h2>Bottleneck categories and signals without a fitting answer</h2>\n");
-    html.push_str("<p>Closed cases per primary bottleneck category, and cases closed with no fitting answer per \
-                   category they named — what municipalities and the supra-regional network should procure.</p>\n");
+    html.push_str("<p>Closed cases per primary bottleneck category, and those of them closed with no fitting \
+                   answer — what municipalities and the supra-regional network should procure.</p>\n");
     html.push_str("<table><tr><th>category</th>");
     for p in &periods {
         let _ = write!(html, "<th>{p} closed</th><th>{p} no fitting answer</th>");
@@ -301,7 +301,7 @@ fn render(
         })
         .collect();
     let chart = bar_chart(
-        "No fitting answer, per category named",
+        "No fitting answer, per primary category",
         &categories,
         &signals,
     )

@@ -4,6 +4,9 @@
 //! A *family* is what is released (and protected) as one: the three category tables share their row totals and
 //! grand totals — the same closed cases broken down by outcome, by age band and by lead time — so they are
 //! protected together, or a total hidden in one could be read off another. A *table* is one view of a family.
+//! The no-fitting-answer table is the outcome table's "no fitting answer" column on its own, for the same reason:
+//! a second count of those cases (say per category named rather than per primary category) would be protected
+//! apart from the first and could be read against it.
 
 use super::disclosure::Cube;
 use expertnet_proto::v1::{
@@ -16,19 +19,16 @@ use std::ops::Range;
 pub enum Family {
     /// Closed cases by primary bottleneck category × outcome | age band | lead time.
     Categories,
-    /// Closed cases with no fitting answer, per category they named.
-    NoFittingAnswer,
     /// The quarter's flow: submitted, returned, discussed, escalated, sessions held.
     Flows,
 }
 
 impl Family {
-    pub const ALL: [Family; 3] = [Family::Categories, Family::NoFittingAnswer, Family::Flows];
+    pub const ALL: [Family; 2] = [Family::Categories, Family::Flows];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Categories => "categories",
-            Family::NoFittingAnswer => "no_fitting_answer",
             Family::Flows => "flows",
         }
     }
@@ -52,6 +52,8 @@ const OUTCOMES: usize = 5;
 const AGE_BANDS: usize = 4;
 const LEAD_TIMES: usize = 4;
 const CATEGORIES: usize = 10;
+/// The column of `OUTCOME_NO_FITTING_ANSWER` (5) among the outcome columns.
+const NO_FITTING_ANSWER: usize = Outcome::NoFittingAnswer as usize - 1;
 /// The flow measures, in the order of their rows. `closed` is not among them: it is the category tables' grand
 /// total, and one value published in two families could be protected differently in each.
 const MEASURES: [&str; 5] = [
@@ -87,10 +89,10 @@ impl Table {
 
     pub fn family(self) -> Family {
         match self {
-            Table::CategoryByOutcome | Table::CategoryByAgeBand | Table::CategoryByLeadTime => {
-                Family::Categories
-            }
-            Table::NoFittingAnswer => Family::NoFittingAnswer,
+            Table::CategoryByOutcome
+            | Table::CategoryByAgeBand
+            | Table::CategoryByLeadTime
+            | Table::NoFittingAnswer => Family::Categories,
             Table::Flows => Family::Flows,
         }
     }
@@ -101,7 +103,9 @@ impl Table {
             Table::CategoryByOutcome => 0..OUTCOMES,
             Table::CategoryByAgeBand => OUTCOMES..OUTCOMES + AGE_BANDS,
             Table::CategoryByLeadTime => OUTCOMES + AGE_BANDS..OUTCOMES + AGE_BANDS + LEAD_TIMES,
-            Table::NoFittingAnswer | Table::Flows => 0..1,
+            // The outcome columns' NO_FITTING_ANSWER.
+            Table::NoFittingAnswer => NO_FITTING_ANSWER..NO_FITTING_ANSWER + 1,
+            Table::Flows => 0..1,
         }
     }
 
@@ -150,9 +154,12 @@ impl Table {
         }
     }
 
-    /// Whether the table has a total row and a total column.
+    /// Whether the table has a total row and a total column (the three category breakdowns).
     pub fn has_totals(self) -> bool {
-        self.family() == Family::Categories
+        matches!(
+            self,
+            Table::CategoryByOutcome | Table::CategoryByAgeBand | Table::CategoryByLeadTime
+        )
     }
 }
 
@@ -192,12 +199,6 @@ pub fn cube(family: Family, snapshots: &[SignalSnapshot], areas: Vec<Vec<usize>>
             .to_vec();
             cube
         }
-        Family::NoFittingAnswer => {
-            let mut cube = Cube::zeros(regions, CATEGORIES, 1);
-            cube.row_total = false;
-            cube.partitions = Vec::new();
-            cube
-        }
         Family::Flows => {
             let mut cube = Cube::zeros(regions, MEASURES.len(), 1);
             cube.row_total = false;
@@ -224,13 +225,6 @@ pub fn cube(family: Family, snapshots: &[SignalSnapshot], areas: Vec<Vec<usize>>
                         for col in [a, b, c] {
                             cube.add(region, row, col, cell.count);
                         }
-                    }
-                }
-            }
-            Family::NoFittingAnswer => {
-                for signal in &snapshot.no_fitting_answer {
-                    if let Some(row) = in_range(signal.category, CATEGORIES) {
-                        cube.add(region, row, 0, signal.count);
                     }
                 }
             }
