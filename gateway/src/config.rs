@@ -39,6 +39,9 @@ pub struct GatewayConfig {
     pub statistics_k: u64,
     /// The differential-privacy budget: the ε each coordinator may spend on noisy tables of one quarter.
     pub statistics_privacy_budget: f64,
+    /// The ε all coordinators together may spend on noisy tables of one quarter: what colluding coordinators (or
+    /// one person with several certificates) could learn together is bounded by it.
+    pub statistics_privacy_budget_total: f64,
 }
 
 impl Default for GatewayConfig {
@@ -59,6 +62,7 @@ impl Default for GatewayConfig {
             statistics_database: "sqlite://data/expertnet-gateway-statistics.db".into(),
             statistics_k: 5,
             statistics_privacy_budget: 1.0,
+            statistics_privacy_budget_total: 3.0,
         }
     }
 }
@@ -145,6 +149,12 @@ impl GatewayConfig {
                 "statistics_privacy_budget: must be between 0.01 and 10".into(),
             ));
         }
+        if !(self.statistics_privacy_budget..=100.0).contains(&self.statistics_privacy_budget_total)
+        {
+            return Err(Error::Config(
+                "statistics_privacy_budget_total: must be between statistics_privacy_budget and 100".into(),
+            ));
+        }
         if !(1024..=16 * 1024 * 1024).contains(&self.max_message_bytes) {
             return Err(Error::Config(
                 "max_message_bytes: must be between 1024 and 16777216".into(),
@@ -215,6 +225,17 @@ mod tests {
             assert!(
                 err.to_string()
                     .contains("statistics_privacy_budget: must be between 0.01 and 10"),
+                "{err}"
+            );
+            jail.create_file(
+                "total.toml",
+                "statistics_privacy_budget = 2.0\nstatistics_privacy_budget_total = 1.0\n",
+            )?;
+            let err = GatewayConfig::load(Some(Path::new("total.toml")), &Overrides::default())
+                .unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("statistics_privacy_budget_total: must be between"),
                 "{err}"
             );
             jail.create_file("typo.toml", "[tls]\nkee = \"x\"\n")?;

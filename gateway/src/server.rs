@@ -10,6 +10,7 @@ use crate::nodes::NodeClients;
 use crate::statistics::Publishing;
 use crate::statistics::StatisticsStore;
 use crate::statistics::disclosure::Control;
+use crate::statistics::odometer::Budgets;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
 use expertnet_proto::v1::gateway_service_server::GatewayServiceServer;
 use std::future::Future;
@@ -56,7 +57,10 @@ impl Gateway {
                     k: config.statistics_k,
                     secondary: true,
                 },
-                privacy_budget: config.statistics_privacy_budget,
+                privacy: Budgets {
+                    per_consumer: config.statistics_privacy_budget,
+                    total: config.statistics_privacy_budget_total,
+                },
             },
             max_message_bytes: config.max_message_bytes,
         })

@@ -5,6 +5,7 @@
 use expertnet_gateway::Error;
 use expertnet_gateway::statistics::StatisticsStore;
 use expertnet_gateway::statistics::disclosure::{Control, Scope};
+use expertnet_gateway::statistics::odometer::Budgets;
 use expertnet_gateway::statistics::store::Stored;
 use expertnet_gateway::statistics::tables::Family;
 use expertnet_proto::v1 as pb;
@@ -13,6 +14,11 @@ use expertnet_tests::federation::deployed_registry;
 
 /// After 2025 is over.
 const NOW_MS: i64 = 1_767_225_600_000;
+/// ε 1 per consumer and quarter, 2.5 for all together.
+const BUDGETS: Budgets = Budgets {
+    per_consumer: 1.0,
+    total: 2.5,
+};
 
 fn snapshot(region: &str, solved: u64, computed_at_ms: i64) -> pb::SignalSnapshot {
     pb::SignalSnapshot {
@@ -120,7 +126,7 @@ async fn the_store_keeps_replaces_releases_and_charges(url: &str) {
                 "2025-Q4",
                 "category_by_outcome national",
                 epsilon,
-                1.0,
+                BUDGETS,
                 NOW_MS,
             )
             .await
@@ -136,7 +142,7 @@ async fn the_store_keeps_replaces_releases_and_charges(url: &str) {
             "2025-Q4",
             "category_by_outcome national",
             0.01,
-            1.0,
+            BUDGETS,
             NOW_MS,
         )
         .await
@@ -149,7 +155,7 @@ async fn the_store_keeps_replaces_releases_and_charges(url: &str) {
             "2026-Q1",
             "category_by_outcome national",
             1.0,
-            1.0,
+            BUDGETS,
             NOW_MS,
         )
         .await
@@ -163,10 +169,10 @@ async fn the_store_keeps_replaces_releases_and_charges(url: &str) {
                 store
                     .charge(
                         "noor",
-                        "2025-Q4",
+                        "2026-Q2",
                         "category_by_age_band national",
                         0.1,
-                        1.0,
+                        BUDGETS,
                         NOW_MS,
                     )
                     .await
@@ -182,6 +188,49 @@ async fn the_store_keeps_replaces_releases_and_charges(url: &str) {
         }
     }
     assert_eq!(answered, 10);
+
+    // Together the coordinators may spend 2.5 on 2025-Q4: ilse 1.0 and joost 0.3 leave 1.2 for everyone else.
+    store
+        .charge(
+            "saskia",
+            "2025-Q4",
+            "category_by_outcome national",
+            1.0,
+            BUDGETS,
+            NOW_MS,
+        )
+        .await
+        .unwrap();
+    let refused = store
+        .charge(
+            "wim",
+            "2025-Q4",
+            "category_by_outcome national",
+            0.5,
+            BUDGETS,
+            NOW_MS,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains(
+            "the network's privacy budget for 2025-Q4: ε 2.3 of 2.5 spent by all coordinators together"
+        ),
+        "{refused}"
+    );
+    // Refused by the total, it cost wim nothing either.
+    let charged = store
+        .charge(
+            "wim",
+            "2025-Q4",
+            "category_by_outcome national",
+            0.2,
+            BUDGETS,
+            NOW_MS,
+        )
+        .await
+        .unwrap();
+    assert!((charged.epsilon - 0.2).abs() < 1e-9, "{charged:?}");
 }
 
 #[tokio::test]

@@ -122,7 +122,7 @@ impl CoordinatorService for CoordinatorApi {
                     &req.period,
                     &format!("{} {asked}", table.as_str()),
                     req.epsilon,
-                    self.publishing.privacy_budget,
+                    self.publishing.privacy,
                     now,
                 )
                 .await?;

@@ -16,10 +16,10 @@ pub mod view;
 
 pub use store::StatisticsStore;
 
-/// How the gateway publishes: disclosure control for the released tables, and the ε each coordinator may spend
-/// on noisy ones per quarter.
+/// How the gateway publishes: disclosure control for the released tables, and the ε each coordinator and all of
+/// them together may spend on noisy ones per quarter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Publishing {
     pub control: disclosure::Control,
-    pub privacy_budget: f64,
+    pub privacy: odometer::Budgets,
 }

@@ -1,6 +1,7 @@
-//! The privacy odometer: how much ε each consumer has spent on a quarter's noisy tables. A query is charged
-//! before it is answered, in one conditional update, so two concurrent queries cannot both slip under the
-//! budget; one that would pass it is refused and costs nothing.
+//! The privacy odometer: how much ε each consumer has spent on a quarter's noisy tables, and all of them together.
+//! A query is charged before it is answered, by conditional updates in one transaction, so two concurrent queries
+//! cannot both slip under a budget; one that would pass either budget is refused and costs nothing. The network's
+//! total caps what colluding coordinators (or one person holding several certificates) could learn together.
 
 use super::privacy::{MICRO, micro};
 use super::store::{StatisticsStore, storage};
@@ -13,57 +14,54 @@ pub struct Spent {
     pub budget: f64,
 }
 
+/// The budgets a query is charged against: each consumer's, and all consumers' together, per quarter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budgets {
+    pub per_consumer: f64,
+    pub total: f64,
+}
+
+/// The ledger row of all consumers together; consumer names are certificate names (a-z and '-') and never this.
+const EVERYONE: &str = "*";
+
 impl StatisticsStore {
-    /// Charges `epsilon` to `consumer`'s budget for `period`, recording `query`; refused when the budget would
-    /// be passed.
+    /// Charges `epsilon` to `consumer`'s budget for `period` and to the total, recording `query`; refused when
+    /// either would be passed.
     pub async fn charge(
         &self,
         consumer: &str,
         period: &str,
         query: &str,
         epsilon: f64,
-        budget: f64,
+        budgets: Budgets,
         now_ms: i64,
     ) -> Result<Spent> {
-        let (cost, limit) = (micro(epsilon), micro(budget));
         let mut tx = self.pool().begin().await.map_err(storage)?;
-        sqlx::query(
-            "INSERT INTO privacy_spent (consumer, period, spent_micro) VALUES ($1, $2, 0) \
-             ON CONFLICT (consumer, period) DO NOTHING",
-        )
-        .bind(consumer)
-        .bind(period)
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?;
-        let charged = sqlx::query(
-            "UPDATE privacy_spent SET spent_micro = spent_micro + $3 \
-             WHERE consumer = $1 AND period = $2 AND spent_micro + $3 <= $4",
-        )
-        .bind(consumer)
-        .bind(period)
-        .bind(cost)
-        .bind(limit)
-        .execute(&mut *tx)
-        .await
-        .map_err(storage)?
-        .rows_affected()
-            == 1;
-        let spent: i64 = sqlx::query_scalar(
-            "SELECT spent_micro FROM privacy_spent WHERE consumer = $1 AND period = $2",
-        )
-        .bind(consumer)
-        .bind(period)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(storage)?;
-        if !charged {
+        // The consumer's row first, then everyone's: the same order in every transaction, so no deadlock.
+        let spent = match charge_row(&mut tx, consumer, period, epsilon, budgets.per_consumer)
+            .await?
+        {
+            Ok(spent) => spent,
+            Err(spent) => {
+                tx.rollback().await.map_err(storage)?;
+                tracing::warn!(consumer, %period, "refused: privacy budget exhausted");
+                return Err(Error::BudgetExhausted(format!(
+                    "privacy budget of {consumer} for {period}: ε {} of {} spent, this table needs {epsilon}; \
+                     the suppressed table (no epsilon) stays available",
+                    spent as f64 / MICRO,
+                    budgets.per_consumer
+                )));
+            }
+        };
+        if let Err(everyone) = charge_row(&mut tx, EVERYONE, period, epsilon, budgets.total).await?
+        {
             tx.rollback().await.map_err(storage)?;
-            tracing::warn!(consumer, %period, "refused: privacy budget exhausted");
+            tracing::warn!(consumer, %period, "refused: the network's privacy budget is exhausted");
             return Err(Error::BudgetExhausted(format!(
-                "privacy budget of {consumer} for {period}: ε {} of {budget} spent, this table needs {epsilon}; \
-                 the suppressed table (no epsilon) stays available",
-                spent as f64 / MICRO
+                "the network's privacy budget for {period}: ε {} of {} spent by all coordinators together, \
+                 this table needs {epsilon}; the suppressed table (no epsilon) stays available",
+                everyone as f64 / MICRO,
+                budgets.total
             )));
         }
         sqlx::query(
@@ -73,7 +71,7 @@ impl StatisticsStore {
         .bind(consumer)
         .bind(period)
         .bind(query)
-        .bind(cost)
+        .bind(micro(epsilon))
         .bind(now_ms)
         .execute(&mut *tx)
         .await
@@ -81,7 +79,49 @@ impl StatisticsStore {
         tx.commit().await.map_err(storage)?;
         Ok(Spent {
             epsilon: spent as f64 / MICRO,
-            budget,
+            budget: budgets.per_consumer,
         })
     }
+}
+
+/// Adds `epsilon` to one ledger row unless that passes `budget`: `Ok(spent after)`, or `Err(spent so far)`.
+async fn charge_row(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    consumer: &str,
+    period: &str,
+    epsilon: f64,
+    budget: f64,
+) -> Result<std::result::Result<i64, i64>> {
+    let (cost, limit) = (micro(epsilon), micro(budget));
+    sqlx::query(
+        "INSERT INTO privacy_spent (consumer, period, spent_micro) VALUES ($1, $2, 0) \
+         ON CONFLICT (consumer, period) DO NOTHING",
+    )
+    .bind(consumer)
+    .bind(period)
+    .execute(&mut **tx)
+    .await
+    .map_err(storage)?;
+    let charged = sqlx::query(
+        "UPDATE privacy_spent SET spent_micro = spent_micro + $3 \
+         WHERE consumer = $1 AND period = $2 AND spent_micro + $3 <= $4",
+    )
+    .bind(consumer)
+    .bind(period)
+    .bind(cost)
+    .bind(limit)
+    .execute(&mut **tx)
+    .await
+    .map_err(storage)?
+    .rows_affected()
+        == 1;
+    let spent: i64 = sqlx::query_scalar(
+        "SELECT spent_micro FROM privacy_spent WHERE consumer = $1 AND period = $2",
+    )
+    .bind(consumer)
+    .bind(period)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(storage)?;
+    Ok(if charged { Ok(spent) } else { Err(spent) })
 }
