@@ -106,7 +106,7 @@ fn main() {
     }
     in_memory.sort();
     println!(
-        "combine 4 regions ({cases} closed cases, 3 200 cells) into 3 table families and protect them: median {:.1} ms, max {:.1} ms ({hidden} values hidden)",
+        "combine 4 regions ({cases} closed cases, 3 200 cells) into the 2 table families and protect them: median {:.1} ms, max {:.1} ms ({hidden} values hidden)",
         in_memory[ROUNDS / 2].as_secs_f64() * 1e3,
         in_memory[ROUNDS - 1].as_secs_f64() * 1e3
     );
@@ -138,7 +138,7 @@ fn main() {
     });
     through_store.sort();
     println!(
-        "store 4 snapshots and release 3 families (SQLite, first release of a period): median {:.1} ms, max {:.1} ms",
+        "store 4 snapshots and release 2 families (SQLite, first release of a period): median {:.1} ms, max {:.1} ms",
         through_store[ROUNDS / 2].as_secs_f64() * 1e3,
         through_store[ROUNDS - 1].as_secs_f64() * 1e3
     );
