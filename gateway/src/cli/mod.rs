@@ -130,8 +130,8 @@ pub struct ReviewArgs {
     /// Where to write the HTML; without it, standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Have every region's node asked for each quarter of the year first (otherwise their latest pushes count;
-    /// a quarter already released stays as released).
+    /// Have every region's node asked for each quarter of the year and the year before first (otherwise their
+    /// latest pushes count; a quarter already released stays as released).
     #[arg(long)]
     pub collect: bool,
 }

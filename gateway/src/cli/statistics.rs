@@ -102,8 +102,12 @@ pub async fn run(args: StatisticsArgs) -> Result<()> {
 pub async fn review(args: ReviewArgs) -> Result<()> {
     let mut client = coordinator_client(&args.coordinator).await?;
     if args.collect {
-        for quarter in 1..=4 {
-            let period = format!("{}-Q{quarter}", args.year);
+        // The year before too: the review's trend starts there.
+        for (year, quarter) in [args.year - 1, args.year]
+            .into_iter()
+            .flat_map(|year| (1..=4).map(move |quarter| (year, quarter)))
+        {
+            let period = format!("{year}-Q{quarter}");
             let reply = client
                 .collect_signals(CollectSignalsRequest {
                     period: period.clone(),
