@@ -65,6 +65,8 @@ pub struct Cube {
     /// broken down several ways (by outcome, by age band, …) and all share the same totals. None: no total
     /// column.
     pub partitions: Vec<Range<usize>>,
+    /// Rows that do not count persons (table sessions held): never hidden for being small.
+    pub not_persons: Vec<usize>,
 }
 
 /// A value as published: shown (unrounded here; see [`round_base`]) or hidden.
@@ -132,6 +134,7 @@ impl Cube {
             areas: Vec::new(),
             row_total: true,
             partitions: std::iter::once(0..cols).collect(),
+            not_persons: Vec::new(),
         }
     }
 
@@ -294,7 +297,9 @@ pub fn protect(cube: &Cube, control: Control) -> Protected {
         .collect();
     let mut hidden: HashMap<Key, Reason> = values
         .iter()
-        .filter(|(_, v)| (1..control.k).contains(*v))
+        .filter(|(key, v)| {
+            (1..control.k).contains(*v) && !key.row.is_some_and(|r| cube.not_persons.contains(&r))
+        })
         .map(|(k, _)| (*k, Reason::Primary))
         .collect();
     if control.secondary {

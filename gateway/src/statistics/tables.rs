@@ -56,6 +56,8 @@ const CATEGORIES: usize = 10;
 const NO_FITTING_ANSWER: usize = Outcome::NoFittingAnswer as usize - 1;
 /// The flow measures, in the order of their rows. `closed` is not among them: it is the category tables' grand
 /// total, and one value published in two families could be protected differently in each.
+/// The row of `sessions_held`: a count of meetings, not of youths, so never hidden for being small.
+const SESSIONS_HELD: usize = 4;
 const MEASURES: [&str; 5] = [
     "submitted",
     "returned",
@@ -203,6 +205,7 @@ pub fn cube(family: Family, snapshots: &[SignalSnapshot], areas: Vec<Vec<usize>>
             let mut cube = Cube::zeros(regions, MEASURES.len(), 1);
             cube.row_total = false;
             cube.partitions = Vec::new();
+            cube.not_persons = vec![SESSIONS_HELD];
             cube
         }
     };
@@ -237,4 +240,37 @@ pub fn cube(family: Family, snapshots: &[SignalSnapshot], areas: Vec<Vec<usize>>
         }
     }
     cube
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statistics::disclosure::{Control, Key, Scope, protect};
+
+    #[test]
+    fn few_sessions_are_shown_and_few_returned_youths_are_not() {
+        let snapshot = SignalSnapshot {
+            region: "lekstroom".into(),
+            period: "2025-Q1".into(),
+            totals: Some(SignalTotals {
+                submitted: 40,
+                returned: 2,
+                sessions_held: 2,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let protected = protect(
+            &cube(Family::Flows, &[snapshot], Vec::new()),
+            Control::default(),
+        );
+        let at = |row| Key {
+            scope: Scope::Region(0),
+            row: Some(row),
+            col: Some(0),
+        };
+        assert_eq!(MEASURES[SESSIONS_HELD], "sessions_held");
+        assert!(!protected.hidden.contains_key(&at(SESSIONS_HELD)));
+        assert!(protected.hidden.contains_key(&at(1)), "2 returned youths");
+    }
 }
