@@ -5,6 +5,7 @@
 //! folder with 0700. Production deployments bring certificates from their own CA with the same SAN layout.
 
 use crate::peer::{GATEWAY_HOST, Peer, node_host};
+use crate::registry::Registry;
 use crate::tls::TlsFiles;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -53,6 +54,21 @@ impl Validity {
 #[derive(Debug, Clone)]
 pub struct Pki {
     dir: PathBuf,
+}
+
+/// Everyone in `registry`'s federation who needs a certificate: the gateway, every region, every area's
+/// coordinators, and the coordinators named in `coordinators` — each once.
+pub fn parties(registry: &Registry, coordinators: &[String]) -> Vec<Peer> {
+    let mut parties = vec![Peer::Gateway];
+    parties.extend(registry.regions().map(|r| Peer::Region(r.id.clone())));
+    let area_coordinators = registry.areas().iter().flat_map(|a| a.coordinators.iter());
+    for name in coordinators.iter().chain(area_coordinators) {
+        let coordinator = Peer::Coordinator(name.clone());
+        if !parties.contains(&coordinator) {
+            parties.push(coordinator);
+        }
+    }
+    parties
 }
 
 impl Pki {

@@ -115,7 +115,10 @@ async fn no_identifier_is_in_any_file_log_or_gateway_traffic() {
     lekstroom
         .escalations
         .clone()
-        .record_consent(consent_request(&case.id, "parent", RIVIERENLAND))
+        .record_consent(pb::RecordConsentRequest {
+            note: "Ouders stemmen in".into(),
+            ..consent_request(&case.id, "parent", RIVIERENLAND)
+        })
         .await
         .unwrap();
 

@@ -167,11 +167,7 @@ fn pinned(releases: &[Release]) -> Vec<String> {
             .collect();
         let cube = truth(held[0]);
         for target in &held[0].values {
-            let key = Key {
-                scope: target.scope,
-                row: target.row,
-                col: target.col,
-            };
+            let key = target.key();
             let real = cube.value(key);
             if target.value.is_some() || !(1..K).contains(&real) {
                 continue;
@@ -205,40 +201,24 @@ fn solve(shape: &Cube, held: &[&Release], target: Key, direction: OptimizationDi
             }
         }
     }
+    let var = |r: usize, i: usize, j: usize| vars[(r * shape.rows + i) * shape.cols + j];
+    // Every value shown is exact; and, by the rules, zeros are never hidden, so every hidden value is at least one.
     for release in held {
-        for shown in &release.values {
-            let Some(value) = shown.value else { continue };
-            let key = Key {
-                scope: shown.scope,
-                row: shown.row,
-                col: shown.col,
-            };
+        for published in &release.values {
             let terms: Vec<(microlp::Variable, f64)> = shape
-                .cells(key)
+                .cells(published.key())
                 .into_iter()
-                .map(|(r, i, j)| (vars[(r * shape.rows + i) * shape.cols + j], 1.0))
+                .map(|(r, i, j)| (var(r, i, j), 1.0))
                 .collect();
-            problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, value as f64);
-        }
-    }
-    // What the attacker knows of the rules: zeros are never hidden, so every hidden value is at least one.
-    for release in held {
-        for hidden in release.values.iter().filter(|v| v.value.is_none()) {
-            let key = Key {
-                scope: hidden.scope,
-                row: hidden.row,
-                col: hidden.col,
+            match published.value {
+                Some(value) => {
+                    problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, value as f64)
+                }
+                None => problem.add_constraint(terms.as_slice(), ComparisonOp::Ge, 1.0),
             };
-            let terms: Vec<(microlp::Variable, f64)> = shape
-                .cells(key)
-                .into_iter()
-                .map(|(r, i, j)| (vars[(r * shape.rows + i) * shape.cols + j], 1.0))
-                .collect();
-            problem.add_constraint(terms.as_slice(), ComparisonOp::Ge, 1.0);
         }
     }
     // What the attacker knows of the structure: every breakdown of a region's row counts the same cases.
-    let var = |r: usize, i: usize, j: usize| vars[(r * shape.rows + i) * shape.cols + j];
     if let Some((first, others)) = shape.partitions.split_first() {
         for r in 0..shape.regions {
             for i in 0..shape.rows {
@@ -282,11 +262,7 @@ async fn no_small_cell_can_be_pinned_from_everything_released() {
             r.values
                 .iter()
                 .filter(|v| {
-                    let key = Key {
-                        scope: v.scope,
-                        row: v.row,
-                        col: v.col,
-                    };
+                    let key = v.key();
                     (1..K).contains(&cube.value(key))
                 })
                 .count()

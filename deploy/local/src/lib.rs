@@ -166,21 +166,8 @@ impl LocalFederation {
             source,
         })?;
         let pki = Pki::at(settings.dir.join("pki"));
-        let mut parties = vec![Peer::Gateway, Peer::Coordinator("coordinator".into())];
-        parties.extend(
-            settings
-                .registry
-                .areas()
-                .iter()
-                .flat_map(|a| a.coordinators.iter())
-                .map(|c| Peer::Coordinator(c.clone())),
-        );
-        parties.extend(
-            settings
-                .registry
-                .regions()
-                .map(|r| Peer::Region(r.id.clone())),
-        );
+        let parties =
+            expertnet_federation::pki::parties(&settings.registry, &["coordinator".into()]);
         pki.ensure(&parties)?;
 
         let gateway_listener = bind(settings.gateway_port, "gateway").await?;

@@ -2,26 +2,16 @@
 
 use super::PkiArgs;
 use anyhow::{Result, bail};
-use expertnet_federation::pki::Pki;
+use expertnet_federation::Registry;
+use expertnet_federation::pki::{self, Pki};
 use expertnet_federation::registry::is_region_id;
-use expertnet_federation::{Peer, Registry};
 
 pub fn run(args: PkiArgs) -> Result<()> {
     let registry = Registry::load(&args.registry)?;
-    let mut parties = vec![Peer::Gateway];
-    parties.extend(registry.regions().map(|r| Peer::Region(r.id.clone())));
-    for name in &args.coordinators {
-        if !is_region_id(name) {
-            bail!("--coordinator: '{name}' must be 1-64 of a-z and '-'");
-        }
-        parties.push(Peer::Coordinator(name.clone()));
+    if let Some(name) = args.coordinators.iter().find(|name| !is_region_id(name)) {
+        bail!("--coordinator: '{name}' must be 1-64 of a-z and '-'");
     }
-    for name in registry.areas().iter().flat_map(|a| a.coordinators.iter()) {
-        let coordinator = Peer::Coordinator(name.clone());
-        if !parties.contains(&coordinator) {
-            parties.push(coordinator);
-        }
-    }
+    let parties = pki::parties(&registry, &args.coordinators);
     let pki = Pki::at(&args.dir);
     let issued = pki.ensure(&parties)?;
     for peer in &parties {

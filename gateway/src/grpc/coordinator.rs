@@ -5,9 +5,10 @@ use super::unauthenticated;
 use crate::error::Error;
 use crate::network::Network;
 use crate::nodes::NodeClients;
+use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
 use crate::statistics::tables::Table;
-use crate::statistics::{self, Publishing, StatisticsStore, access, privacy, review, view};
+use crate::statistics::{self, Publishing, StatisticsStore, access, review};
 use expertnet_federation::Peer;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorService;
 use expertnet_proto::v1::{
@@ -83,54 +84,16 @@ impl CoordinatorService for CoordinatorApi {
         };
         let registry = self.network.registry();
         access::may_read(registry, &name, asked)?;
-        let now = now_ms();
-        let reply = if req.epsilon == 0.0 {
-            let release = self
-                .statistics
-                .release(
-                    &req.period,
-                    table.family(),
-                    self.publishing.control,
-                    registry.areas(),
-                    now,
-                )
-                .await?;
-            view::table(&release, table, asked)?
-        } else {
-            privacy::check_epsilon("epsilon", req.epsilon)?;
-            if !table.has_totals() {
-                return Err(Error::invalid(
-                    "epsilon",
-                    format!(
-                        "noise is offered for the category tables, where one youth changes one count by one; \
-                         not for {}",
-                        table.as_str()
-                    ),
-                )
-                .into());
-            }
-            statistics::release::ensure_over(&req.period, now)?;
-            let figures = self
-                .statistics
-                .figures(&req.period, table.family(), registry.areas())
-                .await?;
-            figures.scope(&req.period, asked)?;
-            let spent = self
-                .statistics
-                .charge(
-                    &name,
-                    &req.period,
-                    &format!("{} {asked}", table.as_str()),
-                    req.epsilon,
-                    self.publishing.privacy,
-                    now,
-                )
-                .await?;
-            let mut noisy = view::noisy_table(&figures, &req.period, table, asked, req.epsilon)?;
-            noisy.epsilon_spent = spent.epsilon;
-            noisy.epsilon_budget = spent.budget;
-            noisy
+        let query = TableQuery {
+            period: &req.period,
+            table,
+            asked,
+            epsilon: req.epsilon,
         };
+        let reply = self
+            .statistics
+            .read_table(&name, query, registry.areas(), self.publishing, now_ms())
+            .await?;
         tracing::info!(coordinator = %name, period = %req.period, table = table.as_str(), %asked, epsilon = req.epsilon, "statistics read");
         Ok(Response::new(reply))
     }

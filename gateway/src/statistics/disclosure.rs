@@ -311,23 +311,23 @@ pub fn protect(cube: &Cube, control: Control) -> Protected {
                 break;
             }
             let mut progressed = false;
-            for key in exposed {
-                if let Some(extra) = cheapest_on_lines_through(key, &lines, &values, &hidden) {
+            for key in &exposed {
+                if let Some(extra) = cheapest_on_lines_through(*key, &lines, &values, &hidden) {
                     hidden.insert(extra, Reason::Secondary);
                     progressed = true;
                 }
             }
             if !progressed {
-                // Nothing left on the exposed values' own lines: look one line further, through the hidden values
-                // on them; only then hide everything around hidden values.
-                progressed = audit(&lines, &values, &hidden, control.k)
-                    .into_iter()
-                    .filter_map(|key| cheapest_one_line_further(key, &lines, &values, &hidden))
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .map(|extra| hidden.insert(extra, Reason::Secondary))
-                    .count()
-                    > 0;
+                // Nothing left on the exposed values' own lines (so `exposed` still holds): look one line further,
+                // through the hidden values on them; only then hide everything around hidden values.
+                let further: Vec<Key> = exposed
+                    .iter()
+                    .filter_map(|key| cheapest_one_line_further(*key, &lines, &values, &hidden))
+                    .collect();
+                progressed = !further.is_empty();
+                for extra in further {
+                    hidden.insert(extra, Reason::Secondary);
+                }
             }
             if !progressed && !hide_around_hidden(&lines, &values, &mut hidden) {
                 break;
@@ -344,9 +344,7 @@ fn cheapest_one_line_further(
     values: &HashMap<Key, u64>,
     hidden: &HashMap<Key, Reason>,
 ) -> Option<Key> {
-    lines
-        .iter()
-        .filter(|line| members(line).any(|m| m == key))
+    lines_through(key, lines)
         .flat_map(members)
         .filter(|m| *m != key && hidden.contains_key(m))
         .filter_map(|m| cheapest_on_lines_through(m, lines, values, hidden))
@@ -528,11 +526,19 @@ fn cheapest_on_lines_through(
     values: &HashMap<Key, u64>,
     hidden: &HashMap<Key, Reason>,
 ) -> Option<Key> {
-    lines
-        .iter()
-        .filter(|line| members(line).any(|m| m == key))
+    lines_through(key, lines)
         .filter_map(|line| cheapest(line, values, hidden))
         .min_by_key(|k| (values[k], *k))
+}
+
+/// The lines `key` is on, as total or as part.
+fn lines_through(
+    key: Key,
+    lines: &[(Key, Vec<Key>)],
+) -> impl Iterator<Item = &(Key, Vec<Key>)> + '_ {
+    lines
+        .iter()
+        .filter(move |line| members(line).any(|m| m == key))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod charts;
 pub mod disclosure;
 pub mod odometer;
 pub mod privacy;
+pub mod read;
 pub mod release;
 pub mod review;
 pub mod snapshot;

@@ -37,6 +37,17 @@ pub struct Release {
     pub released_at_ms: i64,
 }
 
+impl Published {
+    /// Where the value sits.
+    pub fn key(&self) -> Key {
+        Key {
+            scope: self.scope,
+            row: self.row,
+            col: self.col,
+        }
+    }
+}
+
 impl Release {
     /// The value at a place, `None` when hidden or not published.
     pub fn value(&self, scope: Scope, row: Option<usize>, col: Option<usize>) -> Option<u64> {

@@ -189,22 +189,22 @@ impl ChainWalk {
     }
 }
 
-/// Checks `events` (ascending by `seq`, as stored) from `anchor` up to the recorded `head`.
-pub fn verify(
-    anchor: &Anchor,
-    events: impl IntoIterator<Item = AuditEvent>,
-    head: &Anchor,
-) -> Result<Verified, ChainBreak> {
-    let mut walk = ChainWalk::from(anchor);
-    for event in events {
-        walk.next(&event)?;
-    }
-    walk.finish(head)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Checks `events` (ascending by `seq`) from `anchor` up to `head` in one walk, as storage does page by page.
+    fn verify(
+        anchor: &Anchor,
+        events: impl IntoIterator<Item = AuditEvent>,
+        head: &Anchor,
+    ) -> Result<Verified, ChainBreak> {
+        let mut walk = ChainWalk::from(anchor);
+        for event in events {
+            walk.next(&event)?;
+        }
+        walk.finish(head)
+    }
 
     fn trail(n: i64) -> (Vec<AuditEvent>, Anchor) {
         let mut events = Vec::new();

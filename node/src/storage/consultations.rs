@@ -1,9 +1,9 @@
 //! Consultation questions to experts and their answers: this node's own, those asked to other regions through
 //! the gateway, and those other regions asked here.
 
-use super::Transaction;
 use super::outbox::state_sql;
 use super::rows::{flag, word};
+use super::{Storage, Transaction};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use sqlx::Row;
@@ -184,22 +184,10 @@ where
     .collect())
 }
 
-/// One consultation with its answers, read in one transaction: an answer arriving meanwhile is seen together
+/// One consultation with its answers, read in one snapshot: an answer arriving meanwhile is seen together
 /// with the status it set, never one without the other.
-/// A transaction whose reads all see one snapshot: SQLite's (WAL) always do; PostgreSQL's only from REPEATABLE
-/// READ on (under its default READ COMMITTED every statement takes a fresh one).
-async fn snapshot_read(pool: &sqlx::AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-    let mut tx = pool.begin().await?;
-    if tx.backend_name() == "PostgreSQL" {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(tx)
-}
-
-pub async fn get(pool: &sqlx::AnyPool, id: &str) -> Result<Consultation> {
-    let mut tx = snapshot_read(pool).await?;
+pub async fn get(storage: &Storage, id: &str) -> Result<Consultation> {
+    let mut tx = storage.begin_snapshot().await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM consultations c WHERE c.id = $1",
         columns()
@@ -214,14 +202,14 @@ pub async fn get(pool: &sqlx::AnyPool, id: &str) -> Result<Consultation> {
     Ok(consultation)
 }
 
-/// Newest first, `limit` at a time after the consultation id `after`; read in one transaction, as [`get`].
+/// Newest first, `limit` at a time after the consultation id `after`; read in one snapshot, as [`get`].
 pub async fn list(
-    pool: &sqlx::AnyPool,
+    storage: &Storage,
     status: Option<ConsultationStatus>,
     after: Option<&str>,
     limit: u32,
 ) -> Result<Page<Consultation>> {
-    let mut tx = snapshot_read(pool).await?;
+    let mut tx = storage.begin_snapshot().await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM consultations c WHERE ($1 = '' OR c.status = $1) AND ($2 = '' OR c.id < $2) \
          ORDER BY c.id DESC LIMIT $3",

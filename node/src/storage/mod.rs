@@ -145,6 +145,19 @@ impl Storage {
         &self.pool
     }
 
+    /// A read-only transaction whose reads all see one snapshot: SQLite's (WAL) always do; PostgreSQL's only from
+    /// REPEATABLE READ on (under its default READ COMMITTED every statement takes a fresh one). It does not wait
+    /// for the SQLite writer's turn: it writes nothing.
+    pub async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
     /// Whether the node holds any case at all (a new node holds none).
     pub async fn is_empty(&self) -> Result<bool> {
         let any: Option<String> = sqlx::query_scalar("SELECT id FROM cases LIMIT 1")

@@ -105,7 +105,7 @@ impl Workflow {
 
     /// The consultation an earlier try with the same request id made, if it asked the same thing.
     async fn replay_consultation(&self, id: &str, new: &NewConsultation) -> Result<Consultation> {
-        let prior = storage::consultations::get(self.storage.pool(), id).await?;
+        let prior = storage::consultations::get(&self.storage, id).await?;
         let same = prior.asker_kind == new.asker_kind
             && prior.asker_organisation == new.asker_organisation
             && prior.question == new.question
@@ -161,7 +161,7 @@ impl Workflow {
     }
 
     pub async fn consultation(&self, id: &str) -> Result<Consultation> {
-        storage::consultations::get(self.storage.pool(), id).await
+        storage::consultations::get(&self.storage, id).await
     }
 
     pub async fn list_consultations(
@@ -170,6 +170,6 @@ impl Workflow {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<Consultation>> {
-        storage::consultations::list(self.storage.pool(), status, after, limit).await
+        storage::consultations::list(&self.storage, status, after, limit).await
     }
 }

@@ -114,8 +114,7 @@ impl Workflow {
                 answer,
                 answered_at,
             } => {
-                let asked =
-                    storage::consultations::get(self.storage.pool(), &consultation_id).await?;
+                let asked = storage::consultations::get(&self.storage, &consultation_id).await?;
                 let was_asked = asked.to_network
                     && (asked.routed_to.iter().any(|r| r == from)
                         || asked.target_region.as_deref() == Some(from)
