@@ -98,7 +98,24 @@ impl PeerCache {
     const CAPACITY: usize = 1024;
 
     pub fn of_request<T>(&self, request: &tonic::Request<T>) -> Result<Peer, PeerError> {
-        let certs = request.peer_certs().ok_or(PeerError::NoCertificate)?;
+        self.of_certificates(request.peer_certs())
+    }
+
+    /// The same for a request below tonic's codec (an `http::Request` the TLS server handed on).
+    pub fn of_extensions(&self, extensions: &http::Extensions) -> Result<Peer, PeerError> {
+        use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+        self.of_certificates(
+            extensions
+                .get::<TlsConnectInfo<TcpConnectInfo>>()
+                .and_then(TlsConnectInfo::peer_certs),
+        )
+    }
+
+    fn of_certificates(
+        &self,
+        certs: Option<std::sync::Arc<Vec<rustls::pki_types::CertificateDer<'static>>>>,
+    ) -> Result<Peer, PeerError> {
+        let certs = certs.ok_or(PeerError::NoCertificate)?;
         let leaf = certs.first().ok_or(PeerError::NoCertificate)?;
         let der: &[u8] = leaf.as_ref();
         if let Some(peer) = self.lock().get(der) {

@@ -4,11 +4,14 @@
 //!
 //! Spans always get W3C trace ids, so a consultation or escalation is one trace across node → gateway → node
 //! (see [`crate::trace`]); they are exported over OTLP only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+//! A process that exports records every span; one that does not records none: the ids still travel, so the
+//! next process's spans join the trace, but no span data is built for nobody (on the gateway's forwarding
+//! path that was a few per cent of its CPU).
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -41,6 +44,11 @@ pub fn init(service: &str, json: bool) -> Telemetry {
             .with_service_name(service.to_owned())
             .build(),
     );
+    builder = builder.with_sampler(if export_configured() {
+        Sampler::AlwaysOn
+    } else {
+        Sampler::AlwaysOff
+    });
     if export_configured() {
         match opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()

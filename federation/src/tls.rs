@@ -70,6 +70,42 @@ impl TlsFiles {
     }
 }
 
+impl TlsFiles {
+    /// The same client as [`TlsFiles::client`] as a rustls configuration, for a connection the caller drives
+    /// itself (the gateway's forwarding path) rather than through a tonic channel. Offers HTTP/2 by ALPN.
+    pub fn rustls_client(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, TlsError> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let unreadable = |key: &'static str, path: &Path, message: String| TlsError {
+            key,
+            path: path.to_owned(),
+            message,
+        };
+        // Read first, so a missing or non-PEM file gets the same message as everywhere else.
+        let ca = TlsFiles::read("ca", &self.ca)?;
+        let cert = TlsFiles::read("cert", &self.cert)?;
+        let key = TlsFiles::read("key", &self.key)?;
+        let mut roots = rustls::RootCertStore::empty();
+        for der in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+            let der = der.map_err(|e| unreadable("ca", &self.ca, e.to_string()))?;
+            roots
+                .add(der)
+                .map_err(|e| unreadable("ca", &self.ca, e.to_string()))?;
+        }
+        let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| unreadable("cert", &self.cert, e.to_string()))?;
+        let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
+            .map_err(|e| unreadable("key", &self.key, e.to_string()))?;
+        let mut config = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(chain, key)
+            .map_err(|e| unreadable("key", &self.key, e.to_string()))?;
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(std::sync::Arc::new(config))
+    }
+}
+
 /// A server's own certificate and key, for a port that people's clients reach (a node's team API): TLS
 /// without client certificates; the caller proves who they are with an API token inside the connection.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]

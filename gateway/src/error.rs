@@ -15,6 +15,14 @@ pub enum Error {
     #[error("{field}: {message}")]
     InvalidArgument { field: String, message: String },
 
+    /// A message is over the gateway's size limit.
+    #[error("{0}")]
+    TooLarge(String),
+
+    /// The request uses something the gateway does not offer (a compressed message).
+    #[error("{0}")]
+    Unimplemented(String),
+
     /// A named region is not in the registry, or no region offers the expertise asked for.
     #[error("{0}")]
     NotFound(String),
@@ -67,6 +75,8 @@ impl From<Error> for Status {
             Error::PermissionDenied(_) => Status::permission_denied(message),
             Error::InvalidArgument { .. } => Status::invalid_argument(message),
             Error::NotFound(_) => Status::not_found(message),
+            Error::TooLarge(_) => Status::out_of_range(message),
+            Error::Unimplemented(_) => Status::unimplemented(message),
             Error::FailedPrecondition(_) => Status::failed_precondition(message),
             Error::Unavailable(_) => Status::unavailable(message),
             Error::BudgetExhausted(_) => Status::resource_exhausted(message),

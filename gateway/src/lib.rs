@@ -1,6 +1,6 @@
 //! The supra-regional gateway: it knows the regions (registry), routes consultations and escalations between
 //! their nodes, and shows coordinators the network. It holds no case data: only the registry, what nodes
-//! report in their heartbeats, and (later) aggregated counts.
+//! report in their heartbeats, and the aggregated, disclosure-protected counts of the statistics.
 
 pub mod cli;
 pub mod config;
@@ -11,6 +11,8 @@ pub mod nodes;
 pub mod routing;
 pub mod server;
 pub mod statistics;
+pub mod upstream;
+pub mod wire;
 
 pub use config::GatewayConfig;
 pub use error::Error;

@@ -4,7 +4,7 @@
 
 use crate::config::GatewayConfig;
 use crate::error::{Error, Result};
-use crate::grpc::{CoordinatorApi, GatewayApi};
+use crate::grpc::{CoordinatorApi, GatewayApi, GatewayRoutes};
 use crate::network::Network;
 use crate::nodes::NodeClients;
 use crate::statistics::Publishing;
@@ -103,9 +103,7 @@ pub async fn serve(
         .trace_fn(expertnet_federation::trace::rpc_span)
         .add_service(health_service)
         .add_service(reflection)
-        .add_service(
-            GatewayServiceServer::new(api).max_decoding_message_size(gateway.max_message_bytes),
-        )
+        .add_service(GatewayRoutes::new(api, gateway.max_message_bytes))
         .add_service(CoordinatorServiceServer::new(CoordinatorApi::new(
             gateway.network,
             gateway.nodes,

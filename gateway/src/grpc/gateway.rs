@@ -6,6 +6,8 @@ use crate::network::{Network, Report};
 use crate::nodes::NodeClients;
 use crate::routing::{self, Cargo};
 use crate::statistics::{self, StatisticsStore, store::Stored};
+use crate::wire;
+use bytes::Bytes;
 use expertnet_federation::peer::PeerCache;
 use expertnet_proto::v1::envelope::Body;
 use expertnet_proto::v1::gateway_service_server::GatewayService;
@@ -128,9 +130,34 @@ impl GatewayService for GatewayApi {
         }))
     }
 
+    /// Served by [`super::GatewayRoutes`] below tonic's codec; this is the same call for a server built
+    /// without it.
     async fn route(&self, request: Request<Envelope>) -> Result<Response<RouteReply>, Status> {
         let region = caller_region(&request, &self.peers, self.network.registry())?;
         let envelope = request.into_inner();
+        let framed = wire::frame(&envelope);
+        Ok(Response::new(
+            self.route_framed(&region, &envelope, framed).await?,
+        ))
+    }
+}
+
+impl GatewayApi {
+    /// The caller's region, from the certificate its connection presented.
+    pub(crate) fn region_of(&self, extensions: &http::Extensions) -> Result<String, Error> {
+        super::region_of(
+            self.peers.of_extensions(extensions),
+            self.network.registry(),
+        )
+    }
+
+    /// Routes `envelope`, sent by `region` as `framed`, and passes `framed` on unchanged to every target.
+    pub(crate) async fn route_framed(
+        &self,
+        region: &str,
+        envelope: &Envelope,
+        framed: Bytes,
+    ) -> Result<RouteReply, Error> {
         if envelope.from_region != region {
             tracing::warn!(
                 certificate = %region,
@@ -140,21 +167,20 @@ impl GatewayService for GatewayApi {
             return Err(Error::PermissionDenied(format!(
                 "from_region: '{}' is not the region of the sender's certificate ({region})",
                 envelope.from_region
-            ))
-            .into());
+            )));
         }
-        let cargo = check_envelope(&envelope)?;
+        let cargo = check_envelope(envelope)?;
         let targets = routing::targets(
             self.network.registry(),
-            &region,
+            region,
             cargo,
             &envelope.to_region,
             &envelope.expertise_tags,
         )?;
         // Every target at once: a question routed by tag waits for the slowest inbox, not for their sum.
         let deliveries = targets.iter().map(|target| {
-            let envelope = envelope.clone();
-            async move { (target, self.nodes.deliver(&target.id, envelope).await) }
+            let framed = framed.clone();
+            async move { (target, self.nodes.deliver(&target.id, framed).await) }
         });
         let mut delivered_to = Vec::with_capacity(targets.len());
         let mut failure = None;
@@ -178,10 +204,10 @@ impl GatewayService for GatewayApi {
         }
         // A partial delivery fails as a whole: the sender retries, and the regions that have it already
         // recognise the key.
-        if let Some(err) = failure {
-            return Err(err.into());
+        match failure {
+            Some(err) => Err(err),
+            None => Ok(RouteReply { delivered_to }),
         }
-        Ok(Response::new(RouteReply { delivered_to }))
     }
 }
 

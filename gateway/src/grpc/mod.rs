@@ -2,9 +2,11 @@
 //! call routing or the network state, map the result.
 
 mod coordinator;
+mod forwarding;
 mod gateway;
 
 pub use coordinator::CoordinatorApi;
+pub use forwarding::GatewayRoutes;
 pub use gateway::GatewayApi;
 
 use crate::error::Error;
@@ -17,7 +19,11 @@ fn caller_region<T>(
     peers: &PeerCache,
     registry: &Registry,
 ) -> Result<String, Error> {
-    match peers.of_request(request) {
+    region_of(peers.of_request(request), registry)
+}
+
+fn region_of(peer: Result<Peer, PeerError>, registry: &Registry) -> Result<String, Error> {
+    match peer {
         Ok(Peer::Region(id)) if registry.get(&id).is_some() => Ok(id),
         Ok(Peer::Region(id)) => {
             tracing::warn!(region = %id, "refused: certificate names a region not in the registry");

@@ -1,0 +1,261 @@
+//! One HTTP/2 connection over mutual TLS from the gateway to a region's node, shared by every call to that node
+//! and dialled again when it breaks.
+//!
+//! Why not a tonic `Channel`: a channel hands every call to a buffer task, which hands it to the connection's
+//! task, and tonic's encoder ends each message with a separate empty frame, so a call reached the node as three
+//! writes (headers, message, end of stream), each of which could wake it. Here a call goes straight to an `h2`
+//! connection and leaves in one write. The gateway must add no more to a call than a plain proxy hop
+//! (docs/BENCHMARKS.md).
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Uri};
+use http_body_util::{BodyExt, Full};
+use rustls::pki_types::ServerName;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tonic::body::Body;
+
+/// The largest reply body gathered from a node (as tonic's default limit for a decoded message).
+const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why a node could not be reached; the caller maps it to "try again later".
+#[derive(Debug, thiserror::Error)]
+pub enum DialError {
+    #[error("endpoint {0} has no host or port")]
+    Endpoint(String),
+    #[error("connect: {0}")]
+    Connect(std::io::Error),
+    #[error("connect: no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("TLS: {0}")]
+    Tls(std::io::Error),
+    #[error("HTTP/2: {0}")]
+    Http2(h2::Error),
+}
+
+/// An open HTTP/2 connection: the handle to start streams on it, and whether its task has ended.
+#[derive(Debug, Clone)]
+struct Open {
+    send: h2::client::SendRequest<Bytes>,
+    closed: Arc<AtomicBool>,
+}
+
+/// Where and how to reach one node, and the connection to it while it lasts.
+pub struct Upstream {
+    address: String,
+    /// `https://host:port` of the endpoint: HTTP/2 requests carry it as `:scheme` and `:authority`.
+    authority: http::uri::Authority,
+    server_name: ServerName<'static>,
+    tls: TlsConnector,
+    connect_timeout: Duration,
+    current: Mutex<Option<Open>>,
+    /// Held while dialling, so calls arriving meanwhile wait for that one connection instead of opening more.
+    dialling: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("address", &self.address)
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Upstream {
+    /// Nothing connects until the first call.
+    pub fn new(
+        endpoint: &str,
+        server_name: &str,
+        tls: Arc<rustls::ClientConfig>,
+        connect_timeout: Duration,
+    ) -> Result<Upstream, DialError> {
+        let uri: Uri = endpoint
+            .parse()
+            .map_err(|_| DialError::Endpoint(endpoint.to_owned()))?;
+        let host = uri
+            .host()
+            .ok_or_else(|| DialError::Endpoint(endpoint.to_owned()))?;
+        let port = uri.port_u16().unwrap_or(443);
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or_else(|| DialError::Endpoint(endpoint.to_owned()))?;
+        let server_name = ServerName::try_from(server_name.to_owned())
+            .map_err(|_| DialError::Endpoint(server_name.to_owned()))?;
+        Ok(Upstream {
+            address: format!("{}:{port}", host.trim_matches(['[', ']'])),
+            authority,
+            server_name,
+            tls: TlsConnector::from(tls),
+            connect_timeout,
+            current: Mutex::new(None),
+            dialling: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// A handle on the open connection, dialling one first if there is none or it has closed.
+    pub async fn connection(&self) -> Result<NodeConnection, DialError> {
+        if let Some(open) = self.open() {
+            return Ok(open);
+        }
+        let _turn = self.dialling.lock().await;
+        if let Some(open) = self.open() {
+            return Ok(open);
+        }
+        let open = tokio::time::timeout(self.connect_timeout, self.dial())
+            .await
+            .map_err(|_| DialError::Timeout(self.connect_timeout))??;
+        *self.lock() = Some(open.clone());
+        Ok(NodeConnection {
+            send: open.send,
+            authority: self.authority.clone(),
+        })
+    }
+
+    fn open(&self) -> Option<NodeConnection> {
+        let current = self.lock();
+        let open = current
+            .as_ref()
+            .filter(|open| !open.closed.load(Ordering::Acquire))?;
+        Some(NodeConnection {
+            send: open.send.clone(),
+            authority: self.authority.clone(),
+        })
+    }
+
+    async fn dial(&self) -> Result<Open, DialError> {
+        let tcp = TcpStream::connect(&self.address)
+            .await
+            .map_err(DialError::Connect)?;
+        tcp.set_nodelay(true).map_err(DialError::Connect)?;
+        let tls = self
+            .tls
+            .connect(self.server_name.clone(), tcp)
+            .await
+            .map_err(DialError::Tls)?;
+        let (send, connection) = h2::client::handshake(tls).await.map_err(DialError::Http2)?;
+        let closed = Arc::new(AtomicBool::new(false));
+        let ended = closed.clone();
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, "connection to a node ended");
+            }
+            ended.store(true, Ordering::Release);
+        });
+        Ok(Open { send, closed })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Open>> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One node's HTTP/2 connection as the service a tonic client calls through.
+#[derive(Debug, Clone)]
+pub struct NodeConnection {
+    send: h2::client::SendRequest<Bytes>,
+    authority: http::uri::Authority,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A node's whole reply to a unary call: the response head, the body and the trailers.
+#[derive(Debug)]
+pub struct UnaryReply {
+    pub head: http::response::Parts,
+    pub body: Bytes,
+    pub trailers: Option<HeaderMap>,
+}
+
+impl NodeConnection {
+    /// One unary call with an already framed message: the headers and the message leave in one write.
+    pub async fn unary(
+        &self,
+        path: &'static str,
+        headers: HeaderMap,
+        framed: Bytes,
+    ) -> Result<UnaryReply, BoxError> {
+        let mut request = http::Request::post(Uri::from_parts({
+            let mut uri = http::uri::Parts::default();
+            uri.scheme = Some(http::uri::Scheme::HTTPS);
+            uri.authority = Some(self.authority.clone());
+            uri.path_and_query = Some(http::uri::PathAndQuery::from_static(path));
+            uri
+        })?)
+        .body(())?;
+        *request.headers_mut() = headers;
+        self.send_whole(request, framed).await
+    }
+
+    async fn send_whole(
+        &self,
+        request: http::Request<()>,
+        body: Bytes,
+    ) -> Result<UnaryReply, BoxError> {
+        let mut send = self.send.clone().ready().await?;
+        let (response, mut stream) = send.send_request(request, false)?;
+        stream.send_data(body, true)?;
+        let (head, mut body) = response.await?.into_parts();
+        let mut data = BytesMut::new();
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk?;
+            body.flow_control().release_capacity(chunk.len())?;
+            if data.len() + chunk.len() > MAX_REPLY_BYTES {
+                return Err(format!("reply larger than {MAX_REPLY_BYTES} bytes").into());
+            }
+            data.extend_from_slice(&chunk);
+        }
+        let trailers = body.trailers().await?;
+        Ok(UnaryReply {
+            head,
+            body: data.freeze(),
+            trailers,
+        })
+    }
+}
+
+/// A node's whole reply as a body tonic's client decodes.
+pub type Reply = http_body_util::combinators::WithTrailers<
+    Full<Bytes>,
+    std::future::Ready<Option<Result<HeaderMap, std::convert::Infallible>>>,
+>;
+
+type Responding = Pin<Box<dyn Future<Output = Result<http::Response<Reply>, BoxError>> + Send>>;
+
+/// Calls made through tonic's generated clients (the less frequent ones: signals snapshots).
+impl tower_service::Service<http::Request<Body>> for NodeConnection {
+    type Response = http::Response<Reply>;
+    type Error = BoxError;
+    type Future = Responding;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.send.poll_ready(cx).map_err(BoxError::from)
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let (mut head, body) = request.into_parts();
+        // tonic's client gives the path only; HTTP/2 wants the scheme and authority too.
+        let mut uri = std::mem::take(&mut head.uri).into_parts();
+        uri.scheme = Some(http::uri::Scheme::HTTPS);
+        uri.authority = Some(self.authority.clone());
+        let connection = self.clone();
+        Box::pin(async move {
+            head.uri = Uri::from_parts(uri)?;
+            // A unary request's body is already encoded in memory: this only gathers it into one piece.
+            let whole = body.collect().await?.to_bytes();
+            let reply = connection
+                .send_whole(http::Request::from_parts(head, ()), whole)
+                .await?;
+            let body =
+                Full::new(reply.body).with_trailers(std::future::ready(reply.trailers.map(Ok)));
+            Ok(http::Response::from_parts(reply.head, body))
+        })
+    }
+}

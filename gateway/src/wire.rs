@@ -1,0 +1,92 @@
+//! gRPC's message framing (a compression flag, a four-byte big-endian length, the protobuf message), for the
+//! forwarding path that reads and passes on messages below tonic's codec.
+
+use crate::error::{Error, Result};
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// The framing in front of every message.
+pub const PREFIX_BYTES: usize = 5;
+
+/// `message` framed, uncompressed.
+pub fn frame(message: &impl prost::Message) -> Bytes {
+    let length = message.encoded_len();
+    let mut framed = BytesMut::with_capacity(PREFIX_BYTES + length);
+    framed.put_u8(0);
+    framed.put_u32(u32::try_from(length).unwrap_or(u32::MAX));
+    message
+        .encode(&mut framed)
+        .expect("a buffer sized by encoded_len holds the message");
+    framed.freeze()
+}
+
+/// The one message of a unary call's body: its bytes without the framing. `what` names it in errors.
+pub fn unframe(body: &Bytes, max_bytes: usize, what: &str) -> Result<Bytes> {
+    if body.len() < PREFIX_BYTES {
+        return Err(Error::invalid(
+            what,
+            "the request holds no complete message",
+        ));
+    }
+    if body[0] != 0 {
+        return Err(Error::Unimplemented(format!(
+            "{what}: compressed messages are not accepted"
+        )));
+    }
+    let length = u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize;
+    if length > max_bytes {
+        return Err(Error::TooLarge(format!(
+            "{what}: {length} bytes is over the limit of {max_bytes} bytes"
+        )));
+    }
+    if body.len() != PREFIX_BYTES + length {
+        return Err(Error::invalid(
+            what,
+            "the body must hold exactly one message of the length its framing gives",
+        ));
+    }
+    Ok(body.slice(PREFIX_BYTES..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expertnet_proto::v1::RouteReply;
+
+    #[test]
+    fn a_framed_message_unframes_to_its_encoding() {
+        let reply = RouteReply {
+            delivered_to: vec!["rivierenland".into()],
+        };
+        let framed = frame(&reply);
+        assert_eq!(framed[0], 0);
+        let message = unframe(&framed, 1024, "reply").unwrap();
+        assert_eq!(message, prost::Message::encode_to_vec(&reply));
+    }
+
+    #[test]
+    fn bad_framing_is_named() {
+        let framed = frame(&RouteReply {
+            delivered_to: vec!["rivierenland".into()],
+        });
+        let short = framed.slice(..3);
+        assert!(matches!(
+            unframe(&short, 1024, "envelope"),
+            Err(Error::InvalidArgument { .. })
+        ));
+        let mut compressed = framed.to_vec();
+        compressed[0] = 1;
+        assert!(matches!(
+            unframe(&compressed.into(), 1024, "envelope"),
+            Err(Error::Unimplemented(_))
+        ));
+        assert!(matches!(
+            unframe(&framed, 4, "envelope"),
+            Err(Error::TooLarge(m)) if m.contains("limit of 4")
+        ));
+        let truncated = framed.slice(..framed.len() - 1);
+        assert!(matches!(
+            unframe(&truncated, 1024, "envelope"),
+            Err(Error::InvalidArgument { .. })
+        ));
+    }
+}

@@ -1,0 +1,205 @@
+//! The gateway's own connections to the nodes (gateway/src/upstream.rs) against nodes that misbehave: one that
+//! takes the call and never answers, one that never finishes the TLS handshake, and a server holding another
+//! region's certificate. Each must give the sender "try again later" (UNAVAILABLE) in bounded time, so its
+//! outbox keeps the envelope; the last must never get the envelope at all.
+
+use expertnet_federation::pki::Pki;
+use expertnet_federation::{Peer, Registry, TlsFiles};
+use expertnet_gateway::Error;
+use expertnet_gateway::nodes::NodeClients;
+use expertnet_proto::v1 as pb;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+
+const REGION: &str = "rivierenland";
+
+/// A fresh PKI with the gateway, the receiving region and another region.
+fn pki(dir: &std::path::Path) -> Pki {
+    let pki = Pki::at(dir.join("pki"));
+    pki.ensure(&[
+        Peer::Gateway,
+        Peer::Region(REGION.into()),
+        Peer::Region("lekstroom".into()),
+    ])
+    .expect("dev PKI");
+    pki
+}
+
+fn registry(addr: SocketAddr) -> Registry {
+    Registry::parse(&format!(
+        r#"
+[[regions]]
+id = "{REGION}"
+name = "Rivierenland"
+municipalities = ["Tiel"]
+endpoint = "https://{addr}"
+expertise = ["lvb"]
+"#
+    ))
+    .expect("registry")
+}
+
+/// A TLS acceptor holding `files`' certificate and key (no client certificate asked).
+fn acceptor(files: &TlsFiles) -> tokio_rustls::TlsAcceptor {
+    let chain = CertificateDer::pem_file_iter(&files.cert)
+        .expect("certificate file")
+        .map(|c| c.expect("certificate"))
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(&files.key).expect("key");
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config");
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// What a misbehaving node does with a connection.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// Completes TLS, reads everything, answers nothing.
+    Silent,
+    /// Accepts TCP and never answers the TLS handshake.
+    NoHandshake,
+}
+
+/// Serves `misbehaviour` with `files`' certificate; counts the bytes it got after the handshake.
+async fn misbehaving_node(
+    files: &TlsFiles,
+    misbehaviour: Misbehaviour,
+) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let received = Arc::new(AtomicUsize::new(0));
+    let counted = received.clone();
+    let acceptor = acceptor(files);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                match misbehaviour {
+                    Misbehaviour::NoHandshake => {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                        drop(tcp);
+                    }
+                    Misbehaviour::Silent => {
+                        let Ok(mut tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let mut buffer = [0u8; 4096];
+                        while let Ok(n) = tls.read(&mut buffer).await {
+                            if n == 0 {
+                                break;
+                            }
+                            counted.fetch_add(n, Ordering::SeqCst);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (addr, received)
+}
+
+fn question() -> pb::Envelope {
+    pb::Envelope {
+        key: "consultation-question:upstream-test".into(),
+        from_region: "lekstroom".into(),
+        to_region: REGION.into(),
+        expertise_tags: vec![],
+        body: Some(pb::envelope::Body::ConsultationQuestion(
+            pb::ConsultationQuestion {
+                consultation_id: "upstream-test".into(),
+                question: "Wie kent een passende plek?".into(),
+                ..Default::default()
+            },
+        )),
+    }
+}
+
+/// Delivers one question through fresh node clients; the outcome and how long it took.
+async fn deliver(
+    pki: &Pki,
+    addr: SocketAddr,
+    timeout: Duration,
+) -> (Result<pb::DeliveryReceipt, Error>, Duration) {
+    expertnet_federation::install_crypto_provider();
+    let nodes = NodeClients::new(&registry(addr), &pki.files(&Peer::Gateway), timeout)
+        .expect("node clients");
+    let started = Instant::now();
+    let outcome = nodes
+        .deliver(REGION, expertnet_gateway::wire::frame(&question()))
+        .await;
+    (outcome, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_node_that_takes_the_call_but_never_answers_is_unavailable_after_the_forward_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (addr, received) = misbehaving_node(
+        &pki.files(&Peer::Region(REGION.into())),
+        Misbehaviour::Silent,
+    )
+    .await;
+    let (outcome, took) = deliver(&pki, addr, Duration::from_millis(400)).await;
+    match outcome {
+        Err(Error::Unavailable(message)) => {
+            assert!(message.contains(REGION), "{message}");
+            assert!(message.contains("try again"), "{message}");
+        }
+        other => panic!("expected UNAVAILABLE, got {other:?}"),
+    }
+    assert!(
+        received.load(Ordering::SeqCst) > 0,
+        "the call reached the node"
+    );
+    assert!(
+        took >= Duration::from_millis(400),
+        "gave up early: {took:?}"
+    );
+    assert!(took < Duration::from_secs(3), "waited too long: {took:?}");
+}
+
+#[tokio::test]
+async fn a_node_that_never_finishes_the_handshake_is_unavailable_after_the_connect_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (addr, _) = misbehaving_node(
+        &pki.files(&Peer::Region(REGION.into())),
+        Misbehaviour::NoHandshake,
+    )
+    .await;
+    let (outcome, took) = deliver(&pki, addr, Duration::from_secs(30)).await;
+    assert!(
+        matches!(outcome, Err(Error::Unavailable(_))),
+        "expected UNAVAILABLE, got {outcome:?}"
+    );
+    assert!(took < Duration::from_secs(5), "waited too long: {took:?}");
+}
+
+#[tokio::test]
+async fn a_server_holding_another_regions_certificate_gets_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let impostor = pki.files(&Peer::Region("lekstroom".into()));
+    let (addr, received) = misbehaving_node(&impostor, Misbehaviour::Silent).await;
+    let (outcome, _) = deliver(&pki, addr, Duration::from_secs(5)).await;
+    assert!(
+        matches!(outcome, Err(Error::Unavailable(_))),
+        "expected UNAVAILABLE, got {outcome:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        received.load(Ordering::SeqCst),
+        0,
+        "nothing may reach a server without the region's certificate"
+    );
+}
