@@ -101,6 +101,7 @@ impl NodeClients {
             }
             Err(_) => {
                 tracing::debug!(%region, "no answer within the forward timeout");
+                connection.abandon();
                 return Err(unreachable());
             }
         };
@@ -136,13 +137,16 @@ impl NodeClients {
     /// Asks `region`'s node for its signals of `period`.
     pub async fn snapshot(&self, region: &str, period: &str) -> Result<SignalSnapshot> {
         let connection = self.connection(region).await?;
-        let mut client = InboxServiceClient::new(connection);
+        let mut client = InboxServiceClient::new(connection.clone());
         let asked = client.provide_snapshot(SnapshotRequest {
             period: period.to_owned(),
         });
         tokio::time::timeout(self.timeout, asked)
             .await
-            .unwrap_or_else(|_| Err(tonic::Status::deadline_exceeded("no answer in time")))
+            .unwrap_or_else(|_| {
+                connection.abandon();
+                Err(tonic::Status::deadline_exceeded("no answer in time"))
+            })
             .map(tonic::Response::into_inner)
             .map_err(|status| Error::Unavailable(format!("region {region}: {}", status.message())))
     }

@@ -116,6 +116,7 @@ impl Upstream {
         Ok(NodeConnection {
             send: open.send,
             authority: self.authority.clone(),
+            closed: open.closed,
         })
     }
 
@@ -127,6 +128,7 @@ impl Upstream {
         Some(NodeConnection {
             send: open.send.clone(),
             authority: self.authority.clone(),
+            closed: open.closed.clone(),
         })
     }
 
@@ -162,6 +164,7 @@ impl Upstream {
 pub struct NodeConnection {
     send: h2::client::SendRequest<Bytes>,
     authority: http::uri::Authority,
+    closed: Arc<AtomicBool>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -175,6 +178,14 @@ pub struct UnaryReply {
 }
 
 impl NodeConnection {
+    /// Stops using this connection: the next call dials a new one. For a call that got no answer in time — the
+    /// connection may be dead without either end having noticed (a node or network gone without a word), and
+    /// would swallow every call until TCP gives up, minutes later. The old connection closes once its last
+    /// handle is gone.
+    pub fn abandon(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
     /// One unary call with an already framed message: the headers and the message leave in one write.
     pub async fn unary(
         &self,

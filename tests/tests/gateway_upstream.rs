@@ -69,18 +69,23 @@ enum Misbehaviour {
     NoHandshake,
 }
 
-/// Serves `misbehaviour` with `files`' certificate; counts the bytes it got after the handshake.
-async fn misbehaving_node(
-    files: &TlsFiles,
-    misbehaviour: Misbehaviour,
-) -> (SocketAddr, Arc<AtomicUsize>) {
+/// What a misbehaving node saw: connections accepted, bytes received after the handshake.
+#[derive(Default)]
+struct Seen {
+    connections: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+/// Serves `misbehaviour` with `files`' certificate.
+async fn misbehaving_node(files: &TlsFiles, misbehaviour: Misbehaviour) -> (SocketAddr, Arc<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
-    let received = Arc::new(AtomicUsize::new(0));
-    let counted = received.clone();
+    let seen = Arc::new(Seen::default());
+    let counted = seen.clone();
     let acceptor = acceptor(files);
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
+            counted.connections.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             let counted = counted.clone();
             tokio::spawn(async move {
@@ -98,14 +103,14 @@ async fn misbehaving_node(
                             if n == 0 {
                                 break;
                             }
-                            counted.fetch_add(n, Ordering::SeqCst);
+                            counted.bytes.fetch_add(n, Ordering::SeqCst);
                         }
                     }
                 }
             });
         }
     });
-    (addr, received)
+    (addr, seen)
 }
 
 fn question() -> pb::Envelope {
@@ -124,15 +129,13 @@ fn question() -> pb::Envelope {
     }
 }
 
-/// Delivers one question through fresh node clients; the outcome and how long it took.
-async fn deliver(
-    pki: &Pki,
-    addr: SocketAddr,
-    timeout: Duration,
-) -> (Result<pb::DeliveryReceipt, Error>, Duration) {
+fn node_clients(pki: &Pki, addr: SocketAddr, timeout: Duration) -> NodeClients {
     expertnet_federation::install_crypto_provider();
-    let nodes = NodeClients::new(&registry(addr), &pki.files(&Peer::Gateway), timeout)
-        .expect("node clients");
+    NodeClients::new(&registry(addr), &pki.files(&Peer::Gateway), timeout).expect("node clients")
+}
+
+/// Delivers one question; the outcome and how long it took.
+async fn deliver(nodes: &NodeClients) -> (Result<pb::DeliveryReceipt, Error>, Duration) {
     let started = Instant::now();
     let outcome = nodes
         .deliver(REGION, expertnet_gateway::wire::frame(&question()))
@@ -144,12 +147,13 @@ async fn deliver(
 async fn a_node_that_takes_the_call_but_never_answers_is_unavailable_after_the_forward_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
-    let (addr, received) = misbehaving_node(
+    let (addr, seen) = misbehaving_node(
         &pki.files(&Peer::Region(REGION.into())),
         Misbehaviour::Silent,
     )
     .await;
-    let (outcome, took) = deliver(&pki, addr, Duration::from_millis(400)).await;
+    let nodes = node_clients(&pki, addr, Duration::from_millis(400));
+    let (outcome, took) = deliver(&nodes).await;
     match outcome {
         Err(Error::Unavailable(message)) => {
             assert!(message.contains(REGION), "{message}");
@@ -158,7 +162,7 @@ async fn a_node_that_takes_the_call_but_never_answers_is_unavailable_after_the_f
         other => panic!("expected UNAVAILABLE, got {other:?}"),
     }
     assert!(
-        received.load(Ordering::SeqCst) > 0,
+        seen.bytes.load(Ordering::SeqCst) > 0,
         "the call reached the node"
     );
     assert!(
@@ -166,6 +170,10 @@ async fn a_node_that_takes_the_call_but_never_answers_is_unavailable_after_the_f
         "gave up early: {took:?}"
     );
     assert!(took < Duration::from_secs(3), "waited too long: {took:?}");
+    // A connection that swallowed a call may be dead without anyone having noticed: the next call dials anew.
+    let (again, _) = deliver(&nodes).await;
+    assert!(matches!(again, Err(Error::Unavailable(_))), "{again:?}");
+    assert_eq!(seen.connections.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -177,7 +185,7 @@ async fn a_node_that_never_finishes_the_handshake_is_unavailable_after_the_conne
         Misbehaviour::NoHandshake,
     )
     .await;
-    let (outcome, took) = deliver(&pki, addr, Duration::from_secs(30)).await;
+    let (outcome, took) = deliver(&node_clients(&pki, addr, Duration::from_secs(30))).await;
     assert!(
         matches!(outcome, Err(Error::Unavailable(_))),
         "expected UNAVAILABLE, got {outcome:?}"
@@ -190,15 +198,15 @@ async fn a_server_holding_another_regions_certificate_gets_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
     let impostor = pki.files(&Peer::Region("lekstroom".into()));
-    let (addr, received) = misbehaving_node(&impostor, Misbehaviour::Silent).await;
-    let (outcome, _) = deliver(&pki, addr, Duration::from_secs(5)).await;
+    let (addr, seen) = misbehaving_node(&impostor, Misbehaviour::Silent).await;
+    let (outcome, _) = deliver(&node_clients(&pki, addr, Duration::from_secs(5))).await;
     assert!(
         matches!(outcome, Err(Error::Unavailable(_))),
         "expected UNAVAILABLE, got {outcome:?}"
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
-        received.load(Ordering::SeqCst),
+        seen.bytes.load(Ordering::SeqCst),
         0,
         "nothing may reach a server without the region's certificate"
     );
