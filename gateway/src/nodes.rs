@@ -3,7 +3,7 @@
 //! registry gives.
 
 use crate::error::{Error, Result};
-use crate::upstream::{NodeConnection, Upstream};
+use crate::upstream::{CallError, NodeConnection, Upstream};
 use crate::wire;
 use bytes::Bytes;
 use expertnet_federation::peer::node_host;
@@ -14,7 +14,7 @@ use http::HeaderValue;
 use http::header::{CONTENT_TYPE, TE};
 use prost::Message;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 use tonic::Code;
 use tonic::metadata::MetadataMap;
@@ -65,9 +65,7 @@ impl NodeClients {
             .ok_or_else(|| Error::NotFound(format!("region {region} is not in the registry")))?;
         upstream.connection().await.map_err(|err| {
             tracing::debug!(%region, error = %err, "node not reachable");
-            Error::Unavailable(format!(
-                "region {region} cannot be reached now; the sender will try again"
-            ))
+            unreachable(region)
         })
     }
 
@@ -75,7 +73,6 @@ impl NodeClients {
     /// that cannot be reached or does not answer within the forward timeout is [`Error::Unavailable`]; a
     /// node that refuses passes its code on.
     pub async fn deliver(&self, region: &str, framed: Bytes) -> Result<DeliveryReceipt> {
-        let connection = self.connection(region).await?;
         let mut metadata = MetadataMap::new();
         expertnet_federation::trace::inject(&mut metadata);
         let mut headers = metadata.into_headers();
@@ -83,26 +80,43 @@ impl NodeClients {
         headers.insert(TE, HeaderValue::from_static("trailers"));
         // The node learns the deadline too and stops working on a call nobody waits for.
         headers.insert("grpc-timeout", self.grpc_timeout.clone());
-        let answered = tokio::time::timeout(
-            self.timeout,
-            connection.unary(DELIVER_PATH, headers, framed),
-        )
-        .await;
-        let unreachable = || {
-            Error::Unavailable(format!(
-                "region {region} cannot be reached now; the sender will try again"
-            ))
+        // The connection in use, to abandon if the deadline passes.
+        let in_use = std::sync::Mutex::new(None::<NodeConnection>);
+        let use_connection = |connection: &NodeConnection| {
+            *in_use.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
         };
-        let reply = match answered {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(err)) => {
-                tracing::debug!(%region, error = %err, "delivery failed");
-                return Err(unreachable());
+        // One deadline over dialling and the call: a sender waits at most the forward timeout.
+        let attempt = async {
+            let connection = self.connection(region).await?;
+            use_connection(&connection);
+            match connection
+                .unary(DELIVER_PATH, headers.clone(), framed.clone())
+                .await
+            {
+                // A closing connection started nothing; the call goes once more, on a new one.
+                Err(CallError::NotSent(err)) => {
+                    tracing::debug!(%region, error = %err, "connection closing; sending on a new one");
+                    let connection = self.connection(region).await?;
+                    use_connection(&connection);
+                    connection.unary(DELIVER_PATH, headers, framed).await
+                }
+                sent => sent,
             }
+            .map_err(|err| {
+                tracing::debug!(%region, error = %err, "delivery failed");
+                unreachable(region)
+            })
+        };
+        let reply = match tokio::time::timeout(self.timeout, attempt).await {
+            Ok(reply) => reply?,
             Err(_) => {
                 tracing::debug!(%region, "no answer within the forward timeout");
-                connection.abandon();
-                return Err(unreachable());
+                if let Some(connection) =
+                    in_use.lock().unwrap_or_else(PoisonError::into_inner).take()
+                {
+                    connection.abandon();
+                }
+                return Err(unreachable(region));
             }
         };
         let status = reply
@@ -113,12 +127,12 @@ impl NodeClients {
         match status {
             Some(status) if status.code() == Code::Ok => {
                 let message = wire::unframe(&reply.body, MAX_RECEIPT_BYTES, "receipt")
-                    .map_err(|_| unreachable())?;
-                DeliveryReceipt::decode(message).map_err(|_| unreachable())
+                    .map_err(|_| unreachable(region))?;
+                DeliveryReceipt::decode(message).map_err(|_| unreachable(region))
             }
             Some(status) => Err(match status.code() {
                 Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
-                    unreachable()
+                    unreachable(region)
                 }
                 code => Error::Refused {
                     region: region.to_owned(),
@@ -129,7 +143,7 @@ impl NodeClients {
             // Not a gRPC answer (a proxy's error page, an HTTP status without grpc-status).
             None => {
                 tracing::debug!(%region, http_status = %reply.head.status, "answer without a gRPC status");
-                Err(unreachable())
+                Err(unreachable(region))
             }
         }
     }
@@ -155,4 +169,11 @@ impl NodeClients {
     pub fn regions(&self) -> impl Iterator<Item = &str> {
         self.upstreams.keys().map(String::as_str)
     }
+}
+
+/// What the sender hears when a node cannot take its envelope now: its outbox tries again later.
+fn unreachable(region: &str) -> Error {
+    Error::Unavailable(format!(
+        "region {region} cannot be reached now; the sender will try again"
+    ))
 }

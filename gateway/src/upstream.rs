@@ -90,7 +90,8 @@ impl Upstream {
         let server_name = ServerName::try_from(server_name.to_owned())
             .map_err(|_| DialError::Endpoint(server_name.to_owned()))?;
         Ok(Upstream {
-            address: format!("{}:{port}", host.trim_matches(['[', ']'])),
+            // `host()` keeps an IPv6 address's brackets, so the pair parses as a socket address.
+            address: format!("{host}:{port}"),
             authority,
             server_name,
             tls: TlsConnector::from(tls),
@@ -169,6 +170,24 @@ pub struct NodeConnection {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Why a call on a node connection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The connection would not start the call (it is closing, or has used up its stream ids): nothing was
+    /// sent, and the connection has been abandoned, so the call may go on a new one.
+    #[error("not sent: {0}")]
+    NotSent(h2::Error),
+    /// The call was sent and did not come back whole.
+    #[error("{0}")]
+    Failed(BoxError),
+}
+
+impl From<h2::Error> for CallError {
+    fn from(err: h2::Error) -> CallError {
+        CallError::Failed(err.into())
+    }
+}
+
 /// A node's whole reply to a unary call: the response head, the body and the trailers.
 #[derive(Debug)]
 pub struct UnaryReply {
@@ -192,15 +211,15 @@ impl NodeConnection {
         path: &'static str,
         headers: HeaderMap,
         framed: Bytes,
-    ) -> Result<UnaryReply, BoxError> {
-        let mut request = http::Request::post(Uri::from_parts({
-            let mut uri = http::uri::Parts::default();
-            uri.scheme = Some(http::uri::Scheme::HTTPS);
-            uri.authority = Some(self.authority.clone());
-            uri.path_and_query = Some(http::uri::PathAndQuery::from_static(path));
-            uri
-        })?)
-        .body(())?;
+    ) -> Result<UnaryReply, CallError> {
+        let mut uri = http::uri::Parts::default();
+        uri.scheme = Some(http::uri::Scheme::HTTPS);
+        uri.authority = Some(self.authority.clone());
+        uri.path_and_query = Some(http::uri::PathAndQuery::from_static(path));
+        let uri = Uri::from_parts(uri).map_err(|e| CallError::Failed(e.into()))?;
+        let mut request = http::Request::post(uri)
+            .body(())
+            .map_err(|e| CallError::Failed(e.into()))?;
         *request.headers_mut() = headers;
         self.send_whole(request, framed).await
     }
@@ -209,9 +228,13 @@ impl NodeConnection {
         &self,
         request: http::Request<()>,
         body: Bytes,
-    ) -> Result<UnaryReply, BoxError> {
-        let mut send = self.send.clone().ready().await?;
-        let (response, mut stream) = send.send_request(request, false)?;
+    ) -> Result<UnaryReply, CallError> {
+        let not_sent = |err: h2::Error| {
+            self.abandon();
+            CallError::NotSent(err)
+        };
+        let mut send = self.send.clone().ready().await.map_err(not_sent)?;
+        let (response, mut stream) = send.send_request(request, false).map_err(not_sent)?;
         stream.send_data(body, true)?;
         let (head, mut body) = response.await?.into_parts();
         let mut data = BytesMut::new();
@@ -219,7 +242,9 @@ impl NodeConnection {
             let chunk = chunk?;
             body.flow_control().release_capacity(chunk.len())?;
             if data.len() + chunk.len() > MAX_REPLY_BYTES {
-                return Err(format!("reply larger than {MAX_REPLY_BYTES} bytes").into());
+                return Err(CallError::Failed(
+                    format!("reply larger than {MAX_REPLY_BYTES} bytes").into(),
+                ));
             }
             data.extend_from_slice(&chunk);
         }

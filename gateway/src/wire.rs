@@ -47,6 +47,18 @@ pub fn unframe(body: &Bytes, max_bytes: usize, what: &str) -> Result<Bytes> {
     Ok(body.slice(PREFIX_BYTES..))
 }
 
+/// What to pass on of a received `framed` message whose `message_bytes` decoded to `checked`: the bytes as they
+/// came if they are exactly what was checked, else `checked` framed anew. Decoding drops fields this build does
+/// not know and keeps only the last of a repeated one, and either makes the bytes longer than the message's own
+/// encoding: a receiver with a newer schema must not be handed what the gateway could not check.
+pub fn as_checked(framed: Bytes, message_bytes: usize, checked: &impl prost::Message) -> Bytes {
+    if checked.encoded_len() == message_bytes {
+        framed
+    } else {
+        frame(checked)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +73,31 @@ mod tests {
         assert_eq!(framed[0], 0);
         let message = unframe(&framed, 1024, "reply").unwrap();
         assert_eq!(message, prost::Message::encode_to_vec(&reply));
+    }
+
+    #[test]
+    fn only_exactly_checked_bytes_pass_on_unchanged() {
+        use prost::Message;
+        let reply = RouteReply {
+            delivered_to: vec!["rivierenland".into()],
+        };
+        let framed = frame(&reply);
+        let passed = as_checked(framed.clone(), framed.len() - PREFIX_BYTES, &reply);
+        assert_eq!(
+            passed.as_ptr(),
+            framed.as_ptr(),
+            "the same bytes, not a copy"
+        );
+        // An unknown field 15 (varint 1) after the known ones: decoding drops it, so it must not go on.
+        let mut with_unknown = reply.encode_to_vec();
+        with_unknown.extend_from_slice(&[15 << 3, 1]);
+        let decoded = RouteReply::decode(with_unknown.as_slice()).unwrap();
+        assert_eq!(decoded, reply);
+        let mut received = vec![0];
+        received.extend_from_slice(&(with_unknown.len() as u32).to_be_bytes());
+        received.extend_from_slice(&with_unknown);
+        let passed = as_checked(received.into(), with_unknown.len(), &decoded);
+        assert_eq!(passed, frame(&reply));
     }
 
     #[test]

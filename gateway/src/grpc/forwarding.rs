@@ -94,9 +94,10 @@ async fn route(
         })?
         .to_bytes();
     let message = wire::unframe(&body, max_message_bytes, "envelope")?;
-    let envelope = Envelope::decode(message)
+    let envelope = Envelope::decode(message.clone())
         .map_err(|_| Error::invalid("envelope", "is not an expertnet.v1.Envelope"))?;
-    let reply = api.route_framed(&region, &envelope, body).await?;
+    let framed = wire::as_checked(body, message.len(), &envelope);
+    let reply = api.route_framed(&region, &envelope, framed).await?;
     Ok(wire::frame(&reply))
 }
 
