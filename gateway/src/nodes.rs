@@ -8,7 +8,6 @@ use crate::wire;
 use bytes::Bytes;
 use expertnet_federation::peer::node_host;
 use expertnet_federation::{Registry, TlsFiles};
-use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
 use expertnet_proto::v1::{DeliveryReceipt, SignalSnapshot, SnapshotRequest};
 use http::HeaderValue;
 use http::header::{CONTENT_TYPE, TE};
@@ -19,10 +18,13 @@ use std::time::Duration;
 use tonic::Code;
 use tonic::metadata::MetadataMap;
 
-/// The node's inbox method the gateway delivers to.
+/// The node's inbox methods the gateway calls.
 const DELIVER_PATH: &str = "/expertnet.v1.InboxService/Deliver";
+const SNAPSHOT_PATH: &str = "/expertnet.v1.InboxService/ProvideSnapshot";
 /// A delivery receipt is a few bytes; anything much larger is not one.
 const MAX_RECEIPT_BYTES: usize = 64 * 1024;
+/// A quarter's signals (tonic's default limit for a decoded message).
+const MAX_SNAPSHOT_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct NodeClients {
@@ -33,7 +35,7 @@ pub struct NodeClients {
 }
 
 impl NodeClients {
-    /// Prepares a channel per region; nothing connects until the first delivery.
+    /// Prepares a connection per region; nothing connects until the first call.
     pub fn new(registry: &Registry, tls: &TlsFiles, timeout: Duration) -> Result<NodeClients> {
         let config = tls
             .rustls_client()
@@ -73,6 +75,35 @@ impl NodeClients {
     /// that cannot be reached or does not answer within the forward timeout is [`Error::Unavailable`]; a
     /// node that refuses passes its code on.
     pub async fn deliver(&self, region: &str, framed: Bytes) -> Result<DeliveryReceipt> {
+        self.call(region, DELIVER_PATH, framed, MAX_RECEIPT_BYTES)
+            .await
+    }
+
+    /// Asks `region`'s node for its signals of `period`.
+    pub async fn snapshot(&self, region: &str, period: &str) -> Result<SignalSnapshot> {
+        let request = wire::frame(&SnapshotRequest {
+            period: period.to_owned(),
+        });
+        self.call(region, SNAPSHOT_PATH, request, MAX_SNAPSHOT_BYTES)
+            .await
+            .map_err(|err| match err {
+                Error::Refused { message, .. } => {
+                    Error::Unavailable(format!("region {region}: {message}"))
+                }
+                other => other,
+            })
+    }
+
+    /// One unary call to `region`'s node with a framed request; its reply decoded. Unreachable, no answer
+    /// within the forward timeout, or a status asking to try again is [`Error::Unavailable`]; any other
+    /// status is [`Error::Refused`] with the node's code.
+    async fn call<Reply: Message + Default>(
+        &self,
+        region: &str,
+        path: &'static str,
+        framed: Bytes,
+        max_reply_bytes: usize,
+    ) -> Result<Reply> {
         let mut metadata = MetadataMap::new();
         expertnet_federation::trace::inject(&mut metadata);
         let mut headers = metadata.into_headers();
@@ -85,32 +116,29 @@ impl NodeClients {
         let use_connection = |connection: &NodeConnection| {
             *in_use.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
         };
-        // One deadline over dialling and the call: a sender waits at most the forward timeout.
+        // One deadline over dialling and the call: a caller waits at most the forward timeout.
         let attempt = async {
             let connection = self.connection(region).await?;
             use_connection(&connection);
-            match connection
-                .unary(DELIVER_PATH, headers.clone(), framed.clone())
-                .await
-            {
+            match connection.unary(path, headers.clone(), framed.clone()).await {
                 // A closing connection started nothing; the call goes once more, on a new one.
                 Err(CallError::NotSent(err)) => {
                     tracing::debug!(%region, error = %err, "connection closing; sending on a new one");
                     let connection = self.connection(region).await?;
                     use_connection(&connection);
-                    connection.unary(DELIVER_PATH, headers, framed).await
+                    connection.unary(path, headers, framed).await
                 }
                 sent => sent,
             }
             .map_err(|err| {
-                tracing::debug!(%region, error = %err, "delivery failed");
+                tracing::debug!(%region, path, error = %err, "call failed");
                 unreachable(region)
             })
         };
         let reply = match tokio::time::timeout(self.timeout, attempt).await {
             Ok(reply) => reply?,
             Err(_) => {
-                tracing::debug!(%region, "no answer within the forward timeout");
+                tracing::debug!(%region, path, "no answer within the forward timeout");
                 if let Some(connection) =
                     in_use.lock().unwrap_or_else(PoisonError::into_inner).take()
                 {
@@ -119,16 +147,11 @@ impl NodeClients {
                 return Err(unreachable(region));
             }
         };
-        let status = reply
-            .trailers
-            .as_ref()
-            .and_then(tonic::Status::from_header_map)
-            .or_else(|| tonic::Status::from_header_map(&reply.head.headers));
-        match status {
+        match reply.status() {
             Some(status) if status.code() == Code::Ok => {
-                let message = wire::unframe(&reply.body, MAX_RECEIPT_BYTES, "receipt")
+                let message = wire::unframe(&reply.body, max_reply_bytes, "reply")
                     .map_err(|_| unreachable(region))?;
-                DeliveryReceipt::decode(message).map_err(|_| unreachable(region))
+                Reply::decode(message).map_err(|_| unreachable(region))
             }
             Some(status) => Err(match status.code() {
                 Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
@@ -148,24 +171,7 @@ impl NodeClients {
         }
     }
 
-    /// Asks `region`'s node for its signals of `period`.
-    pub async fn snapshot(&self, region: &str, period: &str) -> Result<SignalSnapshot> {
-        let connection = self.connection(region).await?;
-        let mut client = InboxServiceClient::new(connection.clone());
-        let asked = client.provide_snapshot(SnapshotRequest {
-            period: period.to_owned(),
-        });
-        tokio::time::timeout(self.timeout, asked)
-            .await
-            .unwrap_or_else(|_| {
-                connection.abandon();
-                Err(tonic::Status::deadline_exceeded("no answer in time"))
-            })
-            .map(tonic::Response::into_inner)
-            .map_err(|status| Error::Unavailable(format!("region {region}: {}", status.message())))
-    }
-
-    /// The regions there are channels for.
+    /// The regions there are connections for.
     pub fn regions(&self) -> impl Iterator<Item = &str> {
         self.upstreams.keys().map(String::as_str)
     }

@@ -9,19 +9,15 @@
 
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, Uri};
-use http_body_util::{BodyExt, Full};
 use rustls::pki_types::ServerName;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tonic::body::Body;
 
-/// The largest reply body gathered from a node (as tonic's default limit for a decoded message).
+/// The largest reply body gathered from a node (as tonic's default limit for a decoded message); callers may
+/// accept less.
 const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Why a node could not be reached; the caller maps it to "try again later".
@@ -196,6 +192,17 @@ pub struct UnaryReply {
     pub trailers: Option<HeaderMap>,
 }
 
+impl UnaryReply {
+    /// The call's gRPC status: from the trailers, or from the head of a trailers-only answer; `None` if the
+    /// answer is not gRPC.
+    pub fn status(&self) -> Option<tonic::Status> {
+        self.trailers
+            .as_ref()
+            .and_then(tonic::Status::from_header_map)
+            .or_else(|| tonic::Status::from_header_map(&self.head.headers))
+    }
+}
+
 impl NodeConnection {
     /// Stops using this connection: the next call dials a new one. For a call that got no answer in time — the
     /// connection may be dead without either end having noticed (a node or network gone without a word), and
@@ -221,21 +228,13 @@ impl NodeConnection {
             .body(())
             .map_err(|e| CallError::Failed(e.into()))?;
         *request.headers_mut() = headers;
-        self.send_whole(request, framed).await
-    }
-
-    async fn send_whole(
-        &self,
-        request: http::Request<()>,
-        body: Bytes,
-    ) -> Result<UnaryReply, CallError> {
         let not_sent = |err: h2::Error| {
             self.abandon();
             CallError::NotSent(err)
         };
         let mut send = self.send.clone().ready().await.map_err(not_sent)?;
         let (response, mut stream) = send.send_request(request, false).map_err(not_sent)?;
-        stream.send_data(body, true)?;
+        stream.send_data(framed, true)?;
         let (head, mut body) = response.await?.into_parts();
         let mut data = BytesMut::new();
         while let Some(chunk) = body.data().await {
@@ -253,45 +252,6 @@ impl NodeConnection {
             head,
             body: data.freeze(),
             trailers,
-        })
-    }
-}
-
-/// A node's whole reply as a body tonic's client decodes.
-pub type Reply = http_body_util::combinators::WithTrailers<
-    Full<Bytes>,
-    std::future::Ready<Option<Result<HeaderMap, std::convert::Infallible>>>,
->;
-
-type Responding = Pin<Box<dyn Future<Output = Result<http::Response<Reply>, BoxError>> + Send>>;
-
-/// Calls made through tonic's generated clients (the less frequent ones: signals snapshots).
-impl tower_service::Service<http::Request<Body>> for NodeConnection {
-    type Response = http::Response<Reply>;
-    type Error = BoxError;
-    type Future = Responding;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.send.poll_ready(cx).map_err(BoxError::from)
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let (mut head, body) = request.into_parts();
-        // tonic's client gives the path only; HTTP/2 wants the scheme and authority too.
-        let mut uri = std::mem::take(&mut head.uri).into_parts();
-        uri.scheme = Some(http::uri::Scheme::HTTPS);
-        uri.authority = Some(self.authority.clone());
-        let connection = self.clone();
-        Box::pin(async move {
-            head.uri = Uri::from_parts(uri)?;
-            // A unary request's body is already encoded in memory: this only gathers it into one piece.
-            let whole = body.collect().await?.to_bytes();
-            let reply = connection
-                .send_whole(http::Request::from_parts(head, ()), whole)
-                .await?;
-            let body =
-                Full::new(reply.body).with_trailers(std::future::ready(reply.trailers.map(Ok)));
-            Ok(http::Response::from_parts(reply.head, body))
         })
     }
 }

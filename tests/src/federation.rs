@@ -147,6 +147,18 @@ pub async fn coordinator_as(fed: &TestFederation, peer: Peer) -> CoordinatorServ
     CoordinatorServiceClient::new(channel)
 }
 
+/// A statistics table as the gateway answers `client`'s coordinator; the test fails if it refuses.
+pub async fn read_table(
+    client: &mut CoordinatorServiceClient<Channel>,
+    request: pb::StatisticsTableRequest,
+) -> pb::StatisticsTable {
+    client
+        .statistics_table(request)
+        .await
+        .expect("the table")
+        .into_inner()
+}
+
 /// The coordinator of an area in `deploy/registry.toml`.
 pub fn area_coordinator(area: &str) -> Peer {
     Peer::Coordinator(format!("coordinator-{area}"))

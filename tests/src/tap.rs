@@ -35,11 +35,19 @@ impl std::fmt::Debug for Armed {
     }
 }
 
-fn certs(path: &std::path::Path) -> Vec<CertificateDer<'static>> {
-    CertificateDer::pem_file_iter(path)
+/// A TLS server presenting `files`' certificate, asking no client certificate, offering HTTP/2.
+pub fn acceptor(files: &TlsFiles) -> TlsAcceptor {
+    let chain = CertificateDer::pem_file_iter(&files.cert)
         .expect("certificate file")
         .map(|c| c.expect("certificate"))
-        .collect()
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(&files.key).expect("key");
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config");
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    TlsAcceptor::from(Arc::new(config))
 }
 
 impl Tap {
@@ -70,32 +78,10 @@ impl Tap {
 
     /// Poses as the gateway (`gateway_files`) to the node and as the node (`node_files`) to the gateway.
     pub fn arm(&self, gateway_files: &TlsFiles, node_files: &TlsFiles, gateway: SocketAddr) {
-        let server = rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(
-                certs(&gateway_files.cert),
-                PrivateKeyDer::from_pem_file(&gateway_files.key).expect("gateway key"),
-            )
-            .map(|mut config| {
-                config.alpn_protocols = vec![b"h2".to_vec()];
-                config
-            })
-            .expect("server config");
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in certs(&node_files.ca) {
-            roots.add(cert).expect("CA certificate");
-        }
-        let mut client = rustls::ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_client_auth_cert(
-                certs(&node_files.cert),
-                PrivateKeyDer::from_pem_file(&node_files.key).expect("node key"),
-            )
-            .expect("client config");
-        client.alpn_protocols = vec![b"h2".to_vec()];
+        let client = node_files.rustls_client().expect("client config");
         let _ = self.armed.set(Armed {
-            acceptor: TlsAcceptor::from(Arc::new(server)),
-            connector: TlsConnector::from(Arc::new(client)),
+            acceptor: acceptor(gateway_files),
+            connector: TlsConnector::from(client),
             gateway,
         });
     }

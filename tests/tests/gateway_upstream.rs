@@ -8,8 +8,7 @@ use expertnet_federation::{Peer, Registry, TlsFiles};
 use expertnet_gateway::Error;
 use expertnet_gateway::nodes::NodeClients;
 use expertnet_proto::v1 as pb;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use expertnet_tests::tap::acceptor;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,21 +42,6 @@ expertise = ["lvb"]
 "#
     ))
     .expect("registry")
-}
-
-/// A TLS acceptor holding `files`' certificate and key (no client certificate asked).
-fn acceptor(files: &TlsFiles) -> tokio_rustls::TlsAcceptor {
-    let chain = CertificateDer::pem_file_iter(&files.cert)
-        .expect("certificate file")
-        .map(|c| c.expect("certificate"))
-        .collect();
-    let key = PrivateKeyDer::from_pem_file(&files.key).expect("key");
-    let mut config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .expect("server config");
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 /// What a misbehaving node does with a connection.

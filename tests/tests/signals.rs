@@ -11,7 +11,7 @@ use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
 use expertnet_tests::federation::{
     LEKSTROOM, RIVIERENLAND, WAIT, area_coordinator, assert_refused, coordinator_as, eventually,
-    gateway_as, gateway_cli, mtls_channel, spawn_federation, table_request,
+    gateway_as, gateway_cli, mtls_channel, read_table, spawn_federation, table_request,
 };
 use expertnet_tests::{TEST_NOW_MS, TestDb, TestNode, spawn_node_on};
 use tonic::Code;
@@ -303,11 +303,11 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
             .unwrap();
     }
     let mut coordinator = coordinator_as(&fed, Peer::Coordinator("coordinator".into())).await;
-    let national = coordinator
-        .statistics_table(table_request("2025-Q2", "category_by_outcome", "", ""))
-        .await
-        .unwrap()
-        .into_inner();
+    let national = read_table(
+        &mut coordinator,
+        table_request("2025-Q2", "category_by_outcome", "", ""),
+    )
+    .await;
     assert_eq!(national.regions, [LEKSTROOM, RIVIERENLAND]);
     assert_eq!((national.k, national.rounding_base), (5, 5));
     let waiting = &national.rows[2];
@@ -322,16 +322,11 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
 
     // A region's and an area's tables are for the coordinators of that area.
     let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;
-    let lekstroom = area
-        .statistics_table(table_request(
-            "2025-Q2",
-            "category_by_outcome",
-            LEKSTROOM,
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let lekstroom = read_table(
+        &mut area,
+        table_request("2025-Q2", "category_by_outcome", LEKSTROOM, ""),
+    )
+    .await;
     let row = &lekstroom.rows[2];
     assert!(row.cells[0].hidden, "lekstroom's 3 is hidden");
     assert!(
@@ -339,28 +334,18 @@ async fn coordinators_read_protected_tables_and_bad_requests_are_refused() {
         "and so is what would give it away"
     );
     // Shown the same ever after.
-    let again = area
-        .statistics_table(table_request(
-            "2025-Q2",
-            "category_by_outcome",
-            LEKSTROOM,
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let again = read_table(
+        &mut area,
+        table_request("2025-Q2", "category_by_outcome", LEKSTROOM, ""),
+    )
+    .await;
     assert_eq!(again, lekstroom);
     // The area holds only lekstroom's figures this quarter: its table hides the same.
-    let utrecht_flevoland = area
-        .statistics_table(table_request(
-            "2025-Q2",
-            "category_by_outcome",
-            "",
-            "utrecht-flevoland",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let utrecht_flevoland = read_table(
+        &mut area,
+        table_request("2025-Q2", "category_by_outcome", "", "utrecht-flevoland"),
+    )
+    .await;
     assert_eq!(utrecht_flevoland.area, "utrecht-flevoland");
     assert!(utrecht_flevoland.rows[2].cells[0].hidden);
     for (who, request, code, message) in [

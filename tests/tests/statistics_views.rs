@@ -6,7 +6,7 @@ use expertnet_federation::Peer;
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::{
     FLEVOLAND_UTRECHT, LEKSTROOM, TestFederation, area_coordinator, assert_refused, coordinator_as,
-    gateway_as, gateway_cli, spawn_federation, table_request,
+    gateway_as, gateway_cli, read_table, spawn_federation, table_request,
 };
 use tonic::Code;
 
@@ -75,16 +75,11 @@ async fn noisy_tables_spend_a_budget_until_it_is_refused() {
         report(&fed, region, "2025-Q2", 40).await;
     }
     let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;
-    let first = area
-        .statistics_table(noisy(
-            "2025-Q1",
-            "category_by_outcome",
-            "utrecht-flevoland",
-            0.4,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let first = read_table(
+        &mut area,
+        noisy("2025-Q1", "category_by_outcome", "utrecht-flevoland", 0.4),
+    )
+    .await;
     assert_eq!(
         (first.epsilon, first.epsilon_spent, first.epsilon_budget),
         (0.4, 0.4, 1.0)
@@ -106,16 +101,11 @@ async fn noisy_tables_spend_a_budget_until_it_is_refused() {
         }
     }
     assert!(!exact_everywhere, "50 cells with noise are not all exact");
-    let second = area
-        .statistics_table(noisy(
-            "2025-Q1",
-            "category_by_age_band",
-            "utrecht-flevoland",
-            0.4,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let second = read_table(
+        &mut area,
+        noisy("2025-Q1", "category_by_age_band", "utrecht-flevoland", 0.4),
+    )
+    .await;
     assert!(
         (second.epsilon_spent - 0.8).abs() < 1e-9,
         "{}",
@@ -132,11 +122,7 @@ async fn noisy_tables_spend_a_budget_until_it_is_refused() {
         Code::ResourceExhausted,
         "privacy budget of coordinator-utrecht-flevoland for 2025-Q1: ε 0.8 of 1 spent, this table needs 0.4",
     );
-    let last = area
-        .statistics_table(noisy("2025-Q1", "category_by_outcome", "", 0.2))
-        .await
-        .unwrap()
-        .into_inner();
+    let last = read_table(&mut area, noisy("2025-Q1", "category_by_outcome", "", 0.2)).await;
     assert!((last.epsilon_spent - 1.0).abs() < 1e-9);
     let exhausted = area
         .statistics_table(noisy("2025-Q1", "category_by_lead_time", "", 0.01))
@@ -145,16 +131,11 @@ async fn noisy_tables_spend_a_budget_until_it_is_refused() {
     assert_eq!(exhausted.code(), Code::ResourceExhausted);
 
     // The suppressed tables stay open; another quarter and another coordinator have budgets of their own.
-    let suppressed = area
-        .statistics_table(table_request(
-            "2025-Q1",
-            "category_by_outcome",
-            "",
-            "utrecht-flevoland",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let suppressed = read_table(
+        &mut area,
+        table_request("2025-Q1", "category_by_outcome", "", "utrecht-flevoland"),
+    )
+    .await;
     assert_eq!(suppressed.epsilon, 0.0);
     assert_eq!(suppressed.rows[0].cells[0].value, 80);
     area.statistics_table(noisy("2025-Q2", "category_by_outcome", "", 0.5))
@@ -204,11 +185,7 @@ async fn noisy_tables_spend_a_budget_until_it_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
-    let spent = east
-        .statistics_table(noisy("2025-Q2", "category_by_outcome", "", 1.0))
-        .await
-        .unwrap()
-        .into_inner();
+    let spent = read_table(&mut east, noisy("2025-Q2", "category_by_outcome", "", 1.0)).await;
     assert!(
         (spent.epsilon_spent - 1.0).abs() < 1e-9,
         "nothing was charged before"
@@ -233,11 +210,7 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
     report(&fed, LEKSTROOM, "2025-Q3", 10).await;
     report(&fed, FLEVOLAND_UTRECHT, "2025-Q3", 10).await;
     let mut area = coordinator_as(&fed, area_coordinator("utrecht-flevoland")).await;
-    let flows = area
-        .statistics_table(table_request("2025-Q3", "flows", LEKSTROOM, ""))
-        .await
-        .unwrap()
-        .into_inner();
+    let flows = read_table(&mut area, table_request("2025-Q3", "flows", LEKSTROOM, "")).await;
     assert_eq!(flows.row_dimension, "measure");
     assert!(!flows.has_totals && flows.grand_total.is_none());
     let shown: Vec<(String, Option<u64>)> = flows
@@ -262,34 +235,20 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
         "2 returned is hidden; 12 sessions rounded to 10"
     );
     // Two regions each returned 2: the area's and the nation's 4 are hidden too.
-    let national = area
-        .statistics_table(table_request("2025-Q3", "flows", "", ""))
-        .await
-        .unwrap()
-        .into_inner();
+    let national = read_table(&mut area, table_request("2025-Q3", "flows", "", "")).await;
     assert!(national.rows[1].cells[0].hidden);
 
-    let signals = area
-        .statistics_table(table_request(
-            "2025-Q3",
-            "no_fitting_answer",
-            "",
-            "utrecht-flevoland",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let signals = read_table(
+        &mut area,
+        table_request("2025-Q3", "no_fitting_answer", "", "utrecht-flevoland"),
+    )
+    .await;
     // The outcome table's NO_FITTING_ANSWER column on its own, protected with it: the same values, hidden alike.
-    let by_outcome = area
-        .statistics_table(table_request(
-            "2025-Q3",
-            "category_by_outcome",
-            "",
-            "utrecht-flevoland",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let by_outcome = read_table(
+        &mut area,
+        table_request("2025-Q3", "category_by_outcome", "", "utrecht-flevoland"),
+    )
+    .await;
     assert_eq!(signals.columns, ["COUNT"]);
     assert!(!signals.has_totals && signals.grand_total.is_none());
     assert_eq!(signals.rows.len(), 10);
@@ -465,11 +424,11 @@ async fn a_federation_of_synthetic_cases_publishes_national_and_area_statistics_
             .into_inner();
         assert_eq!(collected.collected.len(), 4, "{:?}", collected.failed);
     }
-    let table = national
-        .statistics_table(table_request("2026-Q2", "category_by_outcome", "", ""))
-        .await
-        .unwrap()
-        .into_inner();
+    let table = read_table(
+        &mut national,
+        table_request("2026-Q2", "category_by_outcome", "", ""),
+    )
+    .await;
     let grand = table.grand_total.unwrap();
     assert!(!grand.hidden && grand.value > 0, "{grand:?}");
     let hidden = table
@@ -483,16 +442,11 @@ async fn a_federation_of_synthetic_cases_publishes_national_and_area_statistics_
         "small synthetic regions have small cells to hide"
     );
     let mut east = coordinator_as(&fed, area_coordinator("oost-nederland")).await;
-    let area = east
-        .statistics_table(table_request(
-            "2026-Q2",
-            "category_by_age_band",
-            "",
-            "oost-nederland",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let area = read_table(
+        &mut east,
+        table_request("2026-Q2", "category_by_age_band", "", "oost-nederland"),
+    )
+    .await;
     assert_eq!(area.area, "oost-nederland");
     let review = east
         .yearly_review(pb::YearlyReviewRequest {
