@@ -74,35 +74,77 @@ impl TlsFiles {
     /// The same client as [`TlsFiles::client`] as a rustls configuration, for a connection the caller drives
     /// itself (the gateway's forwarding path) rather than through a tonic channel. Offers HTTP/2 by ALPN.
     pub fn rustls_client(&self) -> Result<std::sync::Arc<rustls::ClientConfig>, TlsError> {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let unreadable = |key: &'static str, path: &Path, message: String| TlsError {
-            key,
-            path: path.to_owned(),
-            message,
-        };
-        // Read first, so a missing or non-PEM file gets the same message as everywhere else.
-        let ca = TlsFiles::read("ca", &self.ca)?;
-        let cert = TlsFiles::read("cert", &self.cert)?;
-        let key = TlsFiles::read("key", &self.key)?;
-        let mut roots = rustls::RootCertStore::empty();
-        for der in CertificateDer::pem_slice_iter(ca.as_bytes()) {
-            let der = der.map_err(|e| unreadable("ca", &self.ca, e.to_string()))?;
-            roots
-                .add(der)
-                .map_err(|e| unreadable("ca", &self.ca, e.to_string()))?;
-        }
-        let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| unreadable("cert", &self.cert, e.to_string()))?;
-        let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
-            .map_err(|e| unreadable("key", &self.key, e.to_string()))?;
+        // The CA first, so a missing or non-PEM file gets the same message as everywhere else.
+        let roots = self.roots()?;
+        let (chain, key) = self.own_certificate()?;
         let mut config = rustls::ClientConfig::builder()
             .with_root_certificates(roots)
             .with_client_auth_cert(chain, key)
-            .map_err(|e| unreadable("key", &self.key, e.to_string()))?;
+            .map_err(|e| self.unreadable("key", &self.key, e.to_string()))?;
         config.alpn_protocols = vec![b"h2".to_vec()];
         Ok(std::sync::Arc::new(config))
+    }
+
+    /// The same server as [`TlsFiles::server`] as a rustls configuration, for a server that drives its own
+    /// HTTP/2 connections (the gateway): a client without a certificate from the federation CA, or with an
+    /// expired one, does not get past the handshake. Offers HTTP/2 by ALPN.
+    pub fn rustls_server(&self) -> Result<std::sync::Arc<rustls::ServerConfig>, TlsError> {
+        let roots = self.roots()?;
+        let (chain, key) = self.own_certificate()?;
+        let verifier = rustls::server::WebPkiClientVerifier::builder(roots.into())
+            .build()
+            .map_err(|e| self.unreadable("ca", &self.ca, e.to_string()))?;
+        let mut config = rustls::ServerConfig::builder()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, key)
+            .map_err(|e| self.unreadable("key", &self.key, e.to_string()))?;
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(std::sync::Arc::new(config))
+    }
+
+    /// The federation CA as a root store.
+    fn roots(&self) -> Result<rustls::RootCertStore, TlsError> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let ca = TlsFiles::read("ca", &self.ca)?;
+        let mut roots = rustls::RootCertStore::empty();
+        for der in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+            let der = der.map_err(|e| self.unreadable("ca", &self.ca, e.to_string()))?;
+            roots
+                .add(der)
+                .map_err(|e| self.unreadable("ca", &self.ca, e.to_string()))?;
+        }
+        Ok(roots)
+    }
+
+    /// This party's certificate chain and private key.
+    fn own_certificate(
+        &self,
+    ) -> Result<
+        (
+            Vec<rustls::pki_types::CertificateDer<'static>>,
+            rustls::pki_types::PrivateKeyDer<'static>,
+        ),
+        TlsError,
+    > {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let cert = TlsFiles::read("cert", &self.cert)?;
+        let key = TlsFiles::read("key", &self.key)?;
+        let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.unreadable("cert", &self.cert, e.to_string()))?;
+        let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
+            .map_err(|e| self.unreadable("key", &self.key, e.to_string()))?;
+        Ok((chain, key))
+    }
+
+    fn unreadable(&self, key: &'static str, path: &Path, message: String) -> TlsError {
+        TlsError {
+            key,
+            path: path.to_owned(),
+            message,
+        }
     }
 }
 

@@ -40,6 +40,22 @@ pub fn inject(metadata: &mut MetadataMap) {
     });
 }
 
+/// The W3C trace context headers.
+const TRACE_HEADERS: [&str; 2] = ["traceparent", "tracestate"];
+
+/// Passes a caller's trace context on as it came, where the hop records no span of its own (the gateway's
+/// forwarding path when it exports no spans): the next hop's span then continues the caller's trace, as
+/// behind any proxy. A context the current span already wrote is left alone.
+pub fn pass_on(from: &http::HeaderMap, to: &mut http::HeaderMap) {
+    for name in TRACE_HEADERS {
+        if !to.contains_key(name)
+            && let Some(value) = from.get(name)
+        {
+            to.insert(name, value.clone());
+        }
+    }
+}
+
 /// The span of one incoming RPC, a child of the caller's span when the request carries trace context.
 /// Use as tonic's `trace_fn`.
 pub fn rpc_span<B>(request: &http::Request<B>) -> tracing::Span {

@@ -35,6 +35,10 @@ pub enum Error {
     #[error("{0}")]
     BudgetExhausted(String),
 
+    /// The caller's request did not arrive whole within its time.
+    #[error("{0}")]
+    DeadlineExceeded(String),
+
     /// A target node could not be reached; the sender's outbox tries again later.
     #[error("{0}")]
     Unavailable(String),
@@ -79,6 +83,7 @@ impl From<Error> for Status {
             Error::Unimplemented(_) => Status::unimplemented(message),
             Error::FailedPrecondition(_) => Status::failed_precondition(message),
             Error::Unavailable(_) => Status::unavailable(message),
+            Error::DeadlineExceeded(_) => Status::deadline_exceeded(message),
             Error::BudgetExhausted(_) => Status::resource_exhausted(message),
             Error::Refused { code, .. } => Status::new(code, message),
             Error::Storage(_) => {

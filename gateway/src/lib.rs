@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod grpc;
+pub mod http2;
 pub mod network;
 pub mod nodes;
 pub mod routing;

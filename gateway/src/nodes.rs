@@ -9,8 +9,8 @@ use bytes::Bytes;
 use expertnet_federation::peer::node_host;
 use expertnet_federation::{Registry, TlsFiles};
 use expertnet_proto::v1::{DeliveryReceipt, SignalSnapshot, SnapshotRequest};
-use http::HeaderValue;
 use http::header::{CONTENT_TYPE, TE};
+use http::{HeaderMap, HeaderValue};
 use prost::Message;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError};
@@ -54,8 +54,7 @@ impl NodeClients {
         Ok(NodeClients {
             upstreams: Arc::new(upstreams),
             timeout,
-            grpc_timeout: HeaderValue::from_str(&format!("{}m", timeout.as_millis()))
-                .map_err(|e| Error::Config(format!("forward_timeout_ms: {e}")))?,
+            grpc_timeout: grpc_timeout_header(timeout),
         })
     }
 
@@ -71,12 +70,26 @@ impl NodeClients {
         })
     }
 
-    /// Delivers an envelope, framed as the sender sent it ([`crate::wire`]), to `region`'s inbox. A node
-    /// that cannot be reached or does not answer within the forward timeout is [`Error::Unavailable`]; a
-    /// node that refuses passes its code on.
-    pub async fn deliver(&self, region: &str, framed: Bytes) -> Result<DeliveryReceipt> {
-        self.call(region, DELIVER_PATH, framed, MAX_RECEIPT_BYTES)
-            .await
+    /// Delivers an envelope, framed as the sender sent it ([`crate::wire`]), to `region`'s inbox. Of the
+    /// sender's request headers (`caller`), its trace context goes on, and its `grpc-timeout` when that is
+    /// shorter than the forward timeout. A node that cannot be reached or does not answer in time is
+    /// [`Error::Unavailable`]; a node that refuses passes its code on.
+    pub async fn deliver(
+        &self,
+        region: &str,
+        framed: Bytes,
+        caller: &HeaderMap,
+    ) -> Result<DeliveryReceipt> {
+        let timeout = wire::grpc_timeout(caller).map_or(self.timeout, |t| t.min(self.timeout));
+        self.call(
+            region,
+            DELIVER_PATH,
+            framed,
+            MAX_RECEIPT_BYTES,
+            timeout,
+            Some(caller),
+        )
+        .await
     }
 
     /// Asks `region`'s node for its signals of `period`.
@@ -84,33 +97,53 @@ impl NodeClients {
         let request = wire::frame(&SnapshotRequest {
             period: period.to_owned(),
         });
-        self.call(region, SNAPSHOT_PATH, request, MAX_SNAPSHOT_BYTES)
-            .await
-            .map_err(|err| match err {
-                Error::Refused { message, .. } => {
-                    Error::Unavailable(format!("region {region}: {message}"))
-                }
-                other => other,
-            })
+        self.call(
+            region,
+            SNAPSHOT_PATH,
+            request,
+            MAX_SNAPSHOT_BYTES,
+            self.timeout,
+            None,
+        )
+        .await
+        .map_err(|err| match err {
+            Error::Refused { message, .. } => {
+                Error::Unavailable(format!("region {region}: {message}"))
+            }
+            other => other,
+        })
     }
 
     /// One unary call to `region`'s node with a framed request; its reply decoded. Unreachable, no answer
-    /// within the forward timeout, or a status asking to try again is [`Error::Unavailable`]; any other
-    /// status is [`Error::Refused`] with the node's code.
+    /// within `timeout`, or a status asking to try again is [`Error::Unavailable`]; any other status is
+    /// [`Error::Refused`] with the node's code. The current span's trace context goes with it, or else the
+    /// `caller`'s.
     async fn call<Reply: Message + Default>(
         &self,
         region: &str,
         path: &'static str,
         framed: Bytes,
         max_reply_bytes: usize,
+        timeout: Duration,
+        caller: Option<&HeaderMap>,
     ) -> Result<Reply> {
         let mut metadata = MetadataMap::new();
         expertnet_federation::trace::inject(&mut metadata);
         let mut headers = metadata.into_headers();
+        if let Some(caller) = caller {
+            expertnet_federation::trace::pass_on(caller, &mut headers);
+        }
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
         headers.insert(TE, HeaderValue::from_static("trailers"));
         // The node learns the deadline too and stops working on a call nobody waits for.
-        headers.insert("grpc-timeout", self.grpc_timeout.clone());
+        headers.insert(
+            "grpc-timeout",
+            if timeout == self.timeout {
+                self.grpc_timeout.clone()
+            } else {
+                grpc_timeout_header(timeout)
+            },
+        );
         // The connection in use, to abandon if the deadline passes.
         let in_use = std::sync::Mutex::new(None::<NodeConnection>);
         let use_connection = |connection: &NodeConnection| {
@@ -135,7 +168,7 @@ impl NodeClients {
                 unreachable(region)
             })
         };
-        let reply = match tokio::time::timeout(self.timeout, attempt).await {
+        let reply = match tokio::time::timeout(timeout, attempt).await {
             Ok(reply) => reply?,
             Err(_) => {
                 tracing::debug!(%region, path, "no answer within the forward timeout");
@@ -171,10 +204,26 @@ impl NodeClients {
         }
     }
 
+    /// How long a node has to answer a call.
+    pub fn forward_timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The regions there are connections for.
     pub fn regions(&self) -> impl Iterator<Item = &str> {
         self.upstreams.keys().map(String::as_str)
     }
+}
+
+/// `timeout` as a `grpc-timeout` value: whole milliseconds, or microseconds below one.
+fn grpc_timeout_header(timeout: Duration) -> HeaderValue {
+    let millis = timeout.as_millis();
+    let value = if millis > 0 {
+        format!("{}m", millis.min(99_999_999))
+    } else {
+        format!("{}u", timeout.as_micros())
+    };
+    HeaderValue::from_str(&value).expect("digits and a unit")
 }
 
 /// What the sender hears when a node cannot take its envelope now: its outbox tries again later.

@@ -1,25 +1,34 @@
 //! The gateway's gRPC server as a function of a listener and a shutdown signal: tests bind port 0 and pass the
 //! listener in; `serve` in the CLI binds the configured address and waits for SIGTERM or Ctrl-C. Mutual TLS
-//! only: a client without a certificate from the federation CA does not get past the handshake.
+//! only: a client without a certificate from the federation CA does not get past the handshake. Connections
+//! are served by [`crate::http2`]; `Route` below tonic's codec, the rest by the generated servers.
 
 use crate::config::GatewayConfig;
 use crate::error::{Error, Result};
-use crate::grpc::{CoordinatorApi, GatewayApi, GatewayRoutes};
+use crate::grpc::{CoordinatorApi, GatewayApi, forwarding};
+use crate::http2::{self, RecvBody};
 use crate::network::Network;
 use crate::nodes::NodeClients;
 use crate::statistics::Publishing;
 use crate::statistics::StatisticsStore;
 use crate::statistics::disclosure::Control;
 use crate::statistics::odometer::Budgets;
+use crate::wire;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
 use expertnet_proto::v1::gateway_service_server::GatewayServiceServer;
 use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::ServerTlsConfig;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tonic::service::Routes;
+use tonic::transport::server::Connected;
+use tower_service::Service;
+use tracing::Instrument;
 
 /// Everything the gateway serves with, built from its configuration.
 #[derive(Debug, Clone)]
@@ -27,7 +36,7 @@ pub struct Gateway {
     pub network: Network,
     pub statistics: StatisticsStore,
     nodes: NodeClients,
-    tls: ServerTlsConfig,
+    tls: Arc<rustls::ServerConfig>,
     heartbeat_interval_secs: u32,
     max_message_bytes: usize,
     publishing: Publishing,
@@ -39,7 +48,7 @@ impl Gateway {
         let registry = Arc::new(config.load_registry()?);
         let tls = config
             .tls
-            .server()
+            .rustls_server()
             .map_err(|e| Error::Config(format!("tls.{e}")))?;
         let nodes = NodeClients::new(&registry, &config.tls, config.forward_timeout())?;
         let statistics = StatisticsStore::open(&config.statistics_database).await?;
@@ -67,7 +76,8 @@ impl Gateway {
     }
 }
 
-/// Serves the gateway's services, health and reflection on `listener` until `shutdown` resolves.
+/// Serves the gateway's services, health and reflection on `listener` until `shutdown` resolves; then takes no
+/// new calls and lets those in flight finish (for at most [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: TcpListener,
     gateway: Gateway,
@@ -85,32 +95,176 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| Error::Config(format!("reflection: {e}")))?;
-    let incoming = TcpListenerStream::new(listener).map(|stream| {
-        let stream = stream?;
-        stream.set_nodelay(true)?;
-        Ok::<_, std::io::Error>(stream)
-    });
     let api = GatewayApi::new(
         gateway.network.clone(),
         gateway.nodes.clone(),
         gateway.heartbeat_interval_secs,
         gateway.statistics.clone(),
     );
-    tonic::transport::Server::builder()
-        .tls_config(gateway.tls)?
-        .timeout(Duration::from_secs(30))
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
-        .trace_fn(expertnet_federation::trace::rpc_span)
-        .add_service(health_service)
+    let generated = Routes::new(health_service)
         .add_service(reflection)
-        .add_service(GatewayRoutes::new(api, gateway.max_message_bytes))
+        .add_service(
+            GatewayServiceServer::new(api.clone())
+                .max_decoding_message_size(gateway.max_message_bytes),
+        )
         .add_service(CoordinatorServiceServer::new(CoordinatorApi::new(
             gateway.network,
             gateway.nodes,
             gateway.statistics,
             gateway.publishing,
         )))
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
+        .prepare();
+    let calls = Calls {
+        api,
+        generated,
+        max_message_bytes: gateway.max_message_bytes,
+        exporting: expertnet_federation::telemetry::export_configured(),
+    };
+    let pacing = AbortOnDrop(tokio::spawn(pace_timers(calls.api.forward_timeout())));
+    let acceptor = TlsAcceptor::from(gateway.tls);
+    let (closing, closed) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) => {
+                    connections.spawn(connection(tcp, peer, acceptor.clone(), calls.clone(), closed.clone()));
+                }
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a moment instead of spinning.
+                    tracing::warn!(error = %err, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    // Receivers only go with the connections, so this cannot fail while one is open.
+    let _ = closing.send(true);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    drop(pacing);
+    if drained.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "calls still in flight after the shutdown grace; cut off"
+        );
+    }
     Ok(())
+}
+
+/// Keeps a timer due within half the forward timeout at all times, so that arming a forwarded call's deadline
+/// does not wake the runtime. Tokio wakes its I/O driver (a write to an eventfd and one more `epoll_wait`) when
+/// a new timer is due before the driver's next planned wake-up; between calls that wake-up is otherwise the
+/// keep-alive, seconds away, so every call paid for it — on the forwarding path, between receiving a request
+/// and passing it on. One tick per half timeout costs nothing by comparison (docs/BENCHMARKS.md).
+async fn pace_timers(forward_timeout: Duration) {
+    let mut ticks = tokio::time::interval(forward_timeout / 2);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+    }
+}
+
+/// A task that ends with its handle.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Longest a client may take over its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest a call may take unless its `grpc-timeout` asks for less.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest a shutdown waits for the calls in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// One client connection: mutual TLS, then HTTP/2 with the certificate in every request's extensions.
+async fn connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    calls: Calls,
+    closed: watch::Receiver<bool>,
+) {
+    if let Err(err) = tcp.set_nodelay(true) {
+        tracing::debug!(%peer, error = %err, "connection gone before it started");
+        return;
+    }
+    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(err)) => {
+            tracing::info!(%peer, error = %err, "refused a connection: TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::info!(%peer, "refused a connection: no TLS handshake within {HANDSHAKE_TIMEOUT:?}");
+            return;
+        }
+    };
+    let connection_info = tls.connect_info();
+    let served = http2::serve_connection(
+        tls,
+        connection_info,
+        http2::Limits::default(),
+        move |request| calls.answer(request),
+        closed,
+    )
+    .await;
+    if let Err(err) = served {
+        tracing::debug!(%peer, error = %err, "connection ended with an error");
+    }
+}
+
+/// What answers the calls on every connection.
+#[derive(Debug, Clone)]
+struct Calls {
+    api: GatewayApi,
+    generated: Routes,
+    max_message_bytes: usize,
+    /// Whether spans are exported; if not, a forwarded call records none and passes the caller's trace
+    /// context on as it came.
+    exporting: bool,
+}
+
+impl Calls {
+    /// `Route` below tonic's codec, everything else by the generated servers, in the call's span (continuing
+    /// the caller's trace). `Route` is bounded by the forward timeout (and [`forwarding::BODY_TIMEOUT`]), every
+    /// other call by its `grpc-timeout` or [`CALL_TIMEOUT`].
+    fn answer(
+        &self,
+        request: http::Request<RecvBody>,
+    ) -> impl Future<Output = http::Response<tonic::body::Body>> + Send + 'static + use<> {
+        let forwarding = request.uri().path() == forwarding::ROUTE_PATH;
+        let span = if forwarding && !self.exporting {
+            tracing::Span::none()
+        } else {
+            expertnet_federation::trace::rpc_span(&request)
+        };
+        let calls = self.clone();
+        async move {
+            if forwarding {
+                return forwarding::answer(&calls.api, request, calls.max_message_bytes).await;
+            }
+            let deadline =
+                wire::grpc_timeout(request.headers()).map_or(CALL_TIMEOUT, |t| t.min(CALL_TIMEOUT));
+            let mut generated = calls.generated;
+            match tokio::time::timeout(deadline, generated.call(request)).await {
+                Ok(Ok(response)) => response,
+                Err(_) => tonic::Status::from(Error::DeadlineExceeded(format!(
+                    "no answer within the call's deadline ({deadline:?})"
+                )))
+                .into_http(),
+            }
+        }
+        .instrument(span)
+    }
 }

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use bytes::{BufMut, Bytes, BytesMut};
+use std::time::Duration;
 
 /// The framing in front of every message.
 pub const PREFIX_BYTES: usize = 5;
@@ -57,6 +58,27 @@ pub fn as_checked(framed: Bytes, message_bytes: usize, checked: &impl prost::Mes
     } else {
         frame(checked)
     }
+}
+
+/// The deadline a caller set in its `grpc-timeout` header (`<at most 8 digits><H|M|S|m|u|n>`); `None` when
+/// there is none or it cannot be read, as gRPC servers treat it.
+pub fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
+    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    let split = value.len().checked_sub(1)?;
+    let (digits, unit) = value.split_at(split);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount * 3600),
+        "M" => Duration::from_secs(amount * 60),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -125,5 +147,24 @@ mod tests {
             unframe(&truncated, 1024, "envelope"),
             Err(Error::InvalidArgument { .. })
         ));
+    }
+
+    #[test]
+    fn a_grpc_timeout_reads_in_every_unit_and_nothing_else() {
+        let read = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("grpc-timeout", value.parse().unwrap());
+            grpc_timeout(&headers)
+        };
+        assert_eq!(read("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(read("3M"), Some(Duration::from_secs(180)));
+        assert_eq!(read("10S"), Some(Duration::from_secs(10)));
+        assert_eq!(read("4500m"), Some(Duration::from_millis(4500)));
+        assert_eq!(read("250u"), Some(Duration::from_micros(250)));
+        assert_eq!(read("99999999n"), Some(Duration::from_nanos(99_999_999)));
+        for bad in ["", "S", "123456789S", "10s", "1.5S", "-1S", "10"] {
+            assert_eq!(read(bad), None, "{bad:?}");
+        }
+        assert_eq!(grpc_timeout(&http::HeaderMap::new()), None);
     }
 }

@@ -1,8 +1,9 @@
 //! The federation's hops, measured with the release binaries as separate processes, mutual TLS everywhere:
 //!
 //! 1. one consultation question delivered to Flevoland-Utrecht's inbox — routed by the gateway (Lekstroom's
-//!    certificate → gateway → inbox), sent straight to the inbox, and through nginx's `grpc_pass` (TLS in or
-//!    plaintext in, mutual TLS out, upstream keepalive on); sequential latency with the paths taking turns call by call
+//!    certificate → gateway → inbox), sent straight to the inbox, through a bare `h2` pass-through built from
+//!    the gateway's parts (the floor of its stack), and through nginx's `grpc_pass` (TLS in or plaintext in,
+//!    mutual TLS out, upstream keepalive on); sequential latency with the paths taking turns call by call
 //!    (p50/p99) and throughput with 32 calls in flight;
 //! 2. the time from a receiving node's return to the delivery of the escalations that waited for it, with the
 //!    retry timing a deployment runs.
@@ -45,7 +46,8 @@ const WAITING_ESCALATIONS: usize = 20;
 enum Hop {
     Gateway(GatewayServiceClient<Channel>),
     Direct(InboxServiceClient<Channel>),
-    Nginx(InboxServiceClient<Channel>),
+    /// nginx or the bare pass-through, in front of the inbox.
+    Proxy(InboxServiceClient<Channel>),
 }
 
 impl Hop {
@@ -55,7 +57,7 @@ impl Hop {
                 let reply = client.clone().route(envelope).await.expect("route");
                 assert_eq!(reply.into_inner().delivered_to, [FLEVOLAND_UTRECHT]);
             }
-            Hop::Direct(client) | Hop::Nginx(client) => {
+            Hop::Direct(client) | Hop::Proxy(client) => {
                 let receipt = client.clone().deliver(envelope).await.expect("deliver");
                 assert!(!receipt.into_inner().duplicate);
             }
@@ -298,6 +300,18 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
             Hop::Direct(InboxServiceClient::new(direct)),
         ),
     ];
+    let bare_port = start_bare_proxy(&gateway, inbox);
+    let via_bare = mtls_channel(
+        &format!("https://127.0.0.1:{bare_port}"),
+        &lekstroom,
+        GATEWAY_HOST,
+    )
+    .await
+    .expect("connect to the bare pass-through");
+    hops.push((
+        "bare h2 pass-through",
+        Hop::Proxy(InboxServiceClient::new(via_bare)),
+    ));
     let (tls_port, plain_port) = (free_port(), free_port());
     let nginx = Nginx::start(fed.dir.path(), &gateway, inbox, tls_port, plain_port).await;
     match nginx {
@@ -316,11 +330,11 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
                 .expect("connect to nginx");
             hops.push((
                 "nginx grpc_pass, TLS in",
-                Hop::Nginx(InboxServiceClient::new(via_tls)),
+                Hop::Proxy(InboxServiceClient::new(via_tls)),
             ));
             hops.push((
                 "nginx grpc_pass, plaintext in",
-                Hop::Nginx(InboxServiceClient::new(via_plain)),
+                Hop::Proxy(InboxServiceClient::new(via_plain)),
             ));
         }
         None => println!("nginx not found: the nginx paths are skipped"),
@@ -439,4 +453,84 @@ fn main() {
             return_benchmark().await;
         }
     });
+}
+
+/// The floor of the gateway's stack: a bare HTTP/2 pass-through — TLS in with the gateway's certificate, the
+/// call passed on unread over the gateway's own upstream connection (`expertnet_gateway::upstream`), the answer
+/// passed back — with no identity, no checks, no spans and no deadline, on one thread with a current-thread
+/// runtime as the gateway's. It tells the gateway's own work apart from what `h2`, `rustls` and `tokio` cost
+/// for one hop.
+fn start_bare_proxy(gateway: &TlsFiles, inbox: std::net::SocketAddr) -> u16 {
+    use bytes::BytesMut;
+    use expertnet_gateway::upstream::Upstream;
+    use std::sync::Arc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("addr").port();
+    let acceptor = expertnet_tests::tap::acceptor(gateway);
+    let upstream = Arc::new(
+        Upstream::new(
+            &format!("https://{inbox}"),
+            &node_host(FLEVOLAND_UTRECHT),
+            gateway.rustls_client().expect("client"),
+            Duration::from_secs(2),
+        )
+        .expect("upstream"),
+    );
+    std::thread::Builder::new()
+        .name("bare-proxy".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                loop {
+                    let (tcp, _) = listener.accept().await.expect("accept");
+                    tcp.set_nodelay(true).expect("nodelay");
+                    let acceptor = acceptor.clone();
+                    let upstream = upstream.clone();
+                    tokio::spawn(async move {
+                        let tls = acceptor.accept(tcp).await.expect("tls");
+                        let mut conn = h2::server::handshake(tls).await.expect("h2");
+                        while let Some(Ok((request, mut respond))) = conn.accept().await {
+                            let upstream = upstream.clone();
+                            tokio::spawn(async move {
+                                let (_, mut body) = request.into_parts();
+                                let mut data = BytesMut::new();
+                                while let Some(chunk) = body.data().await {
+                                    let chunk = chunk.expect("chunk");
+                                    let _ = body.flow_control().release_capacity(chunk.len());
+                                    data.extend_from_slice(&chunk);
+                                }
+                                let mut headers = http::HeaderMap::new();
+                                headers.insert(
+                                    "content-type",
+                                    http::HeaderValue::from_static("application/grpc"),
+                                );
+                                headers.insert("te", http::HeaderValue::from_static("trailers"));
+                                let connection = upstream.connection().await.expect("dial");
+                                let reply = connection
+                                    .unary(
+                                        "/expertnet.v1.InboxService/Deliver",
+                                        headers,
+                                        data.freeze(),
+                                    )
+                                    .await
+                                    .expect("call");
+                                let response = http::Response::from_parts(reply.head, ());
+                                let mut send =
+                                    respond.send_response(response, false).expect("respond");
+                                send.send_data(reply.body, false).expect("data");
+                                send.send_trailers(reply.trailers.unwrap_or_default())
+                                    .expect("trailers");
+                            });
+                        }
+                    });
+                }
+            });
+        })
+        .expect("thread");
+    port
 }

@@ -1,7 +1,8 @@
 //! The gateway's own connections to the nodes (gateway/src/upstream.rs) against nodes that misbehave: one that
 //! takes the call and never answers, one that never finishes the TLS handshake, and a server holding another
 //! region's certificate. Each must give the sender "try again later" (UNAVAILABLE) in bounded time, so its
-//! outbox keeps the envelope; the last must never get the envelope at all.
+//! outbox keeps the envelope; the last must never get the envelope at all. And against a node that answers:
+//! what of the sender's request goes on with the envelope.
 
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, TlsFiles};
@@ -10,8 +11,8 @@ use expertnet_gateway::nodes::NodeClients;
 use expertnet_proto::v1 as pb;
 use expertnet_tests::tap::acceptor;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -122,7 +123,11 @@ fn node_clients(pki: &Pki, addr: SocketAddr, timeout: Duration) -> NodeClients {
 async fn deliver(nodes: &NodeClients) -> (Result<pb::DeliveryReceipt, Error>, Duration) {
     let started = Instant::now();
     let outcome = nodes
-        .deliver(REGION, expertnet_gateway::wire::frame(&question()))
+        .deliver(
+            REGION,
+            expertnet_gateway::wire::frame(&question()),
+            &http::HeaderMap::new(),
+        )
         .await;
     (outcome, started.elapsed())
 }
@@ -194,4 +199,66 @@ async fn a_server_holding_another_regions_certificate_gets_nothing() {
         0,
         "nothing may reach a server without the region's certificate"
     );
+}
+
+/// A node that takes every delivery with a receipt and keeps the request headers it got.
+async fn recording_node(files: &TlsFiles) -> (SocketAddr, Arc<Mutex<Vec<http::HeaderMap>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let keeping = recorded.clone();
+    let acceptor = acceptor(files);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let tls = acceptor.accept(tcp).await.expect("TLS");
+            let mut connection = h2::server::handshake(tls).await.expect("HTTP/2");
+            let keeping = keeping.clone();
+            tokio::spawn(async move {
+                while let Some(Ok((request, mut respond))) = connection.accept().await {
+                    keeping.lock().unwrap().push(request.headers().clone());
+                    let response = http::Response::builder()
+                        .header("content-type", "application/grpc")
+                        .body(())
+                        .unwrap();
+                    let mut stream = respond.send_response(response, false).unwrap();
+                    let receipt = pb::DeliveryReceipt { duplicate: false };
+                    stream
+                        .send_data(expertnet_gateway::wire::frame(&receipt), false)
+                        .unwrap();
+                    let mut trailers = http::HeaderMap::new();
+                    trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+                    stream.send_trailers(trailers).unwrap();
+                }
+            });
+        }
+    });
+    (addr, recorded)
+}
+
+#[tokio::test]
+async fn the_senders_trace_context_and_shorter_deadline_go_on_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (addr, recorded) = recording_node(&pki.files(&Peer::Region(REGION.into()))).await;
+    let nodes = node_clients(&pki, addr, Duration::from_secs(5));
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let mut sender = http::HeaderMap::new();
+    sender.insert("traceparent", traceparent.parse().unwrap());
+    sender.insert("tracestate", "expertnet=1".parse().unwrap());
+    sender.insert("grpc-timeout", "300m".parse().unwrap());
+    sender.insert("x-sender-secret", "not for the node".parse().unwrap());
+    let frame = || expertnet_gateway::wire::frame(&question());
+    let receipt = nodes.deliver(REGION, frame(), &sender).await;
+    assert_eq!(receipt.unwrap(), pb::DeliveryReceipt { duplicate: false });
+    // A sender that gives more time than the gateway's forward timeout gets the forward timeout.
+    sender.insert("grpc-timeout", "60S".parse().unwrap());
+    nodes.deliver(REGION, frame(), &sender).await.unwrap();
+    let recorded = recorded.lock().unwrap().clone();
+    assert_eq!(recorded.len(), 2);
+    let first = &recorded[0];
+    assert_eq!(first["traceparent"], traceparent);
+    assert_eq!(first["tracestate"], "expertnet=1");
+    assert_eq!(first["grpc-timeout"], "300m");
+    assert!(first.get("x-sender-secret").is_none(), "{first:?}");
+    assert_eq!(recorded[1]["grpc-timeout"], "5000m");
 }

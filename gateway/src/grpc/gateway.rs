@@ -130,19 +130,25 @@ impl GatewayService for GatewayApi {
         }))
     }
 
-    /// Served by [`super::GatewayRoutes`] below tonic's codec; this is the same call for a server built
-    /// without it.
+    /// The gateway's server answers `Route` below tonic's codec ([`super::forwarding`]); this is the same call
+    /// through the generated server, for a server built without that path.
     async fn route(&self, request: Request<Envelope>) -> Result<Response<RouteReply>, Status> {
         let region = caller_region(&request, &self.peers, self.network.registry())?;
-        let envelope = request.into_inner();
+        let (metadata, _, envelope) = request.into_parts();
         let framed = wire::frame(&envelope);
         Ok(Response::new(
-            self.route_framed(&region, &envelope, framed).await?,
+            self.route_framed(&region, &envelope, framed, &metadata.into_headers())
+                .await?,
         ))
     }
 }
 
 impl GatewayApi {
+    /// How long a node has to answer a forwarded call.
+    pub(crate) fn forward_timeout(&self) -> std::time::Duration {
+        self.nodes.forward_timeout()
+    }
+
     /// The caller's region, from the certificate its connection presented.
     pub(crate) fn region_of(&self, extensions: &http::Extensions) -> Result<String, Error> {
         super::region_of(
@@ -151,12 +157,14 @@ impl GatewayApi {
         )
     }
 
-    /// Routes `envelope`, sent by `region` as `framed`, and passes `framed` on unchanged to every target.
+    /// Routes `envelope`, sent by `region` as `framed` with the request headers `caller`, and passes `framed`
+    /// on unchanged to every target.
     pub(crate) async fn route_framed(
         &self,
         region: &str,
         envelope: &Envelope,
         framed: Bytes,
+        caller: &http::HeaderMap,
     ) -> Result<RouteReply, Error> {
         if envelope.from_region != region {
             tracing::warn!(
@@ -180,7 +188,7 @@ impl GatewayApi {
         // Every target at once: a question routed by tag waits for the slowest inbox, not for their sum.
         let deliveries = targets.iter().map(|target| {
             let framed = framed.clone();
-            async move { (target, self.nodes.deliver(&target.id, framed).await) }
+            async move { (target, self.nodes.deliver(&target.id, framed, caller).await) }
         });
         let mut delivered_to = Vec::with_capacity(targets.len());
         let mut failure = None;

@@ -2,11 +2,10 @@
 //! call routing or the network state, map the result.
 
 mod coordinator;
-mod forwarding;
+pub mod forwarding;
 mod gateway;
 
 pub use coordinator::CoordinatorApi;
-pub use forwarding::GatewayRoutes;
 pub use gateway::GatewayApi;
 
 use crate::error::Error;

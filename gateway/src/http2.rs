@@ -1,0 +1,395 @@
+//! The gateway's side of one HTTP/2 connection from a client, on `h2` directly: every request is handed to a
+//! handler with the connection's TLS identity in its extensions, and the handler's response goes back with
+//! HTTP/2 flow control. Keep-alive PINGs find clients that vanished without a word; a shutdown lets the requests
+//! in flight finish.
+//!
+//! Why not tonic's server: a forwarded call went through hyper's dispatch, tonic's tower layers and axum's
+//! router before the gateway saw it, and the gateway added ~100 µs more than nginx's hop where a bare `h2`
+//! pass-through on the same machine added no more than nginx (docs/BENCHMARKS.md). The generated services
+//! still serve behind the handler, through tonic's router.
+
+use bytes::Bytes;
+use h2::server::SendResponse;
+use h2::{RecvStream, SendStream};
+use http_body::{Body, Frame};
+use http_body_util::BodyExt;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+
+/// How much a client may send before the gateway has read it, per stream and per connection.
+const RECEIVE_WINDOW_BYTES: u32 = 1024 * 1024;
+
+/// How a connection is held to account.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Streams a client may have open at once on one connection.
+    pub max_concurrent_streams: u32,
+    /// The largest header block a client may send.
+    pub max_header_list_bytes: u32,
+    /// A PING goes out after this long without one…
+    pub keepalive_interval: Duration,
+    /// …and the connection is dropped when its answer takes longer than this.
+    pub keepalive_timeout: Duration,
+    /// Longest a client may take to open HTTP/2 once TLS is up.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_concurrent_streams: 200,
+            max_header_list_bytes: 16 * 1024,
+            keepalive_interval: Duration::from_secs(30),
+            keepalive_timeout: Duration::from_secs(20),
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves HTTP/2 on `io` until the client goes, the keep-alive goes unanswered, or `shutdown` turns true
+/// (then no new requests are taken and those in flight finish). `connection_info` goes into every request's
+/// extensions.
+pub async fn serve_connection<IO, I, H, F>(
+    io: IO,
+    connection_info: I,
+    limits: Limits,
+    handler: H,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), h2::Error>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+    I: Clone + Send + Sync + 'static,
+    H: Fn(http::Request<RecvBody>) -> F,
+    F: Future<Output = http::Response<tonic::body::Body>> + Send + 'static,
+{
+    let handshake = h2::server::Builder::new()
+        .max_concurrent_streams(limits.max_concurrent_streams)
+        .max_header_list_size(limits.max_header_list_bytes)
+        // What hyper gave clients before: a snapshot of a few hundred kilobytes needs no window updates.
+        .initial_window_size(RECEIVE_WINDOW_BYTES)
+        .initial_connection_window_size(RECEIVE_WINDOW_BYTES)
+        .handshake::<_, Bytes>(io);
+    let Ok(handshake) = tokio::time::timeout(limits.handshake_timeout, handshake).await else {
+        tracing::debug!("client did not open HTTP/2 in time; closing its connection");
+        return Ok(());
+    };
+    let mut connection = handshake?;
+    let mut keepalive = pin!(keepalive(
+        connection.ping_pong().expect("taken once, here"),
+        limits
+    ));
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            next = connection.accept() => match next {
+                Some(Ok((request, respond))) => {
+                    let (mut parts, body) = request.into_parts();
+                    parts.extensions.insert(connection_info.clone());
+                    let answering = handler(http::Request::from_parts(parts, RecvBody::new(body)));
+                    tokio::spawn(respond_with(answering, respond));
+                }
+                Some(Err(err)) => return Err(err),
+                None => return Ok(()),
+            },
+            () = &mut keepalive => {
+                tracing::debug!("client did not answer a keep-alive ping; closing its connection");
+                return Ok(());
+            }
+            changed = shutdown.changed(), if !closing => {
+                if changed.is_err() || *shutdown.borrow() {
+                    closing = true;
+                    connection.graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+/// Resolves when the client has let a PING go unanswered (or the connection has ended).
+async fn keepalive(mut ping_pong: h2::PingPong, limits: Limits) {
+    loop {
+        tokio::time::sleep(limits.keepalive_interval).await;
+        match tokio::time::timeout(limits.keepalive_timeout, ping_pong.ping(h2::Ping::opaque()))
+            .await
+        {
+            Ok(Ok(_pong)) => {}
+            Ok(Err(_)) | Err(_) => return,
+        }
+    }
+}
+
+/// Sends the handler's response on its stream; a client that resets the stream stops the sending.
+async fn respond_with(
+    answering: impl Future<Output = http::Response<tonic::body::Body>>,
+    mut respond: SendResponse<Bytes>,
+) {
+    let response = answering.await;
+    let (head, body) = response.into_parts();
+    let head = http::Response::from_parts(head, ());
+    let end_of_stream = body.is_end_stream();
+    let stream = match respond.send_response(head, end_of_stream) {
+        Ok(stream) => stream,
+        Err(err) => {
+            tracing::debug!(error = %err, "client went before its response");
+            return;
+        }
+    };
+    if !end_of_stream && let Err(err) = send_body(stream, body).await {
+        tracing::debug!(error = %err, "response not sent whole");
+    }
+}
+
+/// Writes `body` onto `stream`, taking no more than the client's flow-control window allows at a time.
+async fn send_body(
+    mut stream: SendStream<Bytes>,
+    body: tonic::body::Body,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut body = pin!(body);
+    loop {
+        let frame = tokio::select! {
+            frame = body.frame() => frame,
+            reset = poll_fn(|cx| stream.poll_reset(cx)) => {
+                return Err(format!("client reset the stream: {:?}", reset?).into());
+            }
+        };
+        let Some(frame) = frame else {
+            stream.send_data(Bytes::new(), true)?;
+            return Ok(());
+        };
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(err) => {
+                stream.send_reset(h2::Reason::INTERNAL_ERROR);
+                return Err(err.into());
+            }
+        };
+        match frame.into_data() {
+            Ok(mut data) => {
+                while !data.is_empty() {
+                    stream.reserve_capacity(data.len());
+                    let granted = poll_fn(|cx| stream.poll_capacity(cx))
+                        .await
+                        .ok_or("stream closed while sending")??;
+                    stream.send_data(data.split_to(granted.min(data.len())), false)?;
+                }
+            }
+            Err(frame) => {
+                if let Ok(trailers) = frame.into_trailers() {
+                    stream.send_trailers(trailers)?;
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// A request's body as it arrives on its stream; what is read is released to the client's flow-control
+/// window at once.
+#[derive(Debug)]
+pub struct RecvBody {
+    stream: RecvStream,
+    data_done: bool,
+}
+
+impl RecvBody {
+    fn new(stream: RecvStream) -> RecvBody {
+        RecvBody {
+            stream,
+            data_done: false,
+        }
+    }
+}
+
+impl Body for RecvBody {
+    type Data = Bytes;
+    type Error = h2::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, h2::Error>>> {
+        let this = self.get_mut();
+        if !this.data_done {
+            match ready!(this.stream.poll_data(cx)) {
+                Some(Ok(data)) => {
+                    // Fails only when the stream is gone, which the next poll reports.
+                    let _ = this.stream.flow_control().release_capacity(data.len());
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                None => this.data_done = true,
+            }
+        }
+        Poll::Ready(
+            ready!(this.stream.poll_trailers(cx))
+                .transpose()
+                .map(|trailers| trailers.map(Frame::trailers)),
+        )
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.stream.is_end_stream()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Full;
+    use tokio::io::DuplexStream;
+
+    fn quick() -> Limits {
+        Limits {
+            keepalive_interval: Duration::from_millis(100),
+            keepalive_timeout: Duration::from_millis(100),
+            ..Limits::default()
+        }
+    }
+
+    /// Answers every request with `size` bytes after `delay`, naming the connection it came on.
+    fn handler(
+        size: usize,
+        delay: Duration,
+    ) -> impl Fn(
+        http::Request<RecvBody>,
+    )
+        -> std::pin::Pin<Box<dyn Future<Output = http::Response<tonic::body::Body>> + Send>> {
+        move |request| {
+            let name = request
+                .extensions()
+                .get::<&'static str>()
+                .copied()
+                .unwrap_or("none");
+            Box::pin(async move {
+                let body = request
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("request body")
+                    .to_bytes();
+                tokio::time::sleep(delay).await;
+                let mut payload = format!("{name}:{}:", body.len()).into_bytes();
+                payload.resize(payload.len().max(size), b'x');
+                http::Response::new(tonic::body::Body::new(Full::new(Bytes::from(payload))))
+            })
+        }
+    }
+
+    async fn client(io: DuplexStream) -> h2::client::SendRequest<Bytes> {
+        let (send, connection) = h2::client::handshake(io).await.expect("client handshake");
+        tokio::spawn(connection);
+        send
+    }
+
+    async fn post(send: &h2::client::SendRequest<Bytes>, body: &'static [u8]) -> Bytes {
+        let mut send = send.clone().ready().await.expect("ready");
+        let request = http::Request::post("https://gateway/x").body(()).unwrap();
+        let (response, mut stream) = send.send_request(request, false).expect("send");
+        stream
+            .send_data(Bytes::from_static(body), true)
+            .expect("body");
+        let mut body = response.await.expect("response").into_body();
+        let mut received = Vec::new();
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk.expect("chunk");
+            body.flow_control().release_capacity(chunk.len()).unwrap();
+            received.extend_from_slice(&chunk);
+        }
+        received.into()
+    }
+
+    #[tokio::test]
+    async fn requests_carry_the_connection_and_large_answers_pass_the_window() {
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        let (_shutdown, closed) = watch::channel(false);
+        let size = 3 * 1024 * 1024;
+        tokio::spawn(serve_connection(
+            far,
+            "connection-7",
+            quick(),
+            handler(size, Duration::ZERO),
+            closed,
+        ));
+        let send = client(near).await;
+        let answer = post(&send, b"hello").await;
+        assert_eq!(
+            answer.len(),
+            size,
+            "more than the 64 KiB default window, sent whole"
+        );
+        assert!(
+            answer.starts_with(b"connection-7:5:"),
+            "{:?}",
+            &answer[..20]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_shutdown_lets_the_call_in_flight_finish_and_then_closes() {
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        let (shutdown, closed) = watch::channel(false);
+        let serving = tokio::spawn(serve_connection(
+            far,
+            "c",
+            quick(),
+            handler(0, Duration::from_millis(200)),
+            closed,
+        ));
+        let send = client(near).await;
+        let call = tokio::spawn({
+            let send = send.clone();
+            async move { post(&send, b"in flight").await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        shutdown.send(true).unwrap();
+        assert_eq!(call.await.unwrap(), Bytes::from_static(b"c:9:"));
+        tokio::time::timeout(Duration::from_secs(2), serving)
+            .await
+            .expect("the connection closes once its call is answered")
+            .unwrap()
+            .unwrap();
+        assert!(
+            send.ready().await.is_err(),
+            "no new calls after the shutdown"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_is_not() {
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        let (_shutdown, closed) = watch::channel(false);
+        let answering = tokio::spawn(serve_connection(
+            far,
+            "c",
+            quick(),
+            handler(0, Duration::ZERO),
+            closed.clone(),
+        ));
+        let _send = client(near).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(
+            !answering.is_finished(),
+            "dropped a client that answers its PINGs"
+        );
+
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        let silent = tokio::spawn(serve_connection(
+            far,
+            "c",
+            quick(),
+            handler(0, Duration::ZERO),
+            closed,
+        ));
+        // This client finishes its handshake and is never polled again: PINGs go unanswered.
+        let (_send, _connection) = h2::client::handshake(near).await.expect("client handshake");
+        let outcome = tokio::time::timeout(Duration::from_secs(3), silent).await;
+        assert!(
+            outcome.is_ok(),
+            "still serving a client that does not answer"
+        );
+    }
+}
