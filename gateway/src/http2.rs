@@ -9,6 +9,7 @@
 //! still serve behind the handler, through tonic's router.
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http_body::{Body, Frame};
@@ -150,11 +151,15 @@ async fn send_body(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut body = pin!(body);
     loop {
-        let frame = tokio::select! {
-            frame = body.frame() => frame,
-            reset = poll_fn(|cx| stream.poll_reset(cx)) => {
-                return Err(format!("client reset the stream: {:?}", reset?).into());
-            }
+        // A frame that is ready (every frame of a unary answer) goes without watching for a reset.
+        let frame = match body.frame().now_or_never() {
+            Some(frame) => frame,
+            None => tokio::select! {
+                frame = body.frame() => frame,
+                reset = poll_fn(|cx| stream.poll_reset(cx)) => {
+                    return Err(format!("client reset the stream: {:?}", reset?).into());
+                }
+            },
         };
         let Some(frame) = frame else {
             stream.send_data(Bytes::new(), true)?;

@@ -3,7 +3,7 @@
 //! registry gives.
 
 use crate::error::{Error, Result};
-use crate::upstream::{CallError, NodeConnection, Upstream};
+use crate::upstream::{Abandoner, CallError, NodeConnection, Upstream};
 use crate::wire;
 use bytes::Bytes;
 use expertnet_federation::peer::node_host;
@@ -128,7 +128,9 @@ impl NodeClients {
         caller: Option<&HeaderMap>,
     ) -> Result<Reply> {
         let mut metadata = MetadataMap::new();
-        expertnet_federation::trace::inject(&mut metadata);
+        if !tracing::Span::current().is_none() {
+            expertnet_federation::trace::inject(&mut metadata);
+        }
         let mut headers = metadata.into_headers();
         if let Some(caller) = caller {
             expertnet_federation::trace::pass_on(caller, &mut headers);
@@ -145,9 +147,9 @@ impl NodeClients {
             },
         );
         // The connection in use, to abandon if the deadline passes.
-        let in_use = std::sync::Mutex::new(None::<NodeConnection>);
+        let in_use = std::sync::Mutex::new(None::<Abandoner>);
         let use_connection = |connection: &NodeConnection| {
-            *in_use.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
+            *in_use.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.abandoner());
         };
         // One deadline over dialling and the call: a caller waits at most the forward timeout.
         let attempt = async {
@@ -180,7 +182,12 @@ impl NodeClients {
                 return Err(unreachable(region));
             }
         };
-        match reply.status() {
+        let status = if reply.is_ok() {
+            Some(tonic::Status::ok(""))
+        } else {
+            reply.status()
+        };
+        match status {
             Some(status) if status.code() == Code::Ok => {
                 let message = wire::unframe(&reply.body, max_reply_bytes, "reply")
                     .map_err(|_| unreachable(region))?;

@@ -114,12 +114,12 @@ pub async fn serve(
             gateway.publishing,
         )))
         .prepare();
-    let calls = Calls {
+    let calls = Arc::new(Calls {
         api,
         generated,
         max_message_bytes: gateway.max_message_bytes,
         exporting: expertnet_federation::telemetry::export_configured(),
-    };
+    });
     let pacing = AbortOnDrop(tokio::spawn(pace_timers(calls.api.forward_timeout())));
     let acceptor = TlsAcceptor::from(gateway.tls);
     let (closing, closed) = watch::channel(false);
@@ -192,7 +192,7 @@ async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     acceptor: TlsAcceptor,
-    calls: Calls,
+    calls: Arc<Calls>,
     closed: watch::Receiver<bool>,
 ) {
     if let Err(err) = tcp.set_nodelay(true) {
@@ -225,7 +225,7 @@ async fn connection(
 }
 
 /// What answers the calls on every connection.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Calls {
     api: GatewayApi,
     generated: Routes,
@@ -240,7 +240,7 @@ impl Calls {
     /// the caller's trace). `Route` is bounded by the forward timeout (and [`forwarding::BODY_TIMEOUT`]), every
     /// other call by its `grpc-timeout` or [`CALL_TIMEOUT`].
     fn answer(
-        &self,
+        self: &Arc<Self>,
         request: http::Request<RecvBody>,
     ) -> impl Future<Output = http::Response<tonic::body::Body>> + Send + 'static + use<> {
         let forwarding = request.uri().path() == forwarding::ROUTE_PATH;
@@ -256,7 +256,7 @@ impl Calls {
             }
             let deadline =
                 wire::grpc_timeout(request.headers()).map_or(CALL_TIMEOUT, |t| t.min(CALL_TIMEOUT));
-            let mut generated = calls.generated;
+            let mut generated = calls.generated.clone();
             match tokio::time::timeout(deadline, generated.call(request)).await {
                 Ok(Ok(response)) => response,
                 Err(_) => tonic::Status::from(Error::DeadlineExceeded(format!(

@@ -184,6 +184,16 @@ impl From<h2::Error> for CallError {
     }
 }
 
+/// Abandons one connection when asked ([`NodeConnection::abandoner`]).
+#[derive(Debug)]
+pub struct Abandoner(Arc<AtomicBool>);
+
+impl Abandoner {
+    pub fn abandon(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 /// A node's whole reply to a unary call: the response head, the body and the trailers.
 #[derive(Debug)]
 pub struct UnaryReply {
@@ -201,6 +211,15 @@ impl UnaryReply {
             .and_then(tonic::Status::from_header_map)
             .or_else(|| tonic::Status::from_header_map(&self.head.headers))
     }
+
+    /// Whether the call succeeded (`grpc-status: 0` in the trailers), read without building a
+    /// [`tonic::Status`] — which copies every header — for the answer nearly every call gets.
+    pub fn is_ok(&self) -> bool {
+        self.trailers
+            .as_ref()
+            .and_then(|trailers| trailers.get("grpc-status"))
+            .is_some_and(|status| status == "0")
+    }
 }
 
 impl NodeConnection {
@@ -210,6 +229,11 @@ impl NodeConnection {
     /// handle is gone.
     pub fn abandon(&self) {
         self.closed.store(true, Ordering::Release);
+    }
+
+    /// What [`NodeConnection::abandon`] needs, without holding the connection open.
+    pub fn abandoner(&self) -> Abandoner {
+        Abandoner(self.closed.clone())
     }
 
     /// One unary call with an already framed message: the headers and the message leave in one write.
@@ -253,5 +277,50 @@ impl NodeConnection {
             body: data.freeze(),
             trailers,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(head_status: Option<&str>, trailer_status: Option<&str>) -> UnaryReply {
+        let mut head = http::Response::new(()).into_parts().0;
+        let status_header = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("grpc-status", value.parse().unwrap());
+            headers
+        };
+        if let Some(value) = head_status {
+            head.headers = status_header(value);
+        }
+        UnaryReply {
+            head,
+            body: Bytes::new(),
+            trailers: trailer_status.map(status_header),
+        }
+    }
+
+    #[test]
+    fn the_quick_success_check_agrees_with_the_full_status() {
+        let ok = reply(None, Some("0"));
+        assert!(ok.is_ok());
+        assert_eq!(ok.status().unwrap().code(), tonic::Code::Ok);
+        let refused = reply(None, Some("7"));
+        assert!(!refused.is_ok());
+        assert_eq!(
+            refused.status().unwrap().code(),
+            tonic::Code::PermissionDenied
+        );
+        // A trailers-only answer is read by the full status, not the quick check.
+        let trailers_only = reply(Some("14"), None);
+        assert!(!trailers_only.is_ok());
+        assert_eq!(
+            trailers_only.status().unwrap().code(),
+            tonic::Code::Unavailable
+        );
+        let not_grpc = reply(None, None);
+        assert!(!not_grpc.is_ok());
+        assert!(not_grpc.status().is_none());
     }
 }
