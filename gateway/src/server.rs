@@ -257,14 +257,49 @@ impl Calls {
             let deadline =
                 wire::grpc_timeout(request.headers()).map_or(CALL_TIMEOUT, |t| t.min(CALL_TIMEOUT));
             let mut generated = calls.generated.clone();
-            match tokio::time::timeout(deadline, generated.call(request)).await {
-                Ok(Ok(response)) => response,
-                Err(_) => tonic::Status::from(Error::DeadlineExceeded(format!(
-                    "no answer within the call's deadline ({deadline:?})"
-                )))
-                .into_http(),
-            }
+            within(deadline, async move {
+                let Ok(response) = generated.call(request).await;
+                response
+            })
+            .await
         }
         .instrument(span)
+    }
+}
+
+/// `answering`'s response if it comes within `deadline`; else `DEADLINE_EXCEEDED`.
+async fn within(
+    deadline: Duration,
+    answering: impl Future<Output = http::Response<tonic::body::Body>>,
+) -> http::Response<tonic::body::Body> {
+    tokio::time::timeout(deadline, answering)
+        .await
+        .unwrap_or_else(|_| {
+            tonic::Status::from(Error::DeadlineExceeded(format!(
+                "no answer within the call's deadline ({deadline:?})"
+            )))
+            .into_http()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_past_its_deadline_is_answered_deadline_exceeded() {
+        let late = within(Duration::from_millis(20), std::future::pending()).await;
+        let status = tonic::Status::from_header_map(late.headers()).expect("a gRPC status");
+        assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
+        assert!(
+            status.message().contains("deadline"),
+            "{}",
+            status.message()
+        );
+        let on_time = within(Duration::from_secs(1), async {
+            http::Response::new(tonic::body::Body::empty())
+        })
+        .await;
+        assert!(tonic::Status::from_header_map(on_time.headers()).is_none());
     }
 }
