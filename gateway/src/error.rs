@@ -35,7 +35,7 @@ pub enum Error {
     #[error("{0}")]
     BudgetExhausted(String),
 
-    /// The caller's request did not arrive whole within its time.
+    /// A call ran out of time: its body did not arrive, or its own deadline (`grpc-timeout`) passed.
     #[error("{0}")]
     DeadlineExceeded(String),
 

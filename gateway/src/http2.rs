@@ -20,6 +20,7 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 /// How much a client may send before the gateway has read it, per stream and per connection.
 const RECEIVE_WINDOW_BYTES: u32 = 1024 * 1024;
@@ -84,6 +85,8 @@ where
         limits
     ));
     let mut closing = false;
+    // The calls in flight end with their connection: a client that is gone gets no more work done for it.
+    let mut calls = JoinSet::new();
     loop {
         tokio::select! {
             next = connection.accept() => match next {
@@ -91,11 +94,12 @@ where
                     let (mut parts, body) = request.into_parts();
                     parts.extensions.insert(connection_info.clone());
                     let answering = handler(http::Request::from_parts(parts, RecvBody::new(body)));
-                    tokio::spawn(respond_with(answering, respond));
+                    calls.spawn(respond_with(answering, respond));
                 }
                 Some(Err(err)) => return Err(err),
                 None => return Ok(()),
             },
+            Some(_) = calls.join_next(), if !calls.is_empty() => {}
             () = &mut keepalive => {
                 tracing::debug!("client did not answer a keep-alive ping; closing its connection");
                 return Ok(());
@@ -123,12 +127,22 @@ async fn keepalive(mut ping_pong: h2::PingPong, limits: Limits) {
     }
 }
 
-/// Sends the handler's response on its stream; a client that resets the stream stops the sending.
+/// Sends the handler's response on its stream. A client that resets the stream stops the call: the handler's
+/// work is dropped, and so is what is left of the response. (A reset stream no longer counts against the
+/// client's concurrent streams, so a call that went on after one would escape that limit.)
 async fn respond_with(
     answering: impl Future<Output = http::Response<tonic::body::Body>>,
     mut respond: SendResponse<Bytes>,
 ) {
-    let response = answering.await;
+    let mut answering = pin!(answering);
+    let response = tokio::select! {
+        biased;
+        response = &mut answering => response,
+        _ = poll_fn(|cx| respond.poll_reset(cx)) => {
+            tracing::debug!("client reset its call; stopped answering it");
+            return;
+        }
+    };
     let (head, body) = response.into_parts();
     let head = http::Response::from_parts(head, ());
     let end_of_stream = body.is_end_stream();
@@ -245,7 +259,12 @@ impl Body for RecvBody {
 mod tests {
     use super::*;
     use http_body_util::Full;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Instant;
     use tokio::io::DuplexStream;
+
+    type Answering = Pin<Box<dyn Future<Output = http::Response<tonic::body::Body>> + Send>>;
 
     fn quick() -> Limits {
         Limits {
@@ -255,14 +274,16 @@ mod tests {
         }
     }
 
-    /// Answers every request with `size` bytes after `delay`, naming the connection it came on.
-    fn handler(
-        size: usize,
-        delay: Duration,
-    ) -> impl Fn(
-        http::Request<RecvBody>,
-    )
-        -> std::pin::Pin<Box<dyn Future<Output = http::Response<tonic::body::Body>> + Send>> {
+    /// Fails a test that hangs (a flow-control deadlock, a connection that never closes) instead of hanging it.
+    async fn bounded<T>(test: impl Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(10), test)
+            .await
+            .expect("the test finished in time")
+    }
+
+    /// Answers every request with `size` bytes and `grpc-status: 0` trailers after `delay`, naming the
+    /// connection it came on and how many bytes it was sent.
+    fn handler(size: usize, delay: Duration) -> impl Fn(http::Request<RecvBody>) -> Answering {
         move |request| {
             let name = request
                 .extensions()
@@ -270,16 +291,32 @@ mod tests {
                 .copied()
                 .unwrap_or("none");
             Box::pin(async move {
-                let body = request
-                    .into_body()
-                    .collect()
-                    .await
-                    .expect("request body")
-                    .to_bytes();
+                let body = request.into_body().collect().await.expect("request body");
                 tokio::time::sleep(delay).await;
-                let mut payload = format!("{name}:{}:", body.len()).into_bytes();
+                let mut payload = format!("{name}:{}:", body.to_bytes().len()).into_bytes();
                 payload.resize(payload.len().max(size), b'x');
-                http::Response::new(tonic::body::Body::new(Full::new(Bytes::from(payload))))
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+                let body = Full::new(Bytes::from(payload))
+                    .with_trailers(std::future::ready(Some(Ok(trailers))));
+                http::Response::new(tonic::body::Body::new(body))
+            })
+        }
+    }
+
+    /// Never answers; sets its flag when its work is dropped.
+    fn hanging(dropped: Arc<AtomicBool>) -> impl Fn(http::Request<RecvBody>) -> Answering {
+        struct SetOnDrop(Arc<AtomicBool>);
+        impl Drop for SetOnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        move |_request| {
+            let guard = SetOnDrop(dropped.clone());
+            Box::pin(async move {
+                let _guard = guard;
+                std::future::pending().await
             })
         }
     }
@@ -290,111 +327,151 @@ mod tests {
         send
     }
 
-    async fn post(send: &h2::client::SendRequest<Bytes>, body: &'static [u8]) -> Bytes {
-        let mut send = send.clone().ready().await.expect("ready");
+    /// One call: the answer's body and trailers.
+    async fn post(
+        send: &h2::client::SendRequest<Bytes>,
+        body: &'static [u8],
+    ) -> Result<(Bytes, Option<http::HeaderMap>), h2::Error> {
+        let mut send = send.clone().ready().await?;
         let request = http::Request::post("https://gateway/x").body(()).unwrap();
-        let (response, mut stream) = send.send_request(request, false).expect("send");
-        stream
-            .send_data(Bytes::from_static(body), true)
-            .expect("body");
-        let mut body = response.await.expect("response").into_body();
+        let (response, mut stream) = send.send_request(request, false)?;
+        stream.send_data(Bytes::from_static(body), true)?;
+        let mut body = response.await?.into_body();
         let mut received = Vec::new();
         while let Some(chunk) = body.data().await {
-            let chunk = chunk.expect("chunk");
-            body.flow_control().release_capacity(chunk.len()).unwrap();
+            let chunk = chunk?;
+            body.flow_control().release_capacity(chunk.len())?;
             received.extend_from_slice(&chunk);
         }
-        received.into()
+        Ok((received.into(), body.trailers().await?))
     }
 
     #[tokio::test]
-    async fn requests_carry_the_connection_and_large_answers_pass_the_window() {
-        let (near, far) = tokio::io::duplex(64 * 1024);
-        let (_shutdown, closed) = watch::channel(false);
-        let size = 3 * 1024 * 1024;
-        tokio::spawn(serve_connection(
-            far,
-            "connection-7",
-            quick(),
-            handler(size, Duration::ZERO),
-            closed,
-        ));
-        let send = client(near).await;
-        let answer = post(&send, b"hello").await;
-        assert_eq!(
-            answer.len(),
-            size,
-            "more than the 64 KiB default window, sent whole"
-        );
-        assert!(
-            answer.starts_with(b"connection-7:5:"),
-            "{:?}",
-            &answer[..20]
-        );
+    async fn requests_carry_the_connection_and_answers_larger_than_the_window_arrive_whole() {
+        bounded(async {
+            let (near, far) = tokio::io::duplex(64 * 1024);
+            let (_shutdown, closed) = watch::channel(false);
+            let size = 3 * 1024 * 1024;
+            let answers = handler(size, Duration::ZERO);
+            tokio::spawn(serve_connection(
+                far,
+                "connection-7",
+                quick(),
+                answers,
+                closed,
+            ));
+            let send = client(near).await;
+            let (answer, trailers) = post(&send, b"hello").await.unwrap();
+            assert_eq!(answer.len(), size, "more than the 64 KiB default window");
+            assert!(
+                answer.starts_with(b"connection-7:5:"),
+                "{:?}",
+                &answer[..20]
+            );
+            assert_eq!(trailers.unwrap()["grpc-status"], "0");
+        })
+        .await;
     }
 
     #[tokio::test]
-    async fn a_shutdown_lets_the_call_in_flight_finish_and_then_closes() {
-        let (near, far) = tokio::io::duplex(64 * 1024);
-        let (shutdown, closed) = watch::channel(false);
-        let serving = tokio::spawn(serve_connection(
-            far,
-            "c",
-            quick(),
-            handler(0, Duration::from_millis(200)),
-            closed,
-        ));
-        let send = client(near).await;
-        let call = tokio::spawn({
-            let send = send.clone();
-            async move { post(&send, b"in flight").await }
-        });
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        shutdown.send(true).unwrap();
-        assert_eq!(call.await.unwrap(), Bytes::from_static(b"c:9:"));
-        tokio::time::timeout(Duration::from_secs(2), serving)
-            .await
-            .expect("the connection closes once its call is answered")
-            .unwrap()
-            .unwrap();
-        assert!(
-            send.ready().await.is_err(),
-            "no new calls after the shutdown"
-        );
+    async fn a_shutdown_refuses_new_calls_lets_the_one_in_flight_finish_and_closes() {
+        bounded(async {
+            let (near, far) = tokio::io::duplex(64 * 1024);
+            let (shutdown, closed) = watch::channel(false);
+            let answers = handler(0, Duration::from_millis(300));
+            let serving = tokio::spawn(serve_connection(far, "c", quick(), answers, closed));
+            let send = client(near).await;
+            let in_flight = tokio::spawn({
+                let send = send.clone();
+                async move { post(&send, b"in flight").await }
+            });
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            shutdown.send(true).unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let late = post(&send, b"late").await;
+            assert!(
+                late.is_err(),
+                "a call after the shutdown was taken: {late:?}"
+            );
+            let (answer, _) = in_flight.await.unwrap().expect("the call in flight");
+            assert_eq!(answer, Bytes::from_static(b"c:9:"));
+            assert!(serving.await.unwrap().is_ok());
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_is_not() {
-        let (near, far) = tokio::io::duplex(64 * 1024);
-        let (_shutdown, closed) = watch::channel(false);
-        let answering = tokio::spawn(serve_connection(
-            far,
-            "c",
-            quick(),
-            handler(0, Duration::ZERO),
-            closed.clone(),
-        ));
-        let _send = client(near).await;
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        assert!(
-            !answering.is_finished(),
-            "dropped a client that answers its PINGs"
-        );
+        bounded(async {
+            let (near, far) = tokio::io::duplex(64 * 1024);
+            let (_shutdown, closed) = watch::channel(false);
+            let answers = handler(0, Duration::ZERO);
+            let answering =
+                tokio::spawn(serve_connection(far, "c", quick(), answers, closed.clone()));
+            let _send = client(near).await;
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            assert!(
+                !answering.is_finished(),
+                "dropped a client that answers its PINGs"
+            );
 
-        let (near, far) = tokio::io::duplex(64 * 1024);
-        let silent = tokio::spawn(serve_connection(
-            far,
-            "c",
-            quick(),
-            handler(0, Duration::ZERO),
-            closed,
-        ));
-        // This client finishes its handshake and is never polled again: PINGs go unanswered.
-        let (_send, _connection) = h2::client::handshake(near).await.expect("client handshake");
-        let outcome = tokio::time::timeout(Duration::from_secs(3), silent).await;
-        assert!(
-            outcome.is_ok(),
-            "still serving a client that does not answer"
-        );
+            let (near, far) = tokio::io::duplex(64 * 1024);
+            let started = Instant::now();
+            let answers = handler(0, Duration::ZERO);
+            let silent = tokio::spawn(serve_connection(far, "c", quick(), answers, closed));
+            // This client finishes its handshake and is never polled again: PINGs go unanswered.
+            let (_send, _connection) = h2::client::handshake(near).await.expect("client handshake");
+            assert!(silent.await.unwrap().is_ok());
+            assert!(
+                started.elapsed() >= Duration::from_millis(200),
+                "closed before a PING could go unanswered: {:?}",
+                started.elapsed()
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_call_stops_when_its_client_resets_it_or_goes_away() {
+        bounded(async {
+            let (near, far) = tokio::io::duplex(64 * 1024);
+            let (_shutdown, closed) = watch::channel(false);
+            let dropped = Arc::new(AtomicBool::new(false));
+            let serving = hanging(dropped.clone());
+            tokio::spawn(serve_connection(far, "c", quick(), serving, closed.clone()));
+            let send = client(near).await;
+            let mut ready = send.ready().await.unwrap();
+            let request = http::Request::post("https://gateway/x").body(()).unwrap();
+            let (_response, mut stream) = ready.send_request(request, true).unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(!dropped.load(Ordering::SeqCst), "dropped before the reset");
+            stream.send_reset(h2::Reason::CANCEL);
+            while !dropped.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+
+            let (near, far) = tokio::io::duplex(64 * 1024);
+            let dropped = Arc::new(AtomicBool::new(false));
+            let serving = tokio::spawn(serve_connection(
+                far,
+                "c",
+                quick(),
+                hanging(dropped.clone()),
+                closed,
+            ));
+            let (send, connection) = h2::client::handshake(near).await.expect("client handshake");
+            let connection = tokio::spawn(connection);
+            let mut ready = send.ready().await.unwrap();
+            let request = http::Request::post("https://gateway/x").body(()).unwrap();
+            let _call = ready.send_request(request, true).unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            connection.abort();
+            let _ = serving.await.unwrap();
+            // Aborted with the connection's task set; the abort lands on the runtime's next turn.
+            while !dropped.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
     }
 }

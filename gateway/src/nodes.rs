@@ -54,7 +54,7 @@ impl NodeClients {
         Ok(NodeClients {
             upstreams: Arc::new(upstreams),
             timeout,
-            grpc_timeout: grpc_timeout_header(timeout),
+            grpc_timeout: wire::grpc_timeout_value(timeout),
         })
     }
 
@@ -143,7 +143,7 @@ impl NodeClients {
             if timeout == self.timeout {
                 self.grpc_timeout.clone()
             } else {
-                grpc_timeout_header(timeout)
+                wire::grpc_timeout_value(timeout)
             },
         );
         // The connection in use, to abandon if the deadline passes.
@@ -172,6 +172,13 @@ impl NodeClients {
         };
         let reply = match tokio::time::timeout(timeout, attempt).await {
             Ok(reply) => reply?,
+            // The sender's own deadline passed first: its call ends (the stream is reset as it is dropped),
+            // and the connection, which may be fine, stays.
+            Err(_) if timeout < self.timeout => {
+                return Err(Error::DeadlineExceeded(format!(
+                    "region {region} did not answer within the sender's deadline ({timeout:?})"
+                )));
+            }
             Err(_) => {
                 tracing::debug!(%region, path, "no answer within the forward timeout");
                 if let Some(connection) =
@@ -220,17 +227,6 @@ impl NodeClients {
     pub fn regions(&self) -> impl Iterator<Item = &str> {
         self.upstreams.keys().map(String::as_str)
     }
-}
-
-/// `timeout` as a `grpc-timeout` value: whole milliseconds, or microseconds below one.
-fn grpc_timeout_header(timeout: Duration) -> HeaderValue {
-    let millis = timeout.as_millis();
-    let value = if millis > 0 {
-        format!("{}m", millis.min(99_999_999))
-    } else {
-        format!("{}u", timeout.as_micros())
-    };
-    HeaderValue::from_str(&value).expect("digits and a unit")
 }
 
 /// What the sender hears when a node cannot take its envelope now: its outbox tries again later.

@@ -142,7 +142,7 @@ pub async fn serve(
         }
     }
     drop(listener);
-    // Receivers only go with the connections, so this cannot fail while one is open.
+    // `closed` is still held here, so there is always a receiver.
     let _ = closing.send(true);
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while connections.join_next().await.is_some() {}
@@ -254,8 +254,7 @@ impl Calls {
             if forwarding {
                 return forwarding::answer(&calls.api, request, calls.max_message_bytes).await;
             }
-            let deadline =
-                wire::grpc_timeout(request.headers()).map_or(CALL_TIMEOUT, |t| t.min(CALL_TIMEOUT));
+            let deadline = call_deadline(request.headers());
             let mut generated = calls.generated.clone();
             within(deadline, async move {
                 let Ok(response) = generated.call(request).await;
@@ -265,6 +264,11 @@ impl Calls {
         }
         .instrument(span)
     }
+}
+
+/// How long a call other than `Route` may take: its `grpc-timeout`, at most [`CALL_TIMEOUT`].
+fn call_deadline(headers: &http::HeaderMap) -> Duration {
+    wire::grpc_timeout(headers).map_or(CALL_TIMEOUT, |t| t.min(CALL_TIMEOUT))
 }
 
 /// `answering`'s response if it comes within `deadline`; else `DEADLINE_EXCEEDED`.
@@ -285,6 +289,19 @@ async fn within(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_gets_its_own_deadline_up_to_the_servers() {
+        let with = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("grpc-timeout", value.parse().unwrap());
+            call_deadline(&headers)
+        };
+        assert_eq!(with("250m"), Duration::from_millis(250));
+        assert_eq!(with("5M"), CALL_TIMEOUT);
+        assert_eq!(with("nonsense"), CALL_TIMEOUT);
+        assert_eq!(call_deadline(&http::HeaderMap::new()), CALL_TIMEOUT);
+    }
 
     #[tokio::test]
     async fn a_call_past_its_deadline_is_answered_deadline_exceeded() {

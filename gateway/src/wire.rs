@@ -81,6 +81,17 @@ pub fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
     })
 }
 
+/// `timeout` as a `grpc-timeout` value: whole milliseconds, or microseconds below one.
+pub fn grpc_timeout_value(timeout: Duration) -> http::HeaderValue {
+    let millis = timeout.as_millis();
+    let value = if millis > 0 {
+        format!("{}m", millis.min(99_999_999))
+    } else {
+        format!("{}u", timeout.as_micros())
+    };
+    http::HeaderValue::from_str(&value).expect("digits and a unit")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +177,15 @@ mod tests {
             assert_eq!(read(bad), None, "{bad:?}");
         }
         assert_eq!(grpc_timeout(&http::HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_deadline_written_as_grpc_timeout_reads_back() {
+        for timeout in [Duration::from_millis(5000), Duration::from_micros(250)] {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("grpc-timeout", grpc_timeout_value(timeout));
+            assert_eq!(grpc_timeout(&headers), Some(timeout));
+        }
+        assert_eq!(grpc_timeout_value(Duration::from_secs(5)), "5000m");
     }
 }

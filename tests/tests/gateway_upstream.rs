@@ -201,6 +201,40 @@ async fn a_server_holding_another_regions_certificate_gets_nothing() {
     );
 }
 
+#[tokio::test]
+async fn a_senders_shorter_deadline_ends_its_call_but_keeps_the_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (addr, seen) = misbehaving_node(
+        &pki.files(&Peer::Region(REGION.into())),
+        Misbehaviour::Silent,
+    )
+    .await;
+    let nodes = node_clients(&pki, addr, Duration::from_secs(5));
+    let mut sender = http::HeaderMap::new();
+    sender.insert("grpc-timeout", "200m".parse().unwrap());
+    for _ in 0..2 {
+        let started = Instant::now();
+        let outcome = nodes
+            .deliver(REGION, expertnet_gateway::wire::frame(&question()), &sender)
+            .await;
+        assert!(
+            matches!(&outcome, Err(Error::DeadlineExceeded(m)) if m.contains("sender's deadline")),
+            "{outcome:?}"
+        );
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(200) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+    }
+    assert_eq!(
+        seen.connections.load(Ordering::SeqCst),
+        1,
+        "the sender's deadline is no sign of a dead connection"
+    );
+}
+
 /// A node that takes every delivery with a receipt and keeps the request headers it got.
 async fn recording_node(files: &TlsFiles) -> (SocketAddr, Arc<Mutex<Vec<http::HeaderMap>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

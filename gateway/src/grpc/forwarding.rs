@@ -20,7 +20,8 @@ use tonic::body::Body;
 
 /// The method served here; every other goes to the generated servers.
 pub const ROUTE_PATH: &str = "/expertnet.v1.GatewayService/Route";
-/// Longest the rest of an envelope may take to arrive once its call has begun.
+/// Longest the rest of an envelope may take to arrive once its call has begun (less if the sender's
+/// `grpc-timeout` says so).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Answers one `Route` call: the framed reply with `grpc-status: 0`, or the error's status.
@@ -52,7 +53,9 @@ where
     // Who is calling first: nothing of an unauthenticated caller's body is read.
     let region = api.region_of(request.extensions())?;
     let (head, body) = request.into_parts();
-    let body = read_body(body, max_message_bytes, BODY_TIMEOUT).await?;
+    let body_timeout =
+        wire::grpc_timeout(&head.headers).map_or(BODY_TIMEOUT, |t| t.min(BODY_TIMEOUT));
+    let body = read_body(body, max_message_bytes, body_timeout).await?;
     let message = wire::unframe(&body, max_message_bytes, "envelope")?;
     let envelope = Envelope::decode(message.clone())
         .map_err(|_| Error::invalid("envelope", "is not an expertnet.v1.Envelope"))?;
