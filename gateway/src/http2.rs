@@ -9,7 +9,8 @@
 //! still serve behind the handler, through tonic's router.
 
 use bytes::Bytes;
-use futures_util::FutureExt;
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http_body::{Body, Frame};
@@ -20,7 +21,6 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 /// How much a client may send before the gateway has read it, per stream and per connection.
 const RECEIVE_WINDOW_BYTES: u32 = 1024 * 1024;
@@ -85,8 +85,9 @@ where
         limits
     ));
     let mut closing = false;
-    // The calls in flight end with their connection: a client that is gone gets no more work done for it.
-    let mut calls = JoinSet::new();
+    // The calls in flight are driven here, with the connection, rather than each in a task of its own: no
+    // spawning per call, and a client that is gone gets no more work done for it.
+    let mut calls = FuturesUnordered::new();
     loop {
         tokio::select! {
             next = connection.accept() => match next {
@@ -94,12 +95,12 @@ where
                     let (mut parts, body) = request.into_parts();
                     parts.extensions.insert(connection_info.clone());
                     let answering = handler(http::Request::from_parts(parts, RecvBody::new(body)));
-                    calls.spawn(respond_with(answering, respond));
+                    calls.push(respond_with(answering, respond));
                 }
                 Some(Err(err)) => return Err(err),
                 None => return Ok(()),
             },
-            Some(_) = calls.join_next(), if !calls.is_empty() => {}
+            Some(()) = calls.next(), if !calls.is_empty() => {}
             () = &mut keepalive => {
                 tracing::debug!("client did not answer a keep-alive ping; closing its connection");
                 return Ok(());
