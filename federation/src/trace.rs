@@ -34,7 +34,12 @@ impl Extractor for HeaderExtractor<'_> {
 
 /// Writes the current span's trace context (`traceparent`, `tracestate`) into outgoing metadata.
 pub fn inject(metadata: &mut MetadataMap) {
-    let context = tracing::Span::current().context();
+    let span = tracing::Span::current();
+    // Outside any span there is nothing to continue (and looking for it costs a call on a hot path).
+    if span.is_none() {
+        return;
+    }
+    let context = span.context();
     opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&context, &mut MetadataInjector(metadata))
     });

@@ -322,6 +322,33 @@ mod tests {
         }
     }
 
+    /// A connection served with `answers`: the client's end, the serving task, and its shutdown switch.
+    fn serving<F>(
+        answers: impl Fn(http::Request<RecvBody>) -> F + Send + 'static,
+    ) -> (
+        DuplexStream,
+        tokio::task::JoinHandle<Result<(), h2::Error>>,
+        watch::Sender<bool>,
+    )
+    where
+        F: Future<Output = http::Response<tonic::body::Body>> + Send + 'static,
+    {
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        let (shutdown, closed) = watch::channel(false);
+        let task = tokio::spawn(serve_connection(
+            far,
+            "connection-7",
+            quick(),
+            answers,
+            closed,
+        ));
+        (near, task, shutdown)
+    }
+
+    fn request() -> http::Request<()> {
+        http::Request::post("https://gateway/x").body(()).unwrap()
+    }
+
     async fn client(io: DuplexStream) -> h2::client::SendRequest<Bytes> {
         let (send, connection) = h2::client::handshake(io).await.expect("client handshake");
         tokio::spawn(connection);
@@ -334,8 +361,7 @@ mod tests {
         body: &'static [u8],
     ) -> Result<(Bytes, Option<http::HeaderMap>), h2::Error> {
         let mut send = send.clone().ready().await?;
-        let request = http::Request::post("https://gateway/x").body(()).unwrap();
-        let (response, mut stream) = send.send_request(request, false)?;
+        let (response, mut stream) = send.send_request(request(), false)?;
         stream.send_data(Bytes::from_static(body), true)?;
         let mut body = response.await?.into_body();
         let mut received = Vec::new();
@@ -350,17 +376,8 @@ mod tests {
     #[tokio::test]
     async fn requests_carry_the_connection_and_answers_larger_than_the_window_arrive_whole() {
         bounded(async {
-            let (near, far) = tokio::io::duplex(64 * 1024);
-            let (_shutdown, closed) = watch::channel(false);
             let size = 3 * 1024 * 1024;
-            let answers = handler(size, Duration::ZERO);
-            tokio::spawn(serve_connection(
-                far,
-                "connection-7",
-                quick(),
-                answers,
-                closed,
-            ));
+            let (near, _serving, _shutdown) = serving(handler(size, Duration::ZERO));
             let send = client(near).await;
             let (answer, trailers) = post(&send, b"hello").await.unwrap();
             assert_eq!(answer.len(), size, "more than the 64 KiB default window");
@@ -377,10 +394,7 @@ mod tests {
     #[tokio::test]
     async fn a_shutdown_refuses_new_calls_lets_the_one_in_flight_finish_and_closes() {
         bounded(async {
-            let (near, far) = tokio::io::duplex(64 * 1024);
-            let (shutdown, closed) = watch::channel(false);
-            let answers = handler(0, Duration::from_millis(300));
-            let serving = tokio::spawn(serve_connection(far, "c", quick(), answers, closed));
+            let (near, serving, shutdown) = serving(handler(0, Duration::from_millis(300)));
             let send = client(near).await;
             let in_flight = tokio::spawn({
                 let send = send.clone();
@@ -395,7 +409,7 @@ mod tests {
                 "a call after the shutdown was taken: {late:?}"
             );
             let (answer, _) = in_flight.await.unwrap().expect("the call in flight");
-            assert_eq!(answer, Bytes::from_static(b"c:9:"));
+            assert_eq!(answer, Bytes::from_static(b"connection-7:9:"));
             assert!(serving.await.unwrap().is_ok());
         })
         .await;
@@ -404,11 +418,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_is_not() {
         bounded(async {
-            let (near, far) = tokio::io::duplex(64 * 1024);
-            let (_shutdown, closed) = watch::channel(false);
-            let answers = handler(0, Duration::ZERO);
-            let answering =
-                tokio::spawn(serve_connection(far, "c", quick(), answers, closed.clone()));
+            let (near, answering, _shutdown) = serving(handler(0, Duration::ZERO));
             let _send = client(near).await;
             tokio::time::sleep(Duration::from_millis(600)).await;
             assert!(
@@ -416,10 +426,8 @@ mod tests {
                 "dropped a client that answers its PINGs"
             );
 
-            let (near, far) = tokio::io::duplex(64 * 1024);
             let started = Instant::now();
-            let answers = handler(0, Duration::ZERO);
-            let silent = tokio::spawn(serve_connection(far, "c", quick(), answers, closed));
+            let (near, silent, _shutdown) = serving(handler(0, Duration::ZERO));
             // This client finishes its handshake and is never polled again: PINGs go unanswered.
             let (_send, _connection) = h2::client::handshake(near).await.expect("client handshake");
             assert!(silent.await.unwrap().is_ok());
@@ -435,15 +443,11 @@ mod tests {
     #[tokio::test]
     async fn a_call_stops_when_its_client_resets_it_or_goes_away() {
         bounded(async {
-            let (near, far) = tokio::io::duplex(64 * 1024);
-            let (_shutdown, closed) = watch::channel(false);
             let dropped = Arc::new(AtomicBool::new(false));
-            let serving = hanging(dropped.clone());
-            tokio::spawn(serve_connection(far, "c", quick(), serving, closed.clone()));
+            let (near, _serving, _shutdown) = serving(hanging(dropped.clone()));
             let send = client(near).await;
             let mut ready = send.ready().await.unwrap();
-            let request = http::Request::post("https://gateway/x").body(()).unwrap();
-            let (_response, mut stream) = ready.send_request(request, true).unwrap();
+            let (_response, mut stream) = ready.send_request(request(), true).unwrap();
             tokio::time::sleep(Duration::from_millis(50)).await;
             assert!(!dropped.load(Ordering::SeqCst), "dropped before the reset");
             stream.send_reset(h2::Reason::CANCEL);
@@ -451,23 +455,15 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
 
-            let (near, far) = tokio::io::duplex(64 * 1024);
             let dropped = Arc::new(AtomicBool::new(false));
-            let serving = tokio::spawn(serve_connection(
-                far,
-                "c",
-                quick(),
-                hanging(dropped.clone()),
-                closed,
-            ));
+            let (near, served, _shutdown) = serving(hanging(dropped.clone()));
             let (send, connection) = h2::client::handshake(near).await.expect("client handshake");
             let connection = tokio::spawn(connection);
             let mut ready = send.ready().await.unwrap();
-            let request = http::Request::post("https://gateway/x").body(()).unwrap();
-            let _call = ready.send_request(request, true).unwrap();
+            let _call = ready.send_request(request(), true).unwrap();
             tokio::time::sleep(Duration::from_millis(50)).await;
             connection.abort();
-            let _ = serving.await.unwrap();
+            let _ = served.await.unwrap();
             // Aborted with the connection's task set; the abort lands on the runtime's next turn.
             while !dropped.load(Ordering::SeqCst) {
                 tokio::time::sleep(Duration::from_millis(10)).await;

@@ -80,7 +80,7 @@ impl NodeClients {
         framed: Bytes,
         caller: &HeaderMap,
     ) -> Result<DeliveryReceipt> {
-        let timeout = wire::grpc_timeout(caller).map_or(self.timeout, |t| t.min(self.timeout));
+        let timeout = wire::deadline_within(caller, self.timeout);
         self.call(
             region,
             DELIVER_PATH,
@@ -128,9 +128,7 @@ impl NodeClients {
         caller: Option<&HeaderMap>,
     ) -> Result<Reply> {
         let mut metadata = MetadataMap::new();
-        if !tracing::Span::current().is_none() {
-            expertnet_federation::trace::inject(&mut metadata);
-        }
+        expertnet_federation::trace::inject(&mut metadata);
         let mut headers = metadata.into_headers();
         if let Some(caller) = caller {
             expertnet_federation::trace::pass_on(caller, &mut headers);
@@ -189,12 +187,7 @@ impl NodeClients {
                 return Err(unreachable(region));
             }
         };
-        let status = if reply.is_ok() {
-            Some(tonic::Status::ok(""))
-        } else {
-            reply.status()
-        };
-        match status {
+        match reply.status() {
             Some(status) if status.code() == Code::Ok => {
                 let message = wire::unframe(&reply.body, max_reply_bytes, "reply")
                     .map_err(|_| unreachable(region))?;

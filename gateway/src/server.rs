@@ -95,6 +95,7 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| Error::Config(format!("reflection: {e}")))?;
+    let forward_timeout = gateway.nodes.forward_timeout();
     let api = GatewayApi::new(
         gateway.network.clone(),
         gateway.nodes.clone(),
@@ -120,7 +121,7 @@ pub async fn serve(
         max_message_bytes: gateway.max_message_bytes,
         exporting: expertnet_federation::telemetry::export_configured(),
     });
-    let pacing = AbortOnDrop(tokio::spawn(pace_timers(calls.api.forward_timeout())));
+    let mut pacing = pacing(forward_timeout);
     let acceptor = TlsAcceptor::from(gateway.tls);
     let (closing, closed) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -138,6 +139,7 @@ pub async fn serve(
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = pacing.tick() => {}
             () = &mut shutdown => break,
         }
     }
@@ -148,7 +150,6 @@ pub async fn serve(
         while connections.join_next().await.is_some() {}
     })
     .await;
-    drop(pacing);
     if drained.is_err() {
         tracing::warn!(
             open = connections.len(),
@@ -158,30 +159,18 @@ pub async fn serve(
     Ok(())
 }
 
-/// Keeps a timer due within half the forward timeout at all times, so that arming a forwarded call's deadline
-/// does not wake the runtime. Tokio wakes its I/O driver (a write to an eventfd and one more `epoll_wait`) when
-/// a new timer is due before the driver's next planned wake-up; between calls that wake-up is otherwise the
-/// keep-alive, seconds away, so every call paid for it — on the forwarding path, between receiving a request
-/// and passing it on. One tick per half timeout costs nothing by comparison (docs/BENCHMARKS.md).
-async fn pace_timers(forward_timeout: Duration) {
+/// A tick the accept loop waits on, keeping a timer due within half the forward timeout at all times so that
+/// arming a forwarded call's deadline does not wake the runtime. Tokio wakes its I/O driver (a write to an
+/// eventfd and one more `epoll_wait`) when a new timer is due before the driver's next planned wake-up; between
+/// calls that wake-up is otherwise the keep-alive, seconds away, so every call paid for it — on the forwarding
+/// path, between receiving a request and passing it on. One tick per half timeout costs nothing by comparison
+/// (docs/BENCHMARKS.md).
+fn pacing(forward_timeout: Duration) -> tokio::time::Interval {
     let mut ticks = tokio::time::interval(forward_timeout / 2);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-    }
+    ticks
 }
 
-/// A task that ends with its handle.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Longest a client may take over its TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest a call may take unless its `grpc-timeout` asks for less.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest a shutdown waits for the calls in flight.
@@ -199,14 +188,16 @@ async fn connection(
         tracing::debug!(%peer, error = %err, "connection gone before it started");
         return;
     }
-    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+    let limits = http2::Limits::default();
+    let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(err)) => {
             tracing::info!(%peer, error = %err, "refused a connection: TLS handshake failed");
             return;
         }
         Err(_) => {
-            tracing::info!(%peer, "refused a connection: no TLS handshake within {HANDSHAKE_TIMEOUT:?}");
+            let within = limits.handshake_timeout;
+            tracing::info!(%peer, "refused a connection: no TLS handshake within {within:?}");
             return;
         }
     };
@@ -214,7 +205,7 @@ async fn connection(
     let served = http2::serve_connection(
         tls,
         connection_info,
-        http2::Limits::default(),
+        limits,
         move |request| calls.answer(request),
         closed,
     )
@@ -268,7 +259,7 @@ impl Calls {
 
 /// How long a call other than `Route` may take: its `grpc-timeout`, at most [`CALL_TIMEOUT`].
 fn call_deadline(headers: &http::HeaderMap) -> Duration {
-    wire::grpc_timeout(headers).map_or(CALL_TIMEOUT, |t| t.min(CALL_TIMEOUT))
+    wire::deadline_within(headers, CALL_TIMEOUT)
 }
 
 /// `answering`'s response if it comes within `deadline`; else `DEADLINE_EXCEEDED`.
@@ -292,11 +283,7 @@ mod tests {
 
     #[test]
     fn a_call_gets_its_own_deadline_up_to_the_servers() {
-        let with = |value: &str| {
-            let mut headers = http::HeaderMap::new();
-            headers.insert("grpc-timeout", value.parse().unwrap());
-            call_deadline(&headers)
-        };
+        let with = |value: &str| call_deadline(&wire::with_grpc_timeout(value));
         assert_eq!(with("250m"), Duration::from_millis(250));
         assert_eq!(with("5M"), CALL_TIMEOUT);
         assert_eq!(with("nonsense"), CALL_TIMEOUT);

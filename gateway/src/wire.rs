@@ -81,6 +81,19 @@ pub fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
     })
 }
 
+/// How long a call may take: the caller's `grpc-timeout`, at most `limit`.
+pub fn deadline_within(headers: &http::HeaderMap, limit: Duration) -> Duration {
+    grpc_timeout(headers).map_or(limit, |t| t.min(limit))
+}
+
+/// Request headers with `grpc-timeout: value`, for tests.
+#[cfg(test)]
+pub(crate) fn with_grpc_timeout(value: &str) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    headers.insert("grpc-timeout", value.parse().unwrap());
+    headers
+}
+
 /// `timeout` as a `grpc-timeout` value: whole milliseconds, or microseconds below one.
 pub fn grpc_timeout_value(timeout: Duration) -> http::HeaderValue {
     let millis = timeout.as_millis();
@@ -162,11 +175,7 @@ mod tests {
 
     #[test]
     fn a_grpc_timeout_reads_in_every_unit_and_nothing_else() {
-        let read = |value: &str| {
-            let mut headers = http::HeaderMap::new();
-            headers.insert("grpc-timeout", value.parse().unwrap());
-            grpc_timeout(&headers)
-        };
+        let read = |value: &str| grpc_timeout(&with_grpc_timeout(value));
         assert_eq!(read("2H"), Some(Duration::from_secs(7200)));
         assert_eq!(read("3M"), Some(Duration::from_secs(180)));
         assert_eq!(read("10S"), Some(Duration::from_secs(10)));

@@ -13,6 +13,7 @@
 
 use expertnet_federation::peer::{GATEWAY_HOST, node_host};
 use expertnet_federation::{Peer, TlsFiles};
+use expertnet_gateway::upstream::Upstream;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
@@ -22,6 +23,7 @@ use expertnet_tests::federation::{
 use expertnet_tests::process_federation::{ProcessFederation, Timing};
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tonic::transport::{Channel, Endpoint};
 
@@ -301,13 +303,16 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
         ),
     ];
     let bare_port = start_bare_proxy(&gateway, inbox);
-    let via_bare = mtls_channel(
-        &format!("https://127.0.0.1:{bare_port}"),
-        &lekstroom,
-        GATEWAY_HOST,
-    )
-    .await
-    .expect("connect to the bare pass-through");
+    let as_lekstroom = async |port: u16| {
+        mtls_channel(
+            &format!("https://127.0.0.1:{port}"),
+            &lekstroom,
+            GATEWAY_HOST,
+        )
+        .await
+        .unwrap_or_else(|err| panic!("connect to 127.0.0.1:{port} as Lekstroom: {err}"))
+    };
+    let via_bare = as_lekstroom(bare_port).await;
     hops.push((
         "bare h2 pass-through",
         Hop::Proxy(InboxServiceClient::new(via_bare)),
@@ -316,13 +321,7 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
     let nginx = Nginx::start(fed.dir.path(), &gateway, inbox, tls_port, plain_port).await;
     match nginx {
         Some(_) => {
-            let via_tls = mtls_channel(
-                &format!("https://127.0.0.1:{tls_port}"),
-                &lekstroom,
-                GATEWAY_HOST,
-            )
-            .await
-            .expect("connect to nginx over TLS");
+            let via_tls = as_lekstroom(tls_port).await;
             let via_plain = Endpoint::from_shared(format!("http://127.0.0.1:{plain_port}"))
                 .expect("URL")
                 .connect()
@@ -461,9 +460,6 @@ fn main() {
 /// runtime as the gateway's. It tells the gateway's own work apart from what `h2`, `rustls` and `tokio` cost
 /// for one hop.
 fn start_bare_proxy(gateway: &TlsFiles, inbox: std::net::SocketAddr) -> u16 {
-    use bytes::BytesMut;
-    use expertnet_gateway::upstream::Upstream;
-    use std::sync::Arc;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("nonblocking");
     let port = listener.local_addr().expect("addr").port();
@@ -477,60 +473,67 @@ fn start_bare_proxy(gateway: &TlsFiles, inbox: std::net::SocketAddr) -> u16 {
         )
         .expect("upstream"),
     );
+    let serve = async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+        loop {
+            let (tcp, _) = listener.accept().await.expect("accept");
+            tcp.set_nodelay(true).expect("nodelay");
+            tokio::spawn(bare_connection(tcp, acceptor.clone(), upstream.clone()));
+        }
+    };
     std::thread::Builder::new()
         .name("bare-proxy".into())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
+            tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                loop {
-                    let (tcp, _) = listener.accept().await.expect("accept");
-                    tcp.set_nodelay(true).expect("nodelay");
-                    let acceptor = acceptor.clone();
-                    let upstream = upstream.clone();
-                    tokio::spawn(async move {
-                        let tls = acceptor.accept(tcp).await.expect("tls");
-                        let mut conn = h2::server::handshake(tls).await.expect("h2");
-                        while let Some(Ok((request, mut respond))) = conn.accept().await {
-                            let upstream = upstream.clone();
-                            tokio::spawn(async move {
-                                let (_, mut body) = request.into_parts();
-                                let mut data = BytesMut::new();
-                                while let Some(chunk) = body.data().await {
-                                    let chunk = chunk.expect("chunk");
-                                    let _ = body.flow_control().release_capacity(chunk.len());
-                                    data.extend_from_slice(&chunk);
-                                }
-                                let mut headers = http::HeaderMap::new();
-                                headers.insert(
-                                    "content-type",
-                                    http::HeaderValue::from_static("application/grpc"),
-                                );
-                                headers.insert("te", http::HeaderValue::from_static("trailers"));
-                                let connection = upstream.connection().await.expect("dial");
-                                let reply = connection
-                                    .unary(
-                                        "/expertnet.v1.InboxService/Deliver",
-                                        headers,
-                                        data.freeze(),
-                                    )
-                                    .await
-                                    .expect("call");
-                                let response = http::Response::from_parts(reply.head, ());
-                                let mut send =
-                                    respond.send_response(response, false).expect("respond");
-                                send.send_data(reply.body, false).expect("data");
-                                send.send_trailers(reply.trailers.unwrap_or_default())
-                                    .expect("trailers");
-                            });
-                        }
-                    });
-                }
-            });
+                .expect("runtime")
+                .block_on(serve)
         })
         .expect("thread");
     port
+}
+
+/// One client connection of the bare pass-through: every call goes on to the inbox, a task each.
+async fn bare_connection(
+    tcp: tokio::net::TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    upstream: Arc<Upstream>,
+) {
+    let tls = acceptor.accept(tcp).await.expect("tls");
+    let mut connection = h2::server::handshake(tls).await.expect("h2");
+    while let Some(Ok((request, respond))) = connection.accept().await {
+        tokio::spawn(bare_call(request, respond, upstream.clone()));
+    }
+}
+
+/// One call of the bare pass-through: the body read whole, sent to the inbox, the answer sent back as it came.
+async fn bare_call(
+    request: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<bytes::Bytes>,
+    upstream: Arc<Upstream>,
+) {
+    let mut body = request.into_body();
+    let mut data = bytes::BytesMut::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.expect("chunk");
+        let _ = body.flow_control().release_capacity(chunk.len());
+        data.extend_from_slice(&chunk);
+    }
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "content-type",
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    headers.insert("te", http::HeaderValue::from_static("trailers"));
+    let connection = upstream.connection().await.expect("dial");
+    let reply = connection
+        .unary("/expertnet.v1.InboxService/Deliver", headers, data.freeze())
+        .await
+        .expect("call");
+    let response = http::Response::from_parts(reply.head, ());
+    let mut send = respond.send_response(response, false).expect("respond");
+    send.send_data(reply.body, false).expect("data");
+    send.send_trailers(reply.trailers.unwrap_or_default())
+        .expect("trailers");
 }

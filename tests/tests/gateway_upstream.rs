@@ -31,6 +31,11 @@ fn pki(dir: &std::path::Path) -> Pki {
     pki
 }
 
+/// The receiving region's certificate, as its node would hold it.
+fn region_files(pki: &Pki) -> TlsFiles {
+    pki.files(&Peer::Region(REGION.into()))
+}
+
 fn registry(addr: SocketAddr) -> Registry {
     Registry::parse(&format!(
         r#"
@@ -140,11 +145,7 @@ async fn deliver_with(
 async fn a_node_that_takes_the_call_but_never_answers_is_unavailable_after_the_forward_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
-    let (addr, seen) = misbehaving_node(
-        &pki.files(&Peer::Region(REGION.into())),
-        Misbehaviour::Silent,
-    )
-    .await;
+    let (addr, seen) = misbehaving_node(&region_files(&pki), Misbehaviour::Silent).await;
     let nodes = node_clients(&pki, addr, Duration::from_millis(400));
     let (outcome, took) = deliver(&nodes).await;
     match outcome {
@@ -173,11 +174,7 @@ async fn a_node_that_takes_the_call_but_never_answers_is_unavailable_after_the_f
 async fn a_node_that_never_finishes_the_handshake_is_unavailable_after_the_connect_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
-    let (addr, _) = misbehaving_node(
-        &pki.files(&Peer::Region(REGION.into())),
-        Misbehaviour::NoHandshake,
-    )
-    .await;
+    let (addr, _) = misbehaving_node(&region_files(&pki), Misbehaviour::NoHandshake).await;
     let (outcome, took) = deliver(&node_clients(&pki, addr, Duration::from_secs(30))).await;
     assert!(
         matches!(outcome, Err(Error::Unavailable(_))),
@@ -209,11 +206,7 @@ async fn a_server_holding_another_regions_certificate_gets_nothing() {
 async fn a_senders_shorter_deadline_ends_its_call_but_keeps_the_connection() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
-    let (addr, seen) = misbehaving_node(
-        &pki.files(&Peer::Region(REGION.into())),
-        Misbehaviour::Silent,
-    )
-    .await;
+    let (addr, seen) = misbehaving_node(&region_files(&pki), Misbehaviour::Silent).await;
     let nodes = node_clients(&pki, addr, Duration::from_secs(5));
     let mut sender = http::HeaderMap::new();
     sender.insert("grpc-timeout", "200m".parse().unwrap());
@@ -273,7 +266,7 @@ async fn recording_node(files: &TlsFiles) -> (SocketAddr, Arc<Mutex<Vec<http::He
 async fn the_senders_trace_context_and_shorter_deadline_go_on_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
-    let (addr, recorded) = recording_node(&pki.files(&Peer::Region(REGION.into()))).await;
+    let (addr, recorded) = recording_node(&region_files(&pki)).await;
     let nodes = node_clients(&pki, addr, Duration::from_secs(5));
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let mut sender = http::HeaderMap::new();

@@ -53,8 +53,7 @@ where
     // Who is calling first: nothing of an unauthenticated caller's body is read.
     let region = api.region_of(request.extensions())?;
     let (head, body) = request.into_parts();
-    let body_timeout =
-        wire::grpc_timeout(&head.headers).map_or(BODY_TIMEOUT, |t| t.min(BODY_TIMEOUT));
+    let body_timeout = wire::deadline_within(&head.headers, BODY_TIMEOUT);
     let body = read_body(body, max_message_bytes, body_timeout).await?;
     let message = wire::unframe(&body, max_message_bytes, "envelope")?;
     let envelope = Envelope::decode(message.clone())

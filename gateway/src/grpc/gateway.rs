@@ -144,11 +144,6 @@ impl GatewayService for GatewayApi {
 }
 
 impl GatewayApi {
-    /// How long a node has to answer a forwarded call.
-    pub(crate) fn forward_timeout(&self) -> std::time::Duration {
-        self.nodes.forward_timeout()
-    }
-
     /// The caller's region, from the certificate its connection presented.
     pub(crate) fn region_of(&self, extensions: &http::Extensions) -> Result<String, Error> {
         super::region_of(
