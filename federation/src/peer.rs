@@ -7,6 +7,7 @@
 //! succeeds if the server holds that region's certificate.
 
 use crate::registry::is_region_id;
+use rustls::pki_types::CertificateDer;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 const URI_PREFIX: &str = "spiffe://expertnet/";
@@ -27,7 +28,7 @@ pub enum Peer {
     Coordinator(String),
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum PeerError {
     #[error("no client certificate was presented")]
     NoCertificate,
@@ -77,11 +78,14 @@ impl Peer {
             .ok_or(PeerError::NoIdentity)
     }
 
+    /// The identity in the first (leaf) certificate of those a TLS client presented.
+    pub fn of_certificates(certs: Option<&[CertificateDer<'static>]>) -> Result<Peer, PeerError> {
+        Peer::from_der(leaf(certs)?)
+    }
+
     /// The identity of the caller of a gRPC request served over mutual TLS.
     pub fn of_request<T>(request: &tonic::Request<T>) -> Result<Peer, PeerError> {
-        let certs = request.peer_certs().ok_or(PeerError::NoCertificate)?;
-        let leaf = certs.first().ok_or(PeerError::NoCertificate)?;
-        Peer::from_der(leaf.as_ref())
+        Peer::of_certificates(request.peer_certs().as_deref().map(Vec::as_slice))
     }
 }
 
@@ -101,23 +105,11 @@ impl PeerCache {
         self.of_certificates(request.peer_certs())
     }
 
-    /// The same for a request below tonic's codec (an `http::Request` the TLS server handed on).
-    pub fn of_extensions(&self, extensions: &http::Extensions) -> Result<Peer, PeerError> {
-        use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
-        self.of_certificates(
-            extensions
-                .get::<TlsConnectInfo<TcpConnectInfo>>()
-                .and_then(TlsConnectInfo::peer_certs),
-        )
-    }
-
     fn of_certificates(
         &self,
-        certs: Option<std::sync::Arc<Vec<rustls::pki_types::CertificateDer<'static>>>>,
+        certs: Option<std::sync::Arc<Vec<CertificateDer<'static>>>>,
     ) -> Result<Peer, PeerError> {
-        let certs = certs.ok_or(PeerError::NoCertificate)?;
-        let leaf = certs.first().ok_or(PeerError::NoCertificate)?;
-        let der: &[u8] = leaf.as_ref();
+        let der = leaf(certs.as_deref().map(Vec::as_slice))?;
         if let Some(peer) = self.lock().get(der) {
             return Ok(peer.clone());
         }
@@ -135,6 +127,14 @@ impl PeerCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The DER of the leaf of a client's certificates.
+fn leaf<'c>(certs: Option<&'c [CertificateDer<'static>]>) -> Result<&'c [u8], PeerError> {
+    let leaf = certs
+        .and_then(|certs| certs.first())
+        .ok_or(PeerError::NoCertificate)?;
+    Ok(leaf.as_ref())
 }
 
 impl std::fmt::Display for Peer {

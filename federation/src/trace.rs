@@ -46,15 +46,18 @@ pub fn inject(metadata: &mut MetadataMap) {
 }
 
 /// The W3C trace context headers.
-const TRACE_HEADERS: [&str; 2] = ["traceparent", "tracestate"];
+const TRACE_HEADERS: [http::HeaderName; 2] = [
+    http::HeaderName::from_static("traceparent"),
+    http::HeaderName::from_static("tracestate"),
+];
 
 /// Passes a caller's trace context on as it came, where the hop records no span of its own (the gateway's
 /// forwarding path when it exports no spans): the next hop's span then continues the caller's trace, as
 /// behind any proxy. A context the current span already wrote is left alone.
 pub fn pass_on(from: &http::HeaderMap, to: &mut http::HeaderMap) {
     for name in TRACE_HEADERS {
-        if !to.contains_key(name)
-            && let Some(value) = from.get(name)
+        if !to.contains_key(&name)
+            && let Some(value) = from.get(&name)
         {
             to.insert(name, value.clone());
         }

@@ -1,6 +1,5 @@
 //! The gateway's side of one HTTP/2 connection from a client, on `h2` directly: every request is handed to a
-//! handler with the connection's TLS identity in its extensions, and the handler's response goes back with
-//! HTTP/2 flow control. Keep-alive PINGs find clients that vanished without a word; a shutdown lets the requests
+//! handler, and the handler's response goes back with HTTP/2 flow control. Keep-alive PINGs find clients that vanished without a word; a shutdown lets the requests
 //! in flight finish.
 //!
 //! Why not tonic's server: a forwarded call went through hyper's dispatch, tonic's tower layers and axum's
@@ -15,6 +14,7 @@ use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http_body::{Body, Frame};
 use http_body_util::BodyExt;
+use pin_project_lite::pin_project;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll, ready};
@@ -53,20 +53,17 @@ impl Default for Limits {
 }
 
 /// Serves HTTP/2 on `io` until the client goes, the keep-alive goes unanswered, or `shutdown` turns true
-/// (then no new requests are taken and those in flight finish). `connection_info` goes into every request's
-/// extensions.
-pub async fn serve_connection<IO, I, H, F>(
+/// (then no new requests are taken and those in flight finish).
+pub async fn serve_connection<IO, H, F>(
     io: IO,
-    connection_info: I,
     limits: Limits,
     handler: H,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), h2::Error>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
-    I: Clone + Send + Sync + 'static,
     H: Fn(http::Request<RecvBody>) -> F,
-    F: Future<Output = http::Response<tonic::body::Body>> + Send + 'static,
+    F: Future<Output: Into<Answer>> + Send + 'static,
 {
     let handshake = h2::server::Builder::new()
         .max_concurrent_streams(limits.max_concurrent_streams)
@@ -84,32 +81,35 @@ where
         connection.ping_pong().expect("taken once, here"),
         limits
     ));
+    // One future for the whole connection, not one per turn of the loop (each would join and leave the
+    // channel's waiters). A sender gone counts as a shutdown.
+    let mut shutdown_asked = pin!(async move {
+        let _ = shutdown.wait_for(|closing| *closing).await;
+    });
     let mut closing = false;
     // The calls in flight are driven here, with the connection, rather than each in a task of its own: no
     // spawning per call, and a client that is gone gets no more work done for it.
     let mut calls = FuturesUnordered::new();
     loop {
         tokio::select! {
+            // Calls first: one whose answer is ready goes out before anything new is taken on.
+            biased;
+            Some(()) = calls.next(), if !calls.is_empty() => {}
             next = connection.accept() => match next {
                 Some(Ok((request, respond))) => {
-                    let (mut parts, body) = request.into_parts();
-                    parts.extensions.insert(connection_info.clone());
-                    let answering = handler(http::Request::from_parts(parts, RecvBody::new(body)));
-                    calls.push(respond_with(answering, respond));
+                    let answering = handler(request.map(RecvBody::new));
+                    calls.push(Responding::new(answering, respond));
                 }
                 Some(Err(err)) => return Err(err),
                 None => return Ok(()),
             },
-            Some(()) = calls.next(), if !calls.is_empty() => {}
             () = &mut keepalive => {
                 tracing::debug!("client did not answer a keep-alive ping; closing its connection");
                 return Ok(());
             }
-            changed = shutdown.changed(), if !closing => {
-                if changed.is_err() || *shutdown.borrow() {
-                    closing = true;
-                    connection.graceful_shutdown();
-                }
+            () = &mut shutdown_asked, if !closing => {
+                closing = true;
+                connection.graceful_shutdown();
             }
         }
     }
@@ -128,22 +128,78 @@ async fn keepalive(mut ping_pong: h2::PingPong, limits: Limits) {
     }
 }
 
-/// Sends the handler's response on its stream. A client that resets the stream stops the call: the handler's
-/// work is dropped, and so is what is left of the response. (A reset stream no longer counts against the
-/// client's concurrent streams, so a call that went on after one would escape that limit.)
-async fn respond_with(
-    answering: impl Future<Output = http::Response<tonic::body::Body>>,
-    mut respond: SendResponse<Bytes>,
-) {
-    let mut answering = pin!(answering);
-    let response = tokio::select! {
-        biased;
-        response = &mut answering => response,
-        _ = poll_fn(|cx| respond.poll_reset(cx)) => {
-            tracing::debug!("client reset its call; stopped answering it");
-            return;
+pin_project! {
+    /// One call: the handler's answer awaited, then sent on its stream. A client that resets the stream stops
+    /// the call: the handler's work is dropped, and so is what is left of the response. (A reset stream no
+    /// longer counts against the client's concurrent streams, so a call that went on after one would escape
+    /// that limit.)
+    ///
+    /// A future of its own rather than an `async fn`: that would hold the handler's future twice (as its
+    /// argument and pinned), and a forwarded call's future is kilobytes, copied with every move — which showed
+    /// in the time every call took (docs/BENCHMARKS.md).
+    struct Responding<F> {
+        #[pin]
+        answering: F,
+        // Until the answer is there.
+        respond: Option<SendResponse<Bytes>>,
+        // A response with a body, while it is sent.
+        sending: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    }
+}
+
+impl<F> Responding<F> {
+    fn new(answering: F, respond: SendResponse<Bytes>) -> Responding<F> {
+        Responding {
+            answering,
+            respond: Some(respond),
+            sending: None,
         }
-    };
+    }
+}
+
+impl<F: Future<Output: Into<Answer>>> Future for Responding<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if let Some(sending) = this.sending {
+            return sending.as_mut().poll(cx);
+        }
+        let Some(respond) = this.respond else {
+            return Poll::Ready(());
+        };
+        // The answer first: one that is ready goes out even if a reset came after it.
+        let Poll::Ready(answer) = this.answering.poll(cx) else {
+            if respond.poll_reset(cx).is_ready() {
+                tracing::debug!("client reset its call; stopped answering it");
+                *this.respond = None;
+                return Poll::Ready(());
+            }
+            return Poll::Pending;
+        };
+        let respond = this.respond.take().expect("checked above");
+        match answer.into() {
+            Answer::Unary(message) => {
+                if let Err(err) = send_unary(respond, message) {
+                    tracing::debug!(error = %err, "client went before its answer");
+                }
+                Poll::Ready(())
+            }
+            Answer::Response(response) => {
+                let sending = this
+                    .sending
+                    .insert(Box::pin(send_response(respond, response)));
+                sending.as_mut().poll(cx)
+            }
+        }
+    }
+}
+
+/// Sends a response on its stream, its body no faster than the client's flow-control window allows.
+async fn send_response(
+    mut respond: SendResponse<Bytes>,
+    response: http::Response<tonic::body::Body>,
+) {
     let (head, body) = response.into_parts();
     let head = http::Response::from_parts(head, ());
     let end_of_stream = body.is_end_stream();
@@ -158,6 +214,39 @@ async fn respond_with(
         tracing::debug!(error = %err, "response not sent whole");
     }
 }
+
+/// What a handler answers a request with.
+#[derive(Debug)]
+pub enum Answer {
+    /// A successful unary gRPC answer: the framed message, then `grpc-status: 0`. For small messages only: it
+    /// goes to the stream whole, and `h2` holds what the client's window does not take yet.
+    Unary(Bytes),
+    /// Any response; its body goes no faster than the client's flow-control window allows.
+    Response(http::Response<tonic::body::Body>),
+}
+
+impl From<http::Response<tonic::body::Body>> for Answer {
+    fn from(response: http::Response<tonic::body::Body>) -> Answer {
+        Answer::Response(response)
+    }
+}
+
+/// Sends a successful unary answer: head, message and trailers, queued together so they leave in one write.
+fn send_unary(mut respond: SendResponse<Bytes>, message: Bytes) -> Result<(), h2::Error> {
+    let mut head = http::Response::new(());
+    head.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    let mut stream = respond.send_response(head, false)?;
+    stream.send_data(message, false)?;
+    let mut trailers = http::HeaderMap::with_capacity(1);
+    trailers.insert(GRPC_STATUS, http::HeaderValue::from_static("0"));
+    stream.send_trailers(trailers)
+}
+
+/// The header a gRPC answer's status goes in.
+const GRPC_STATUS: http::HeaderName = http::HeaderName::from_static("grpc-status");
 
 /// Writes `body` onto `stream`, taking no more than the client's flow-control window allows at a time.
 async fn send_body(
@@ -282,19 +371,14 @@ mod tests {
             .expect("the test finished in time")
     }
 
-    /// Answers every request with `size` bytes and `grpc-status: 0` trailers after `delay`, naming the
-    /// connection it came on and how many bytes it was sent.
+    /// Answers every request with `size` bytes and `grpc-status: 0` trailers after `delay`, saying how many
+    /// bytes it was sent.
     fn handler(size: usize, delay: Duration) -> impl Fn(http::Request<RecvBody>) -> Answering {
         move |request| {
-            let name = request
-                .extensions()
-                .get::<&'static str>()
-                .copied()
-                .unwrap_or("none");
             Box::pin(async move {
                 let body = request.into_body().collect().await.expect("request body");
                 tokio::time::sleep(delay).await;
-                let mut payload = format!("{name}:{}:", body.to_bytes().len()).into_bytes();
+                let mut payload = format!("{}:", body.to_bytes().len()).into_bytes();
                 payload.resize(payload.len().max(size), b'x');
                 let mut trailers = http::HeaderMap::new();
                 trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
@@ -331,17 +415,11 @@ mod tests {
         watch::Sender<bool>,
     )
     where
-        F: Future<Output = http::Response<tonic::body::Body>> + Send + 'static,
+        F: Future<Output: Into<Answer>> + Send + 'static,
     {
         let (near, far) = tokio::io::duplex(64 * 1024);
         let (shutdown, closed) = watch::channel(false);
-        let task = tokio::spawn(serve_connection(
-            far,
-            "connection-7",
-            quick(),
-            answers,
-            closed,
-        ));
+        let task = tokio::spawn(serve_connection(far, quick(), answers, closed));
         (near, task, shutdown)
     }
 
@@ -353,6 +431,32 @@ mod tests {
         let (send, connection) = h2::client::handshake(io).await.expect("client handshake");
         tokio::spawn(connection);
         send
+    }
+
+    #[tokio::test]
+    async fn a_unary_answer_arrives_as_grpc_with_its_message_and_status() {
+        bounded(async {
+            let message = Bytes::from_static(b"\0\0\0\0\x02hi");
+            let answer = message.clone();
+            let (near, _serving, _shutdown) = serving(move |_request| {
+                let answer = answer.clone();
+                async move { Answer::Unary(answer) }
+            });
+            let send = client(near).await;
+            let mut ready = send.clone().ready().await.unwrap();
+            let (response, mut stream) = ready.send_request(request(), false).unwrap();
+            stream.send_data(Bytes::from_static(b"x"), true).unwrap();
+            let response = response.await.unwrap();
+            assert_eq!(response.status(), http::StatusCode::OK);
+            assert_eq!(response.headers()["content-type"], "application/grpc");
+            let mut body = response.into_body();
+            let received = body.data().await.expect("the message").unwrap();
+            assert_eq!(received, message);
+            assert!(body.data().await.is_none(), "one message only");
+            let trailers = body.trailers().await.unwrap().expect("trailers");
+            assert_eq!(trailers["grpc-status"], "0");
+        })
+        .await;
     }
 
     /// One call: the answer's body and trailers.
@@ -374,18 +478,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn requests_carry_the_connection_and_answers_larger_than_the_window_arrive_whole() {
+    async fn answers_larger_than_the_window_arrive_whole_with_their_trailers() {
         bounded(async {
             let size = 3 * 1024 * 1024;
             let (near, _serving, _shutdown) = serving(handler(size, Duration::ZERO));
             let send = client(near).await;
             let (answer, trailers) = post(&send, b"hello").await.unwrap();
             assert_eq!(answer.len(), size, "more than the 64 KiB default window");
-            assert!(
-                answer.starts_with(b"connection-7:5:"),
-                "{:?}",
-                &answer[..20]
-            );
+            assert!(answer.starts_with(b"5:"), "{:?}", &answer[..20]);
             assert_eq!(trailers.unwrap()["grpc-status"], "0");
         })
         .await;
@@ -409,7 +509,7 @@ mod tests {
                 "a call after the shutdown was taken: {late:?}"
             );
             let (answer, _) = in_flight.await.unwrap().expect("the call in flight");
-            assert_eq!(answer, Bytes::from_static(b"connection-7:9:"));
+            assert_eq!(answer, Bytes::from_static(b"9:"));
             assert!(serving.await.unwrap().is_ok());
         })
         .await;

@@ -3,7 +3,7 @@
 //! registry gives.
 
 use crate::error::{Error, Result};
-use crate::upstream::{Abandoner, CallError, NodeConnection, Upstream};
+use crate::upstream::{Abandoner, CallError, NodeConnection, UnaryReply, Upstream};
 use crate::wire;
 use bytes::Bytes;
 use expertnet_federation::peer::node_host;
@@ -13,7 +13,7 @@ use http::header::{CONTENT_TYPE, TE};
 use http::{HeaderMap, HeaderValue};
 use prost::Message;
 use std::collections::HashMap;
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tonic::Code;
 use tonic::metadata::MetadataMap;
@@ -25,6 +25,16 @@ const SNAPSHOT_PATH: &str = "/expertnet.v1.InboxService/ProvideSnapshot";
 const MAX_RECEIPT_BYTES: usize = 64 * 1024;
 /// A quarter's signals (tonic's default limit for a decoded message).
 const MAX_SNAPSHOT_BYTES: usize = 4 * 1024 * 1024;
+
+/// The call an envelope came in on, as far as its delivery is concerned.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// The sender's request headers: its trace context and deadline.
+    pub headers: &'a HeaderMap,
+    /// Whether the gateway records a span for the call; if not, there is no current span to look up, and
+    /// the sender's trace context goes on as it came.
+    pub in_span: bool,
+}
 
 #[derive(Debug, Clone)]
 pub struct NodeClients {
@@ -70,17 +80,17 @@ impl NodeClients {
         })
     }
 
-    /// Delivers an envelope, framed as the sender sent it ([`crate::wire`]), to `region`'s inbox. Of the
-    /// sender's request headers (`caller`), its trace context goes on, and its `grpc-timeout` when that is
-    /// shorter than the forward timeout. A node that cannot be reached or does not answer in time is
-    /// [`Error::Unavailable`]; a node that refuses passes its code on.
+    /// Delivers an envelope, framed as the sender sent it ([`crate::wire`]), to `region`'s inbox. The trace
+    /// context goes on (the span's the gateway records for the call, or else the sender's), and the sender's
+    /// `grpc-timeout` when that is shorter than the forward timeout. A node that cannot be reached or does not
+    /// answer in time is [`Error::Unavailable`]; a node that refuses passes its code on.
     pub async fn deliver(
         &self,
         region: &str,
         framed: Bytes,
-        caller: &HeaderMap,
+        caller: Caller<'_>,
     ) -> Result<DeliveryReceipt> {
-        let timeout = wire::deadline_within(caller, self.timeout);
+        let timeout = wire::deadline_within(caller.headers, self.timeout);
         self.call(
             region,
             DELIVER_PATH,
@@ -125,50 +135,18 @@ impl NodeClients {
         framed: Bytes,
         max_reply_bytes: usize,
         timeout: Duration,
-        caller: Option<&HeaderMap>,
+        caller: Option<Caller<'_>>,
     ) -> Result<Reply> {
-        let mut metadata = MetadataMap::new();
-        expertnet_federation::trace::inject(&mut metadata);
-        let mut headers = metadata.into_headers();
-        if let Some(caller) = caller {
-            expertnet_federation::trace::pass_on(caller, &mut headers);
-        }
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
-        headers.insert(TE, HeaderValue::from_static("trailers"));
-        // The node learns the deadline too and stops working on a call nobody waits for.
-        headers.insert(
-            "grpc-timeout",
-            if timeout == self.timeout {
-                self.grpc_timeout.clone()
-            } else {
-                wire::grpc_timeout_value(timeout)
-            },
-        );
         // The connection in use, to abandon if the deadline passes.
-        let in_use = std::sync::Mutex::new(None::<Abandoner>);
-        let use_connection = |connection: &NodeConnection| {
-            *in_use.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.abandoner());
-        };
-        // One deadline over dialling and the call: a caller waits at most the forward timeout.
-        let attempt = async {
-            let connection = self.connection(region).await?;
-            use_connection(&connection);
-            match connection.unary(path, headers.clone(), framed.clone()).await {
-                // A closing connection started nothing; the call goes once more, on a new one.
-                Err(CallError::NotSent(err)) => {
-                    tracing::debug!(%region, error = %err, "connection closing; sending on a new one");
-                    let connection = self.connection(region).await?;
-                    use_connection(&connection);
-                    connection.unary(path, headers, framed).await
-                }
-                sent => sent,
-            }
-            .map_err(|err| {
-                tracing::debug!(%region, path, error = %err, "call failed");
-                unreachable(region)
-            })
-        };
-        let reply = match tokio::time::timeout(timeout, attempt).await {
+        let in_use = Mutex::new(None::<Abandoner>);
+        // One deadline over dialling and the call: a caller waits at most the forward timeout. (The attempt is
+        // not bound to a name: a named future would keep its own room in this one's state beside the timeout's.)
+        let reply = match tokio::time::timeout(
+            timeout,
+            self.attempt(region, path, framed, timeout, caller, &in_use),
+        )
+        .await
+        {
             Ok(reply) => reply?,
             // The sender's own deadline passed first: its call ends (the stream is reset as it is dropped),
             // and the connection, which may be fine, stays.
@@ -209,6 +187,65 @@ impl NodeClients {
                 Err(unreachable(region))
             }
         }
+    }
+
+    /// A call on `region`'s open connection, or once more on a new one if that one would not start it. Each
+    /// connection used goes into `in_use`, for the caller to abandon if its deadline passes.
+    async fn attempt(
+        &self,
+        region: &str,
+        path: &'static str,
+        framed: Bytes,
+        timeout: Duration,
+        caller: Option<Caller<'_>>,
+        in_use: &Mutex<Option<Abandoner>>,
+    ) -> Result<UnaryReply> {
+        let use_connection = |connection: &NodeConnection| {
+            *in_use.lock().unwrap_or_else(PoisonError::into_inner) = Some(connection.abandoner());
+        };
+        let connection = self.connection(region).await?;
+        use_connection(&connection);
+        let headers = self.request_headers(timeout, caller);
+        match connection.unary(path, headers, framed.clone()).await {
+            // A closing connection started nothing; the call goes once more, on a new one.
+            Err(CallError::NotSent(err)) => {
+                tracing::debug!(%region, error = %err, "connection closing; sending on a new one");
+                let connection = self.connection(region).await?;
+                use_connection(&connection);
+                let headers = self.request_headers(timeout, caller);
+                connection.unary(path, headers, framed).await
+            }
+            sent => sent,
+        }
+        .map_err(|err| {
+            tracing::debug!(%region, path, error = %err, "call failed");
+            unreachable(region)
+        })
+    }
+
+    /// The headers of a call with `timeout` to a node: the current span's trace context, or else the
+    /// `caller`'s, and the deadline.
+    fn request_headers(&self, timeout: Duration, caller: Option<Caller<'_>>) -> HeaderMap {
+        let mut metadata = MetadataMap::from_headers(HeaderMap::with_capacity(6));
+        if caller.is_none_or(|caller| caller.in_span) {
+            expertnet_federation::trace::inject(&mut metadata);
+        }
+        let mut headers = metadata.into_headers();
+        if let Some(caller) = caller {
+            expertnet_federation::trace::pass_on(caller.headers, &mut headers);
+        }
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+        headers.insert(TE, HeaderValue::from_static("trailers"));
+        // The node learns the deadline too and stops working on a call nobody waits for.
+        headers.insert(
+            wire::GRPC_TIMEOUT,
+            if timeout == self.timeout {
+                self.grpc_timeout.clone()
+            } else {
+                wire::grpc_timeout_value(timeout)
+            },
+        );
+        headers
     }
 
     /// How long a node has to answer a call.

@@ -14,6 +14,7 @@ use crate::statistics::StatisticsStore;
 use crate::statistics::disclosure::Control;
 use crate::statistics::odometer::Budgets;
 use crate::wire;
+use expertnet_federation::{Peer, PeerError};
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
 use expertnet_proto::v1::gateway_service_server::GatewayServiceServer;
 use std::future::Future;
@@ -26,7 +27,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tonic::service::Routes;
-use tonic::transport::server::Connected;
+use tonic::transport::server::{Connected, TcpConnectInfo, TlsConnectInfo};
 use tower_service::Service;
 use tracing::Instrument;
 
@@ -201,17 +202,34 @@ async fn connection(
             return;
         }
     };
-    let connection_info = tls.connect_info();
+    let client = Client::of(tls.connect_info());
     let served = http2::serve_connection(
         tls,
-        connection_info,
         limits,
-        move |request| calls.answer(request),
+        move |request| calls.answer(request, &client),
         closed,
     )
     .await;
     if let Err(err) = served {
         tracing::debug!(%peer, error = %err, "connection ended with an error");
+    }
+}
+
+/// A client connection as its calls need it: the TLS details tonic's generated services read from a request's
+/// extensions, and the identity its certificate gives, read once for all its calls.
+#[derive(Debug, Clone)]
+struct Client {
+    tls: TlsConnectInfo<TcpConnectInfo>,
+    identity: Arc<Result<Peer, PeerError>>,
+}
+
+impl Client {
+    fn of(tls: TlsConnectInfo<TcpConnectInfo>) -> Client {
+        let identity = Peer::of_certificates(tls.peer_certs().as_deref().map(Vec::as_slice));
+        Client {
+            tls,
+            identity: Arc::new(identity),
+        }
     }
 }
 
@@ -232,8 +250,9 @@ impl Calls {
     /// other call by its `grpc-timeout` or [`CALL_TIMEOUT`].
     fn answer(
         self: &Arc<Self>,
-        request: http::Request<RecvBody>,
-    ) -> impl Future<Output = http::Response<tonic::body::Body>> + Send + 'static + use<> {
+        mut request: http::Request<RecvBody>,
+        client: &Client,
+    ) -> impl Future<Output = http2::Answer> + Send + 'static + use<> {
         let forwarding = request.uri().path() == forwarding::ROUTE_PATH;
         let span = if forwarding && !self.exporting {
             tracing::Span::none()
@@ -241,19 +260,38 @@ impl Calls {
             expertnet_federation::trace::rpc_span(&request)
         };
         let calls = self.clone();
+        let caller = client.identity.clone();
+        if !forwarding {
+            request.extensions_mut().insert(client.tls.clone());
+        }
         async move {
             if forwarding {
-                return forwarding::answer(&calls.api, request, calls.max_message_bytes).await;
+                return forwarding::answer(
+                    &calls.api,
+                    &caller,
+                    request,
+                    calls.max_message_bytes,
+                    calls.exporting,
+                )
+                .await;
             }
-            let deadline = call_deadline(request.headers());
-            let mut generated = calls.generated.clone();
-            within(deadline, async move {
-                let Ok(response) = generated.call(request).await;
-                response
-            })
-            .await
+            // Boxed: the generated servers' state is larger than Route's, and every call's future would
+            // otherwise be as large (docs/BENCHMARKS.md).
+            Box::pin(calls.generated(request)).await
         }
         .instrument(span)
+    }
+
+    /// A call to one of the generated servers, within its deadline.
+    async fn generated(&self, request: http::Request<RecvBody>) -> http2::Answer {
+        let deadline = call_deadline(request.headers());
+        let mut generated = self.generated.clone();
+        let response = within(deadline, async move {
+            let Ok(response) = generated.call(request).await;
+            response
+        })
+        .await;
+        http2::Answer::Response(response)
     }
 }
 

@@ -106,7 +106,9 @@ impl Upstream {
         if let Some(open) = self.open() {
             return Ok(open);
         }
-        let open = tokio::time::timeout(self.connect_timeout, self.dial())
+        // Boxed: dialling is rare, and its state (a TLS handshake's) would otherwise make every call's future
+        // kilobytes larger, copied with each move.
+        let open = tokio::time::timeout(self.connect_timeout, Box::pin(self.dial()))
             .await
             .map_err(|_| DialError::Timeout(self.connect_timeout))??;
         *self.lock() = Some(open.clone());

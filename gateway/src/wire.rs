@@ -5,6 +5,9 @@ use crate::error::{Error, Result};
 use bytes::{BufMut, Bytes, BytesMut};
 use std::time::Duration;
 
+/// The header a gRPC caller gives its deadline in.
+pub const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+
 /// The framing in front of every message.
 pub const PREFIX_BYTES: usize = 5;
 
@@ -63,7 +66,7 @@ pub fn as_checked(framed: Bytes, message_bytes: usize, checked: &impl prost::Mes
 /// The deadline a caller set in its `grpc-timeout` header (`<at most 8 digits><H|M|S|m|u|n>`); `None` when
 /// there is none or it cannot be read, as gRPC servers treat it.
 pub fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
-    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    let value = headers.get(GRPC_TIMEOUT)?.to_str().ok()?;
     let split = value.len().checked_sub(1)?;
     let (digits, unit) = value.split_at(split);
     if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -7,7 +7,7 @@
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, TlsFiles};
 use expertnet_gateway::Error;
-use expertnet_gateway::nodes::NodeClients;
+use expertnet_gateway::nodes::{Caller, NodeClients};
 use expertnet_proto::v1 as pb;
 use expertnet_tests::tap::acceptor;
 use std::net::SocketAddr;
@@ -129,6 +129,14 @@ async fn deliver(nodes: &NodeClients) -> (Result<pb::DeliveryReceipt, Error>, Du
     deliver_with(nodes, &http::HeaderMap::new()).await
 }
 
+/// A sender's call with these request headers, forwarded without a span of the gateway's own.
+fn unspanned(headers: &http::HeaderMap) -> Caller<'_> {
+    Caller {
+        headers,
+        in_span: false,
+    }
+}
+
 /// Delivers one question as a sender with these request headers would have it delivered.
 async fn deliver_with(
     nodes: &NodeClients,
@@ -136,7 +144,11 @@ async fn deliver_with(
 ) -> (Result<pb::DeliveryReceipt, Error>, Duration) {
     let started = Instant::now();
     let outcome = nodes
-        .deliver(REGION, expertnet_gateway::wire::frame(&question()), sender)
+        .deliver(
+            REGION,
+            expertnet_gateway::wire::frame(&question()),
+            unspanned(sender),
+        )
         .await;
     (outcome, started.elapsed())
 }
@@ -275,11 +287,14 @@ async fn the_senders_trace_context_and_shorter_deadline_go_on_and_nothing_else()
     sender.insert("grpc-timeout", "300m".parse().unwrap());
     sender.insert("x-sender-secret", "not for the node".parse().unwrap());
     let frame = || expertnet_gateway::wire::frame(&question());
-    let receipt = nodes.deliver(REGION, frame(), &sender).await;
+    let receipt = nodes.deliver(REGION, frame(), unspanned(&sender)).await;
     assert_eq!(receipt.unwrap(), pb::DeliveryReceipt { duplicate: false });
     // A sender that gives more time than the gateway's forward timeout gets the forward timeout.
     sender.insert("grpc-timeout", "60S".parse().unwrap());
-    nodes.deliver(REGION, frame(), &sender).await.unwrap();
+    nodes
+        .deliver(REGION, frame(), unspanned(&sender))
+        .await
+        .unwrap();
     let recorded = recorded.lock().unwrap().clone();
     assert_eq!(recorded.len(), 2);
     let first = &recorded[0];

@@ -51,7 +51,7 @@ fn coordinator<T>(request: &Request<T>, what: &str) -> Result<String, Error> {
         Ok(other) => Err(Error::PermissionDenied(format!(
             "{other} may not {what}; coordinators may"
         ))),
-        Err(err) => Err(unauthenticated(err)),
+        Err(err) => Err(unauthenticated(&err)),
     }
 }
 
@@ -182,7 +182,7 @@ impl CoordinatorService for CoordinatorApi {
                 ))
                 .into());
             }
-            Err(err) => return Err(unauthenticated(err).into()),
+            Err(err) => return Err(unauthenticated(&err).into()),
         }
         let view = self.network.view(SystemTime::now());
         Ok(Response::new(NetworkViewReply {

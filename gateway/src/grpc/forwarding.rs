@@ -6,17 +6,17 @@
 
 use super::GatewayApi;
 use crate::error::Error;
+use crate::http2::Answer;
+use crate::nodes::Caller;
 use crate::wire;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use expertnet_federation::{Peer, PeerError};
 use expertnet_proto::v1::Envelope;
-use http::HeaderValue;
-use http::header::CONTENT_TYPE;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::BodyExt;
 use prost::Message;
 use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
-use tonic::body::Body;
 
 /// The method served here; every other goes to the generated servers.
 pub const ROUTE_PATH: &str = "/expertnet.v1.GatewayService/Route";
@@ -24,91 +24,130 @@ pub const ROUTE_PATH: &str = "/expertnet.v1.GatewayService/Route";
 /// `grpc-timeout` says so).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Answers one `Route` call: the framed reply with `grpc-status: 0`, or the error's status.
+/// Answers one `Route` call from `caller` (the identity its connection's certificate gave): the framed reply
+/// with `grpc-status: 0`, or the error's status. `in_span` says whether the call has a span of its own.
 pub async fn answer<B>(
     api: &GatewayApi,
+    caller: &Result<Peer, PeerError>,
     request: http::Request<B>,
     max_message_bytes: usize,
-) -> http::Response<Body>
+    in_span: bool,
+) -> Answer
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    match route(api, request, max_message_bytes).await {
-        Ok(framed_reply) => success(framed_reply),
-        Err(err) => tonic::Status::from(err).into_http(),
+    match route(api, caller, request, max_message_bytes, in_span).await {
+        Ok(framed_reply) => Answer::Unary(framed_reply),
+        Err(err) => Answer::Response(tonic::Status::from(err).into_http()),
     }
 }
 
 /// Reads, checks and routes one envelope; the framed reply.
 async fn route<B>(
     api: &GatewayApi,
+    caller: &Result<Peer, PeerError>,
     request: http::Request<B>,
     max_message_bytes: usize,
+    in_span: bool,
 ) -> Result<Bytes, Error>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     // Who is calling first: nothing of an unauthenticated caller's body is read.
-    let region = api.region_of(request.extensions())?;
+    let region = api.region_of(caller)?;
     let (head, body) = request.into_parts();
-    let body_timeout = wire::deadline_within(&head.headers, BODY_TIMEOUT);
-    let body = read_body(body, max_message_bytes, body_timeout).await?;
+    let body = read_body(body, max_message_bytes, || {
+        wire::deadline_within(&head.headers, BODY_TIMEOUT)
+    })
+    .await?;
     let message = wire::unframe(&body, max_message_bytes, "envelope")?;
     let envelope = Envelope::decode(message.clone())
         .map_err(|_| Error::invalid("envelope", "is not an expertnet.v1.Envelope"))?;
     let framed = wire::as_checked(body, message.len(), &envelope);
     let reply = api
-        .route_framed(&region, &envelope, framed, &head.headers)
+        .route_framed(
+            region,
+            &envelope,
+            framed,
+            Caller {
+                headers: &head.headers,
+                in_span,
+            },
+        )
         .await?;
     Ok(wire::frame(&reply))
 }
 
 /// The whole request body, at most one framed envelope long. A body that is not all here yet must arrive
-/// within `timeout`; one that is (headers and message usually come in one packet) costs no timer.
-async fn read_body<B>(body: B, max_message_bytes: usize, timeout: Duration) -> Result<Bytes, Error>
+/// within `timeout()`; one that is (headers and message usually come in one packet) costs no timer.
+async fn read_body<B>(
+    body: B,
+    max_message_bytes: usize,
+    timeout: impl FnOnce() -> Duration,
+) -> Result<Bytes, Error>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let mut collecting = pin!(Limited::new(body, wire::PREFIX_BYTES + max_message_bytes).collect());
-    let collected = match futures_util::poll!(collecting.as_mut()) {
-        Poll::Ready(collected) => collected,
-        Poll::Pending => tokio::time::timeout(timeout, collecting)
-            .await
-            .map_err(|_| {
-                Error::DeadlineExceeded(format!("envelope: not received whole within {timeout:?}"))
-            })?,
-    };
-    let collected = collected.map_err(|err| {
-        if err.is::<http_body_util::LengthLimitError>() {
-            Error::TooLarge(format!(
-                "envelope: over the limit of {max_message_bytes} bytes"
-            ))
-        } else {
-            Error::invalid("envelope", "the request body could not be read")
+    let mut gathering = pin!(gather(body, wire::PREFIX_BYTES + max_message_bytes));
+    match futures_util::poll!(gathering.as_mut()) {
+        Poll::Ready(gathered) => gathered,
+        Poll::Pending => {
+            let timeout = timeout();
+            tokio::time::timeout(timeout, gathering)
+                .await
+                .map_err(|_| {
+                    Error::DeadlineExceeded(format!(
+                        "envelope: not received whole within {timeout:?}"
+                    ))
+                })?
         }
-    })?;
-    Ok(collected.to_bytes())
+    }
 }
 
-/// A successful unary answer: the framed reply, then `grpc-status: 0` in the trailers.
-fn success(framed_reply: Bytes) -> http::Response<Body> {
-    let mut trailers = http::HeaderMap::new();
-    trailers.insert("grpc-status", HeaderValue::from_static("0"));
-    let body = Full::new(framed_reply).with_trailers(std::future::ready(Some(Ok(trailers))));
-    let mut response = http::Response::new(Body::new(body));
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
-    response
+/// The body's data, at most `limit` bytes: a body that came as one chunk (the usual case) as it came, else
+/// its chunks joined.
+async fn gather<B>(body: B, limit: usize) -> Result<Bytes, Error>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut body = pin!(body);
+    let mut first = None::<Bytes>;
+    let mut joined = BytesMut::new();
+    let mut received = 0;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|_| Error::invalid("envelope", "the request body could not be read"))?;
+        // Trailers on a request mean nothing to gRPC.
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        };
+        received += chunk.len();
+        if received > limit {
+            let max_message_bytes = limit - wire::PREFIX_BYTES;
+            return Err(Error::TooLarge(format!(
+                "envelope: over the limit of {max_message_bytes} bytes"
+            )));
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            earlier => {
+                joined.extend_from_slice(&earlier.unwrap_or_default());
+                joined.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| joined.freeze()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use futures_util::StreamExt;
+    use http_body_util::Full;
     use http_body_util::StreamBody;
     use http_body_util::combinators::BoxBody;
     use std::time::Instant;
@@ -132,10 +171,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_that_is_here_is_read_and_one_that_stalls_runs_out_of_time() {
-        let body = read_body(arrived(b"\0\0\0\0\x02ab"), 64, Duration::from_millis(50)).await;
+        let body = read_body(arrived(b"\0\0\0\0\x02ab"), 64, || Duration::from_millis(50)).await;
         assert_eq!(body.unwrap(), Bytes::from_static(b"\0\0\0\0\x02ab"));
         let started = Instant::now();
-        let stalled = read_body(stalled(), 64, Duration::from_millis(50)).await;
+        let stalled = read_body(stalled(), 64, || Duration::from_millis(50)).await;
         assert!(
             matches!(&stalled, Err(Error::DeadlineExceeded(m)) if m.contains("envelope")),
             "{stalled:?}"
@@ -145,9 +184,35 @@ mod tests {
         assert_eq!(tonic_status.code(), tonic::Code::DeadlineExceeded);
     }
 
+    /// A body that comes in `chunks`, all at once.
+    fn chunked(chunks: &[&'static [u8]]) -> Boxed {
+        let frames: Vec<Result<_, Box<dyn std::error::Error + Send + Sync>>> = chunks
+            .iter()
+            .map(|chunk| Ok(http_body::Frame::data(Bytes::from_static(chunk))))
+            .collect();
+        BodyExt::boxed(StreamBody::new(futures_util::stream::iter(frames)))
+    }
+
+    #[tokio::test]
+    async fn a_body_in_several_chunks_is_read_whole_and_counted_whole() {
+        let joined = read_body(chunked(&[b"\0\0", b"", b"\0\0\x03", b"abc"]), 64, || {
+            Duration::from_secs(1)
+        })
+        .await;
+        assert_eq!(joined.unwrap(), Bytes::from_static(b"\0\0\0\0\x03abc"));
+        let too_long = read_body(chunked(&[&[0; 40], &[0; 40]]), 64, || {
+            Duration::from_secs(1)
+        })
+        .await;
+        assert!(
+            matches!(&too_long, Err(Error::TooLarge(m)) if m.contains("limit of 64")),
+            "{too_long:?}"
+        );
+    }
+
     #[tokio::test]
     async fn a_body_over_the_limit_is_out_of_range() {
-        let too_long = read_body(arrived(&[0; 80]), 64, Duration::from_secs(1)).await;
+        let too_long = read_body(arrived(&[0; 80]), 64, || Duration::from_secs(1)).await;
         assert!(
             matches!(&too_long, Err(Error::TooLarge(m)) if m.contains("limit of 64")),
             "{too_long:?}"

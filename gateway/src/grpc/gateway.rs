@@ -3,12 +3,13 @@
 use super::caller_region;
 use crate::error::Error;
 use crate::network::{Network, Report};
-use crate::nodes::NodeClients;
+use crate::nodes::{Caller, NodeClients};
 use crate::routing::{self, Cargo};
 use crate::statistics::{self, StatisticsStore, store::Stored};
 use crate::wire;
 use bytes::Bytes;
 use expertnet_federation::peer::PeerCache;
+use expertnet_federation::{Peer, PeerError, Region};
 use expertnet_proto::v1::envelope::Body;
 use expertnet_proto::v1::gateway_service_server::GatewayService;
 use expertnet_proto::v1::{
@@ -60,12 +61,13 @@ fn cargo_of(envelope: &Envelope) -> Result<Cargo, Error> {
 }
 
 fn check_envelope(envelope: &Envelope) -> Result<Cargo, Error> {
-    let key_ok = !envelope.key.is_empty()
-        && envelope.key.chars().count() <= MAX_KEY_CHARS
-        && envelope
-            .key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'));
+    // Only ASCII passes, so counting bytes counts characters.
+    let key = envelope.key.as_bytes();
+    let key_ok = !key.is_empty()
+        && key.len() <= MAX_KEY_CHARS
+        && key
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'));
     if !key_ok {
         return Err(Error::invalid(
             "key",
@@ -137,29 +139,37 @@ impl GatewayService for GatewayApi {
         let (metadata, _, envelope) = request.into_parts();
         let framed = wire::frame(&envelope);
         Ok(Response::new(
-            self.route_framed(&region, &envelope, framed, &metadata.into_headers())
-                .await?,
+            self.route_framed(
+                &region,
+                &envelope,
+                framed,
+                Caller {
+                    headers: &metadata.into_headers(),
+                    in_span: true,
+                },
+            )
+            .await?,
         ))
     }
 }
 
 impl GatewayApi {
-    /// The caller's region, from the certificate its connection presented.
-    pub(crate) fn region_of(&self, extensions: &http::Extensions) -> Result<String, Error> {
-        super::region_of(
-            self.peers.of_extensions(extensions),
-            self.network.registry(),
-        )
+    /// The caller's region, from the identity its connection's certificate gave.
+    pub(crate) fn region_of<'p>(
+        &self,
+        caller: &'p Result<Peer, PeerError>,
+    ) -> Result<&'p str, Error> {
+        super::region_of(caller, self.network.registry())
     }
 
-    /// Routes `envelope`, sent by `region` as `framed` with the request headers `caller`, and passes `framed`
+    /// Routes `envelope`, sent by `region` as `framed` on the call `caller`, and passes `framed`
     /// on unchanged to every target.
     pub(crate) async fn route_framed(
         &self,
         region: &str,
         envelope: &Envelope,
         framed: Bytes,
-        caller: &http::HeaderMap,
+        caller: Caller<'_>,
     ) -> Result<RouteReply, Error> {
         if envelope.from_region != region {
             tracing::warn!(
@@ -180,36 +190,50 @@ impl GatewayApi {
             &envelope.to_region,
             &envelope.expertise_tags,
         )?;
-        // Every target at once: a question routed by tag waits for the slowest inbox, not for their sum.
-        let deliveries = targets.iter().map(|target| {
-            let framed = framed.clone();
-            async move { (target, self.nodes.deliver(&target.id, framed, caller).await) }
-        });
-        let mut delivered_to = Vec::with_capacity(targets.len());
-        let mut failure = None;
-        for (target, outcome) in join_all(deliveries).await {
-            match outcome {
-                Ok(receipt) => {
-                    tracing::debug!(
-                        from = %region,
-                        to = %target.id,
-                        cargo = cargo.as_str(),
-                        duplicate = receipt.duplicate,
-                        "delivered"
-                    );
-                    delivered_to.push(target.id.clone());
-                }
-                Err(err) => {
-                    tracing::warn!(from = %region, to = %target.id, cargo = cargo.as_str(), error = %err, "not delivered");
-                    failure.get_or_insert(err);
-                }
-            }
+        // A named target, nearly every envelope, is one.
+        if let [target] = targets[..] {
+            let delivered = self.deliver(region, cargo, target, framed, caller).await?;
+            return Ok(RouteReply {
+                delivered_to: vec![delivered],
+            });
         }
-        // A partial delivery fails as a whole: the sender retries, and the regions that have it already
+        // Every target at once: a question routed by tag waits for the slowest inbox, not for their sum. A
+        // partial delivery fails as a whole: the sender retries, and the regions that have it already
         // recognise the key.
-        match failure {
-            Some(err) => Err(err),
-            None => Ok(RouteReply { delivered_to }),
+        let deliveries = targets
+            .into_iter()
+            .map(|target| self.deliver(region, cargo, target, framed.clone(), caller));
+        let outcomes = join_all(deliveries).await;
+        let delivered_to = outcomes.into_iter().collect::<Result<Vec<_>, Error>>()?;
+        Ok(RouteReply { delivered_to })
+    }
+}
+
+impl GatewayApi {
+    /// Delivers `framed`, an envelope of `cargo` from `region`, to `target`'s inbox; `target`'s id once it has it.
+    async fn deliver(
+        &self,
+        region: &str,
+        cargo: Cargo,
+        target: &Region,
+        framed: Bytes,
+        caller: Caller<'_>,
+    ) -> Result<String, Error> {
+        match self.nodes.deliver(&target.id, framed, caller).await {
+            Ok(receipt) => {
+                tracing::debug!(
+                    from = %region,
+                    to = %target.id,
+                    cargo = cargo.as_str(),
+                    duplicate = receipt.duplicate,
+                    "delivered"
+                );
+                Ok(target.id.clone())
+            }
+            Err(err) => {
+                tracing::warn!(from = %region, to = %target.id, cargo = cargo.as_str(), error = %err, "not delivered");
+                Err(err)
+            }
         }
     }
 }

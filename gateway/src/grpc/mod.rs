@@ -18,12 +18,13 @@ fn caller_region<T>(
     peers: &PeerCache,
     registry: &Registry,
 ) -> Result<String, Error> {
-    region_of(peers.of_request(request), registry)
+    region_of(&peers.of_request(request), registry).map(str::to_owned)
 }
 
-fn region_of(peer: Result<Peer, PeerError>, registry: &Registry) -> Result<String, Error> {
+/// The region of `peer`, the identity a caller's certificate gave, if the registry has it.
+fn region_of<'p>(peer: &'p Result<Peer, PeerError>, registry: &Registry) -> Result<&'p str, Error> {
     match peer {
-        Ok(Peer::Region(id)) if registry.get(&id).is_some() => Ok(id),
+        Ok(Peer::Region(id)) if registry.get(id).is_some() => Ok(id),
         Ok(Peer::Region(id)) => {
             tracing::warn!(region = %id, "refused: certificate names a region not in the registry");
             Err(Error::PermissionDenied(format!(
@@ -37,7 +38,7 @@ fn region_of(peer: Result<Peer, PeerError>, registry: &Registry) -> Result<Strin
     }
 }
 
-fn unauthenticated(err: PeerError) -> Error {
+fn unauthenticated(err: &PeerError) -> Error {
     tracing::warn!(reason = %err, "refused: no usable client certificate");
     Error::Unauthenticated(err.to_string())
 }
