@@ -8,6 +8,7 @@
 
 use crate::registry::is_region_id;
 use rustls::pki_types::CertificateDer;
+use std::sync::Arc;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 const URI_PREFIX: &str = "spiffe://expertnet/";
@@ -28,7 +29,7 @@ pub enum Peer {
     Coordinator(String),
 }
 
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PeerError {
     #[error("no client certificate was presented")]
     NoCertificate,
@@ -79,13 +80,15 @@ impl Peer {
     }
 
     /// The identity in the first (leaf) certificate of those a TLS client presented.
-    pub fn of_certificates(certs: Option<&[CertificateDer<'static>]>) -> Result<Peer, PeerError> {
-        Peer::from_der(leaf(certs)?)
+    pub fn of_certificates(
+        certs: Option<Arc<Vec<CertificateDer<'static>>>>,
+    ) -> Result<Peer, PeerError> {
+        Peer::from_der(leaf(&certs)?)
     }
 
     /// The identity of the caller of a gRPC request served over mutual TLS.
     pub fn of_request<T>(request: &tonic::Request<T>) -> Result<Peer, PeerError> {
-        Peer::of_certificates(request.peer_certs().as_deref().map(Vec::as_slice))
+        Peer::of_certificates(request.peer_certs())
     }
 }
 
@@ -94,7 +97,7 @@ impl Peer {
 /// The TLS layer has checked chain and validity before a certificate gets here.
 #[derive(Debug, Clone, Default)]
 pub struct PeerCache {
-    seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, Peer>>>,
+    seen: Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, Peer>>>,
 }
 
 impl PeerCache {
@@ -107,9 +110,9 @@ impl PeerCache {
 
     fn of_certificates(
         &self,
-        certs: Option<std::sync::Arc<Vec<CertificateDer<'static>>>>,
+        certs: Option<Arc<Vec<CertificateDer<'static>>>>,
     ) -> Result<Peer, PeerError> {
-        let der = leaf(certs.as_deref().map(Vec::as_slice))?;
+        let der = leaf(&certs)?;
         if let Some(peer) = self.lock().get(der) {
             return Ok(peer.clone());
         }
@@ -130,8 +133,9 @@ impl PeerCache {
 }
 
 /// The DER of the leaf of a client's certificates.
-fn leaf<'c>(certs: Option<&'c [CertificateDer<'static>]>) -> Result<&'c [u8], PeerError> {
+fn leaf<'c>(certs: &'c Option<Arc<Vec<CertificateDer<'static>>>>) -> Result<&'c [u8], PeerError> {
     let leaf = certs
+        .as_deref()
         .and_then(|certs| certs.first())
         .ok_or(PeerError::NoCertificate)?;
     Ok(leaf.as_ref())

@@ -1,6 +1,6 @@
 //! The gateway's side of one HTTP/2 connection from a client, on `h2` directly: every request is handed to a
-//! handler, and the handler's response goes back with HTTP/2 flow control. Keep-alive PINGs find clients that vanished without a word; a shutdown lets the requests
-//! in flight finish.
+//! handler, and the handler's answer goes back with HTTP/2 flow control. Keep-alive PINGs find clients that
+//! vanished without a word; a shutdown lets the requests in flight finish.
 //!
 //! Why not tonic's server: a forwarded call went through hyper's dispatch, tonic's tower layers and axum's
 //! router before the gateway saw it, and the gateway added ~100 µs more than nginx's hop where a bare `h2`
@@ -241,12 +241,12 @@ fn send_unary(mut respond: SendResponse<Bytes>, message: Bytes) -> Result<(), h2
     let mut stream = respond.send_response(head, false)?;
     stream.send_data(message, false)?;
     let mut trailers = http::HeaderMap::with_capacity(1);
-    trailers.insert(GRPC_STATUS, http::HeaderValue::from_static("0"));
+    trailers.insert(
+        crate::wire::GRPC_STATUS,
+        http::HeaderValue::from_static("0"),
+    );
     stream.send_trailers(trailers)
 }
-
-/// The header a gRPC answer's status goes in.
-const GRPC_STATUS: http::HeaderName = http::HeaderName::from_static("grpc-status");
 
 /// Writes `body` onto `stream`, taking no more than the client's flow-control window allows at a time.
 async fn send_body(

@@ -225,7 +225,7 @@ struct Client {
 
 impl Client {
     fn of(tls: TlsConnectInfo<TcpConnectInfo>) -> Client {
-        let identity = Peer::of_certificates(tls.peer_certs().as_deref().map(Vec::as_slice));
+        let identity = Peer::of_certificates(tls.peer_certs());
         Client {
             tls,
             identity: Arc::new(identity),
@@ -259,6 +259,7 @@ impl Calls {
         } else {
             expertnet_federation::trace::rpc_span(&request)
         };
+        let in_span = !span.is_none();
         let calls = self.clone();
         let caller = client.identity.clone();
         if !forwarding {
@@ -271,19 +272,19 @@ impl Calls {
                     &caller,
                     request,
                     calls.max_message_bytes,
-                    calls.exporting,
+                    in_span,
                 )
                 .await;
             }
             // Boxed: the generated servers' state is larger than Route's, and every call's future would
             // otherwise be as large (docs/BENCHMARKS.md).
-            Box::pin(calls.generated(request)).await
+            Box::pin(calls.answer_generated(request)).await
         }
         .instrument(span)
     }
 
     /// A call to one of the generated servers, within its deadline.
-    async fn generated(&self, request: http::Request<RecvBody>) -> http2::Answer {
+    async fn answer_generated(&self, request: http::Request<RecvBody>) -> http2::Answer {
         let deadline = call_deadline(request.headers());
         let mut generated = self.generated.clone();
         let response = within(deadline, async move {

@@ -222,7 +222,7 @@ impl UnaryReply {
     pub fn is_ok(&self) -> bool {
         self.trailers
             .as_ref()
-            .and_then(|trailers| trailers.get("grpc-status"))
+            .and_then(|trailers| trailers.get(crate::wire::GRPC_STATUS))
             .is_some_and(|status| status == "0")
     }
 }

@@ -8,6 +8,9 @@ use std::time::Duration;
 /// The header a gRPC caller gives its deadline in.
 pub const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
+/// The header (or trailer) a gRPC answer's status goes in.
+pub const GRPC_STATUS: http::HeaderName = http::HeaderName::from_static("grpc-status");
+
 /// The framing in front of every message.
 pub const PREFIX_BYTES: usize = 5;
 

@@ -91,7 +91,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let mut gathering = pin!(gather(body, wire::PREFIX_BYTES + max_message_bytes));
+    let mut gathering = pin!(gather(body, max_message_bytes));
     match futures_util::poll!(gathering.as_mut()) {
         Poll::Ready(gathered) => gathered,
         Poll::Pending => {
@@ -107,13 +107,14 @@ where
     }
 }
 
-/// The body's data, at most `limit` bytes: a body that came as one chunk (the usual case) as it came, else
-/// its chunks joined.
-async fn gather<B>(body: B, limit: usize) -> Result<Bytes, Error>
+/// The body's data, at most one framed message of `max_message_bytes`: a body that came as one chunk (the usual
+/// case) as it came, else its chunks joined.
+async fn gather<B>(body: B, max_message_bytes: usize) -> Result<Bytes, Error>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    let limit = wire::PREFIX_BYTES + max_message_bytes;
     let mut body = pin!(body);
     let mut first = None::<Bytes>;
     let mut joined = BytesMut::new();
@@ -127,18 +128,18 @@ where
         };
         received += chunk.len();
         if received > limit {
-            let max_message_bytes = limit - wire::PREFIX_BYTES;
             return Err(Error::TooLarge(format!(
                 "envelope: over the limit of {max_message_bytes} bytes"
             )));
         }
-        match first.take() {
-            None if joined.is_empty() => first = Some(chunk),
-            earlier => {
-                joined.extend_from_slice(&earlier.unwrap_or_default());
-                joined.extend_from_slice(&chunk);
-            }
+        if first.is_none() && joined.is_empty() {
+            first = Some(chunk);
+            continue;
         }
+        if let Some(earlier) = first.take() {
+            joined.extend_from_slice(&earlier);
+        }
+        joined.extend_from_slice(&chunk);
     }
     Ok(first.unwrap_or_else(|| joined.freeze()))
 }

@@ -207,9 +207,7 @@ impl GatewayApi {
         let delivered_to = outcomes.into_iter().collect::<Result<Vec<_>, Error>>()?;
         Ok(RouteReply { delivered_to })
     }
-}
 
-impl GatewayApi {
     /// Delivers `framed`, an envelope of `cargo` from `region`, to `target`'s inbox; `target`'s id once it has it.
     async fn deliver(
         &self,
