@@ -165,28 +165,15 @@ impl NodeClients {
                 return Err(unreachable(region));
             }
         };
-        match reply.status() {
-            Some(status) if status.code() == Code::Ok => {
-                let message = wire::unframe(&reply.body, max_reply_bytes, "reply")
-                    .map_err(|_| unreachable(region))?;
-                Reply::decode(message).map_err(|_| unreachable(region))
-            }
-            Some(status) => Err(match status.code() {
-                Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
-                    unreachable(region)
-                }
-                code => Error::Refused {
-                    region: region.to_owned(),
-                    code,
-                    message: status.message().to_owned(),
-                },
-            }),
-            // Not a gRPC answer (a proxy's error page, an HTTP status without grpc-status).
-            None => {
-                tracing::debug!(%region, http_status = %reply.head.status, "answer without a gRPC status");
-                Err(unreachable(region))
-            }
+        // Success, the answer nearly every call gets, is told without building a status.
+        if !reply.is_ok()
+            && let Some(refused) = refusal(region, &reply)
+        {
+            return Err(refused);
         }
+        let message = wire::unframe(&reply.body, max_reply_bytes, "reply")
+            .map_err(|_| unreachable(region))?;
+        Reply::decode(message).map_err(|_| unreachable(region))
     }
 
     /// A call on `region`'s open connection, or once more on a new one if that one would not start it. Each
@@ -256,6 +243,28 @@ impl NodeClients {
     /// The regions there are connections for.
     pub fn regions(&self) -> impl Iterator<Item = &str> {
         self.upstreams.keys().map(String::as_str)
+    }
+}
+
+/// What an answer from `region` that is not a plain success means: `None` for `OK` in the head of a
+/// trailers-only answer (its missing reply is the caller's to judge); [`Error::Unavailable`] for no gRPC answer
+/// or a status asking to try again; else [`Error::Refused`] with the node's code.
+fn refusal(region: &str, reply: &UnaryReply) -> Option<Error> {
+    let Some(status) = reply.status() else {
+        // Not a gRPC answer (a proxy's error page, an HTTP status without grpc-status).
+        tracing::debug!(%region, http_status = %reply.head.status, "answer without a gRPC status");
+        return Some(unreachable(region));
+    };
+    match status.code() {
+        Code::Ok => None,
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
+            Some(unreachable(region))
+        }
+        code => Some(Error::Refused {
+            region: region.to_owned(),
+            code,
+            message: status.message().to_owned(),
+        }),
     }
 }
 

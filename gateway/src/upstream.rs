@@ -206,11 +206,8 @@ pub struct UnaryReply {
 
 impl UnaryReply {
     /// The call's gRPC status: from the trailers, or from the head of a trailers-only answer; `None` if the
-    /// answer is not gRPC. Success, the answer nearly every call gets, is read without copying the headers.
+    /// answer is not gRPC. It copies every header: [`UnaryReply::is_ok`] tells success for less.
     pub fn status(&self) -> Option<tonic::Status> {
-        if self.is_ok() {
-            return Some(tonic::Status::ok(""));
-        }
         self.trailers
             .as_ref()
             .and_then(tonic::Status::from_header_map)

@@ -2,7 +2,7 @@
 //!
 //! 1. one consultation question delivered to Flevoland-Utrecht's inbox — routed by the gateway (Lekstroom's
 //!    certificate → gateway → inbox), sent straight to the inbox, through a bare `h2` pass-through on the
-//!    gateway's upstream connection code (the floor of its stack), and through nginx's `grpc_pass` (TLS in or plaintext in,
+//!    gateway's upstream connection code in a process of its own (the floor of its stack), and through nginx's `grpc_pass` (TLS in or plaintext in,
 //!    mutual TLS out, upstream keepalive on); sequential latency with the paths taking turns call by call
 //!    (p50/p99) and throughput with 32 calls in flight;
 //! 2. the time from a receiving node's return to the delivery of the escalations that waited for it, with the
@@ -228,17 +228,7 @@ impl Nginx {
             .kill_on_drop(true)
             .spawn()
             .expect("start nginx");
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", plain_port))
-            .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "nginx did not start; see {d}/nginx-error.log"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        listening(plain_port, &format!("nginx (see {d}/nginx-error.log)")).await;
         Some(Nginx {
             binary: nginx,
             conf,
@@ -270,6 +260,21 @@ fn which(program: &str) -> Option<std::path::PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// Waits until something listens on `port`: what was started as `what` has come up.
+async fn listening(port: u16, what: &str) {
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{what} did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -277,7 +282,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Nginx>) {
+async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Nginx>, BareProxy) {
     let lekstroom = fed.pki.files(&Peer::Region(LEKSTROOM.into()));
     let gateway = fed.pki.files(&Peer::Gateway);
     let inbox = fed.nodes[FLEVOLAND_UTRECHT].inbox_addr;
@@ -302,7 +307,7 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
             Hop::Direct(InboxServiceClient::new(direct)),
         ),
     ];
-    let bare_port = start_bare_proxy(&gateway, inbox);
+    let bare = BareProxy::start(fed.dir.path(), &gateway, inbox).await;
     let as_lekstroom = async |port: u16| {
         mtls_channel(
             &format!("https://127.0.0.1:{port}"),
@@ -312,7 +317,7 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
         .await
         .unwrap_or_else(|err| panic!("connect to 127.0.0.1:{port} as Lekstroom: {err}"))
     };
-    let via_bare = as_lekstroom(bare_port).await;
+    let via_bare = as_lekstroom(bare.port).await;
     hops.push((
         "bare h2 pass-through",
         Hop::Proxy(InboxServiceClient::new(via_bare)),
@@ -338,13 +343,13 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
         }
         None => println!("nginx not found: the nginx paths are skipped"),
     }
-    (hops, nginx)
+    (hops, nginx, bare)
 }
 
 async fn hop_benchmark() {
     let fed =
         ProcessFederation::start_with(&[LEKSTROOM, FLEVOLAND_UTRECHT], Timing::DEPLOYED).await;
-    let (hops, nginx) = hops(&fed).await;
+    let (hops, nginx, bare) = hops(&fed).await;
     let rounds = rounds();
     for (_, hop) in &hops {
         sequential(hop, 200).await;
@@ -385,6 +390,7 @@ async fn hop_benchmark() {
     if let Some(nginx) = nginx {
         nginx.stop().await;
     }
+    bare.stop().await;
     fed.stop().await;
 }
 
@@ -441,6 +447,9 @@ async fn return_benchmark() {
 
 fn main() {
     expertnet_federation::install_crypto_provider();
+    if bare_process_main() {
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -459,10 +468,65 @@ fn main() {
 /// passed back — with no identity, no checks, no spans and no deadline, on one thread with a current-thread
 /// runtime as the gateway's. It tells the gateway's own work apart from what `h2`, `rustls` and `tokio` cost
 /// for one hop.
-fn start_bare_proxy(gateway: &TlsFiles, inbox: std::net::SocketAddr) -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+///
+/// It runs in a process of its own, from a copy of this binary, as the gateway does: run in the benchmark's
+/// process it shared its code with the client that had just run it, found that code in the CPU's caches, and
+/// was cheaper by a margin the gateway cannot have (docs/BENCHMARKS.md).
+struct BareProxy {
+    port: u16,
+    process: tokio::process::Child,
+}
+
+/// The argument that makes this binary the bare pass-through alone: `--bare-proxy PORT INBOX CA CERT KEY`.
+const BARE_PROXY_ARG: &str = "--bare-proxy";
+
+impl BareProxy {
+    /// A copy of this binary (so no code is shared with the client), started with [`BARE_PROXY_ARG`].
+    async fn start(dir: &Path, gateway: &TlsFiles, inbox: std::net::SocketAddr) -> BareProxy {
+        let copy = dir.join("bare-proxy");
+        std::fs::copy(std::env::current_exe().expect("exe"), &copy).expect("copy the benchmark");
+        let port = free_port();
+        let process = tokio::process::Command::new(&copy)
+            .arg(BARE_PROXY_ARG)
+            .arg(port.to_string())
+            .arg(inbox.to_string())
+            .args([&gateway.ca, &gateway.cert, &gateway.key])
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the bare pass-through");
+        listening(port, "the bare pass-through").await;
+        BareProxy { port, process }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.process.kill().await;
+    }
+}
+
+/// Runs the bare pass-through as the whole process, if this process was started as one.
+fn bare_process_main() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, flag, port, inbox, ca, cert, key] = &args[..] else {
+        return false;
+    };
+    if flag != BARE_PROXY_ARG {
+        return false;
+    }
+    let listener =
+        std::net::TcpListener::bind(("127.0.0.1", port.parse().expect("port"))).expect("bind");
+    let files = TlsFiles {
+        ca: ca.into(),
+        cert: cert.into(),
+        key: key.into(),
+    };
+    serve_bare(listener, &files, inbox.parse().expect("inbox address"));
+    true
+}
+
+/// Serves the bare pass-through on `listener` on this thread, with a current-thread runtime.
+fn serve_bare(listener: std::net::TcpListener, gateway: &TlsFiles, inbox: std::net::SocketAddr) {
     listener.set_nonblocking(true).expect("nonblocking");
-    let port = listener.local_addr().expect("addr").port();
     let acceptor = expertnet_tests::tap::acceptor(gateway);
     let upstream = Arc::new(
         Upstream::new(
@@ -481,17 +545,11 @@ fn start_bare_proxy(gateway: &TlsFiles, inbox: std::net::SocketAddr) -> u16 {
             tokio::spawn(bare_connection(tcp, acceptor.clone(), upstream.clone()));
         }
     };
-    std::thread::Builder::new()
-        .name("bare-proxy".into())
-        .spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(serve)
-        })
-        .expect("thread");
-    port
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(serve)
 }
 
 /// One client connection of the bare pass-through: every call goes on to the inbox, a task each.

@@ -2,7 +2,7 @@
 //! takes the call and never answers, one that never finishes the TLS handshake, and a server holding another
 //! region's certificate. Each must give the sender "try again later" (UNAVAILABLE) in bounded time, so its
 //! outbox keeps the envelope; the last must never get the envelope at all. And against a node that answers:
-//! what of the sender's request goes on with the envelope.
+//! what of the sender's request goes on with the envelope, and what the node's answer means for the sender.
 
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, TlsFiles};
@@ -240,8 +240,27 @@ async fn a_senders_shorter_deadline_ends_its_call_but_keeps_the_connection() {
     );
 }
 
+/// How a node answers every call.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// A receipt and `grpc-status: 0`.
+    Receipt,
+    /// No message, the status in the head (a trailers-only answer): its `grpc-status` and `grpc-message`.
+    TrailersOnly(&'static str, &'static str),
+    /// An HTTP answer that is not gRPC: this status, no `grpc-status` anywhere.
+    NotGrpc(u16),
+}
+
 /// A node that takes every delivery with a receipt and keeps the request headers it got.
 async fn recording_node(files: &TlsFiles) -> (SocketAddr, Arc<Mutex<Vec<http::HeaderMap>>>) {
+    answering_node(files, Answer::Receipt).await
+}
+
+/// A node that answers every call with `answer` and keeps the request headers it got.
+async fn answering_node(
+    files: &TlsFiles,
+    answer: Answer,
+) -> (SocketAddr, Arc<Mutex<Vec<http::HeaderMap>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     let recorded = Arc::new(Mutex::new(Vec::new()));
@@ -255,23 +274,70 @@ async fn recording_node(files: &TlsFiles) -> (SocketAddr, Arc<Mutex<Vec<http::He
             tokio::spawn(async move {
                 while let Some(Ok((request, mut respond))) = connection.accept().await {
                     keeping.lock().unwrap().push(request.headers().clone());
-                    let response = http::Response::builder()
-                        .header("content-type", "application/grpc")
-                        .body(())
-                        .unwrap();
-                    let mut stream = respond.send_response(response, false).unwrap();
-                    let receipt = pb::DeliveryReceipt { duplicate: false };
-                    stream
-                        .send_data(expertnet_gateway::wire::frame(&receipt), false)
-                        .unwrap();
-                    let mut trailers = http::HeaderMap::new();
-                    trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
-                    stream.send_trailers(trailers).unwrap();
+                    let head = http::Response::builder();
+                    match answer {
+                        Answer::Receipt => {
+                            let head = head.header("content-type", "application/grpc");
+                            let mut stream = respond
+                                .send_response(head.body(()).unwrap(), false)
+                                .unwrap();
+                            let receipt = pb::DeliveryReceipt { duplicate: false };
+                            stream
+                                .send_data(expertnet_gateway::wire::frame(&receipt), false)
+                                .unwrap();
+                            let mut trailers = http::HeaderMap::new();
+                            trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+                            stream.send_trailers(trailers).unwrap();
+                        }
+                        Answer::TrailersOnly(status, message) => {
+                            let head = head
+                                .header("content-type", "application/grpc")
+                                .header("grpc-status", status)
+                                .header("grpc-message", message);
+                            respond.send_response(head.body(()).unwrap(), true).unwrap();
+                        }
+                        Answer::NotGrpc(status) => {
+                            let head = head.status(status);
+                            respond.send_response(head.body(()).unwrap(), true).unwrap();
+                        }
+                    }
                 }
             });
         }
     });
     (addr, recorded)
+}
+
+#[tokio::test]
+async fn a_nodes_refusal_passes_on_with_its_code_and_what_is_not_a_refusal_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let outcome = async |answer: Answer| {
+        let (addr, _) = answering_node(&region_files(&pki), answer).await;
+        deliver(&node_clients(&pki, addr, Duration::from_secs(5)))
+            .await
+            .0
+    };
+    let refused = outcome(Answer::TrailersOnly("9", "case is closed")).await;
+    assert!(
+        matches!(&refused, Err(Error::Refused { region, code: tonic::Code::FailedPrecondition, message })
+            if region == REGION && message == "case is closed"),
+        "{refused:?}"
+    );
+    let busy = outcome(Answer::TrailersOnly("14", "busy")).await;
+    assert!(matches!(&busy, Err(Error::Unavailable(_))), "{busy:?}");
+    let not_grpc = outcome(Answer::NotGrpc(502)).await;
+    assert!(
+        matches!(&not_grpc, Err(Error::Unavailable(_))),
+        "{not_grpc:?}"
+    );
+    // A success without its receipt is no delivery the sender can count on: it tries again, and the node
+    // recognises the key if it had the envelope after all.
+    let no_receipt = outcome(Answer::TrailersOnly("0", "")).await;
+    assert!(
+        matches!(&no_receipt, Err(Error::Unavailable(_))),
+        "{no_receipt:?}"
+    );
 }
 
 #[tokio::test]
