@@ -2,9 +2,9 @@
 //!
 //! 1. one consultation question delivered to Flevoland-Utrecht's inbox — routed by the gateway (Lekstroom's
 //!    certificate → gateway → inbox), sent straight to the inbox, through a bare `h2` pass-through on the
-//!    gateway's upstream connection code in a process of its own (the floor of its stack), and through nginx's `grpc_pass` (TLS in or plaintext in,
-//!    mutual TLS out, upstream keepalive on); sequential latency with the paths taking turns call by call
-//!    (p50/p99) and throughput with 32 calls in flight;
+//!    gateway's upstream connection code in a process of its own (the floor of its stack), and through nginx's
+//!    `grpc_pass` (TLS in or plaintext in, mutual TLS out, upstream keepalive on); sequential latency with the
+//!    paths taking turns call by call (p50/p99) and throughput with 32 calls in flight;
 //! 2. the time from a receiving node's return to the delivery of the escalations that waited for it, with the
 //!    retry timing a deployment runs.
 //!
