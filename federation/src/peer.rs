@@ -83,62 +83,17 @@ impl Peer {
     pub fn of_certificates(
         certs: Option<Arc<Vec<CertificateDer<'static>>>>,
     ) -> Result<Peer, PeerError> {
-        Peer::from_der(leaf(&certs)?)
+        let leaf = certs
+            .as_deref()
+            .and_then(|certs| certs.first())
+            .ok_or(PeerError::NoCertificate)?;
+        Peer::from_der(leaf.as_ref())
     }
 
     /// The identity of the caller of a gRPC request served over mutual TLS.
     pub fn of_request<T>(request: &tonic::Request<T>) -> Result<Peer, PeerError> {
         Peer::of_certificates(request.peer_certs())
     }
-}
-
-/// Identities of the client certificates seen so far, so a connection's certificate is parsed once rather than
-/// on every call (parsing costs more than routing). Keyed by the whole certificate: a renewed one is a new entry.
-/// The TLS layer has checked chain and validity before a certificate gets here.
-#[derive(Debug, Clone, Default)]
-pub struct PeerCache {
-    seen: Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, Peer>>>,
-}
-
-impl PeerCache {
-    /// More distinct certificates than a federation has; past it the cache starts over.
-    const CAPACITY: usize = 1024;
-
-    pub fn of_request<T>(&self, request: &tonic::Request<T>) -> Result<Peer, PeerError> {
-        self.of_certificates(request.peer_certs())
-    }
-
-    fn of_certificates(
-        &self,
-        certs: Option<Arc<Vec<CertificateDer<'static>>>>,
-    ) -> Result<Peer, PeerError> {
-        let der = leaf(&certs)?;
-        if let Some(peer) = self.lock().get(der) {
-            return Ok(peer.clone());
-        }
-        let peer = Peer::from_der(der)?;
-        let mut seen = self.lock();
-        if seen.len() >= Self::CAPACITY {
-            seen.clear();
-        }
-        seen.insert(der.to_vec(), peer.clone());
-        Ok(peer)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Vec<u8>, Peer>> {
-        self.seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The DER of the leaf of a client's certificates.
-fn leaf<'c>(certs: &'c Option<Arc<Vec<CertificateDer<'static>>>>) -> Result<&'c [u8], PeerError> {
-    let leaf = certs
-        .as_deref()
-        .and_then(|certs| certs.first())
-        .ok_or(PeerError::NoCertificate)?;
-    Ok(leaf.as_ref())
 }
 
 impl std::fmt::Display for Peer {

@@ -234,10 +234,8 @@ impl From<http::Response<tonic::body::Body>> for Answer {
 /// Sends a successful unary answer: head, message and trailers, queued together so they leave in one write.
 fn send_unary(mut respond: SendResponse<Bytes>, message: Bytes) -> Result<(), h2::Error> {
     let mut head = http::Response::new(());
-    head.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/grpc"),
-    );
+    head.headers_mut()
+        .insert(http::header::CONTENT_TYPE, crate::wire::APPLICATION_GRPC);
     let mut stream = respond.send_response(head, false)?;
     stream.send_data(message, false)?;
     let mut trailers = http::HeaderMap::with_capacity(1);

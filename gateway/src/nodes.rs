@@ -221,7 +221,7 @@ impl NodeClients {
         if let Some(caller) = caller {
             expertnet_federation::trace::pass_on(caller.headers, &mut headers);
         }
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+        headers.insert(CONTENT_TYPE, wire::APPLICATION_GRPC);
         headers.insert(TE, HeaderValue::from_static("trailers"));
         // The node learns the deadline too and stops working on a call nobody waits for.
         headers.insert(

@@ -8,6 +8,9 @@ use std::time::Duration;
 /// The header a gRPC caller gives its deadline in.
 pub const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
 
+/// The content type of every gRPC request and answer.
+pub const APPLICATION_GRPC: http::HeaderValue = http::HeaderValue::from_static("application/grpc");
+
 /// The header (or trailer) a gRPC answer's status goes in.
 pub const GRPC_STATUS: http::HeaderName = http::HeaderName::from_static("grpc-status");
 

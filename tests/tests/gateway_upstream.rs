@@ -251,11 +251,6 @@ enum Answer {
     NotGrpc(u16),
 }
 
-/// A node that takes every delivery with a receipt and keeps the request headers it got.
-async fn recording_node(files: &TlsFiles) -> (SocketAddr, Arc<Mutex<Vec<http::HeaderMap>>>) {
-    answering_node(files, Answer::Receipt).await
-}
-
 /// A node that answers every call with `answer` and keeps the request headers it got.
 async fn answering_node(
     files: &TlsFiles,
@@ -344,7 +339,7 @@ async fn a_nodes_refusal_passes_on_with_its_code_and_what_is_not_a_refusal_does_
 async fn the_senders_trace_context_and_shorter_deadline_go_on_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let pki = pki(dir.path());
-    let (addr, recorded) = recording_node(&region_files(&pki)).await;
+    let (addr, recorded) = answering_node(&region_files(&pki), Answer::Receipt).await;
     let nodes = node_clients(&pki, addr, Duration::from_secs(5));
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let mut sender = http::HeaderMap::new();

@@ -8,7 +8,6 @@ use crate::routing::{self, Cargo};
 use crate::statistics::{self, StatisticsStore, store::Stored};
 use crate::wire;
 use bytes::Bytes;
-use expertnet_federation::peer::PeerCache;
 use expertnet_federation::{Peer, PeerError, Region};
 use expertnet_proto::v1::envelope::Body;
 use expertnet_proto::v1::gateway_service_server::GatewayService;
@@ -28,7 +27,6 @@ const MAX_TAGS: usize = 16;
 pub struct GatewayApi {
     network: Network,
     nodes: NodeClients,
-    peers: PeerCache,
     heartbeat_interval_secs: u32,
     statistics: StatisticsStore,
 }
@@ -43,7 +41,6 @@ impl GatewayApi {
         GatewayApi {
             network,
             nodes,
-            peers: PeerCache::default(),
             heartbeat_interval_secs,
             statistics,
         }
@@ -98,7 +95,7 @@ impl GatewayService for GatewayApi {
         &self,
         request: Request<SignalSnapshot>,
     ) -> Result<Response<SnapshotReceipt>, Status> {
-        let region = caller_region(&request, &self.peers, self.network.registry())?;
+        let region = caller_region(&request, self.network.registry())?;
         let snapshot = request.into_inner();
         statistics::snapshot::check(&snapshot, &region)?;
         let stored = self.statistics.put(&snapshot, now_ms()).await?;
@@ -112,7 +109,7 @@ impl GatewayService for GatewayApi {
         &self,
         request: Request<HeartbeatRequest>,
     ) -> Result<Response<HeartbeatReply>, Status> {
-        let region = caller_region(&request, &self.peers, self.network.registry())?;
+        let region = caller_region(&request, self.network.registry())?;
         let beat = request.into_inner();
         let report = Report {
             version: beat.version,
@@ -135,7 +132,7 @@ impl GatewayService for GatewayApi {
     /// The gateway's server answers `Route` below tonic's codec ([`super::forwarding`]); this is the same call
     /// through the generated server, for a server built without that path.
     async fn route(&self, request: Request<Envelope>) -> Result<Response<RouteReply>, Status> {
-        let region = caller_region(&request, &self.peers, self.network.registry())?;
+        let region = caller_region(&request, self.network.registry())?;
         let (metadata, _, envelope) = request.into_parts();
         let framed = wire::frame(&envelope);
         Ok(Response::new(

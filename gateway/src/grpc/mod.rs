@@ -9,16 +9,11 @@ pub use coordinator::CoordinatorApi;
 pub use gateway::GatewayApi;
 
 use crate::error::Error;
-use expertnet_federation::peer::PeerCache;
 use expertnet_federation::{Peer, PeerError, Registry};
 
 /// The region calling, from its certificate. A region missing from the registry is refused and logged.
-fn caller_region<T>(
-    request: &tonic::Request<T>,
-    peers: &PeerCache,
-    registry: &Registry,
-) -> Result<String, Error> {
-    region_of(&peers.of_request(request), registry).map(str::to_owned)
+fn caller_region<T>(request: &tonic::Request<T>, registry: &Registry) -> Result<String, Error> {
+    region_of(&Peer::of_request(request), registry).map(str::to_owned)
 }
 
 /// The region of `peer`, the identity a caller's certificate gave, if the registry has it.
