@@ -33,7 +33,7 @@ fn youth(n: usize) -> NewCase {
 
 async fn submit(workflow: &Workflow, n: usize) -> String {
     workflow
-        .submit_case(youth(n))
+        .submit_case(youth(n), "test-operator")
         .await
         .unwrap()
         .case()

@@ -160,7 +160,7 @@ proptest! {
         runtime.block_on(async {
             let db = TestDb::sqlite();
             let (workflow, _clock) = workflow_on(&db).await;
-            let case = workflow.submit_case(new_case()).await.unwrap().case().clone();
+            let case = workflow.submit_case(new_case(), "test-operator").await.unwrap().case().clone();
             let mut model = Model { state: CaseState::Submitted, accepted: false, on_agenda: false };
             let mut entries = history_len(&workflow, &case.id).await;
             for step in steps {

@@ -174,6 +174,7 @@ async fn bad_workflow_requests_name_the_field_and_write_nothing() {
         Code::NotFound,
         "case",
     );
+    // Without an `actor` (it only says on whose behalf), the case's state still decides.
     refused(
         cases
             .start_intake(pb::CaseRef {
@@ -181,8 +182,8 @@ async fn bad_workflow_requests_name_the_field_and_write_nothing() {
                 actor: "".into(),
             })
             .await,
-        Code::InvalidArgument,
-        "actor",
+        Code::FailedPrecondition,
+        "scheduled",
     );
 
     // A discussion must end in a next step; a commitment needs a provider; due dates are real and ahead.

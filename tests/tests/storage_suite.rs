@@ -7,6 +7,7 @@ use expertnet_node::clock::ManualClock;
 use expertnet_node::domain::*;
 use expertnet_node::workflow::{SubmitOutcome, Workflow};
 use expertnet_tests::TestDb;
+use expertnet_tests::fixtures::ACTOR;
 use time::macros::date;
 
 fn new_case(request_id: Option<&str>) -> NewCase {
@@ -34,7 +35,7 @@ fn new_case(request_id: Option<&str>) -> NewCase {
 
 async fn submit(workflow: &Workflow) -> CaseSummary {
     workflow
-        .submit_case(new_case(None))
+        .submit_case(new_case(None), ACTOR)
         .await
         .unwrap()
         .case()
@@ -85,21 +86,27 @@ async fn discussed(workflow: &Workflow) -> (CaseSummary, TableSession) {
 }
 
 async fn submit_is_idempotent_per_request_id(workflow: Workflow, _clock: ManualClock) {
-    let first = workflow.submit_case(new_case(Some("req-1"))).await.unwrap();
-    let again = workflow.submit_case(new_case(Some("req-1"))).await.unwrap();
+    let first = workflow
+        .submit_case(new_case(Some("req-1")), ACTOR)
+        .await
+        .unwrap();
+    let again = workflow
+        .submit_case(new_case(Some("req-1")), ACTOR)
+        .await
+        .unwrap();
     assert!(matches!(first, SubmitOutcome::Created(_)));
     assert!(matches!(again, SubmitOutcome::Replayed(_)));
     assert_eq!(first.case().id, again.case().id);
     let mut other = new_case(Some("req-1"));
     other.question = "Een andere vraag".into();
-    let err = workflow.submit_case(other).await.unwrap_err();
+    let err = workflow.submit_case(other, ACTOR).await.unwrap_err();
     assert!(
         matches!(err, Error::AlreadyExists { ref field, .. } if field == "request_id"),
         "{err}"
     );
     let mut other_youth = new_case(Some("req-1"));
     other_youth.youth.bsn = Some("123456782".into());
-    let err = workflow.submit_case(other_youth).await.unwrap_err();
+    let err = workflow.submit_case(other_youth, ACTOR).await.unwrap_err();
     assert!(
         matches!(err, Error::AlreadyExists { ref field, .. } if field == "request_id"),
         "a retry about another youth must not replay the first youth's case: {err}"
@@ -114,7 +121,11 @@ async fn submit_is_idempotent_per_request_id(workflow: Workflow, _clock: ManualC
 async fn concurrent_retries_make_one_case(workflow: Workflow, _clock: ManualClock) {
     let tries = (0..8).map(|_| {
         let workflow = workflow.clone();
-        tokio::spawn(async move { workflow.submit_case(new_case(Some("same-key"))).await })
+        tokio::spawn(async move {
+            workflow
+                .submit_case(new_case(Some("same-key")), ACTOR)
+                .await
+        })
     });
     let mut ids = Vec::new();
     for t in tries {
@@ -295,7 +306,15 @@ async fn list_filters_and_pages(workflow: Workflow, _clock: ManualClock) {
         if i == 3 {
             c.categories = vec![BottleneckCategory::FundingDispute];
         }
-        ids.push(workflow.submit_case(c).await.unwrap().case().id.clone());
+        ids.push(
+            workflow
+                .submit_case(c, ACTOR)
+                .await
+                .unwrap()
+                .case()
+                .id
+                .clone(),
+        );
     }
     workflow.start_intake(&ids[0], "x").await.unwrap();
     let lopik = CaseFilter {
@@ -659,7 +678,7 @@ async fn earlier_cases_are_found_by_pseudonym(workflow: Workflow, clock: ManualC
     let mut other_youth = new_case(None);
     other_youth.youth.bsn = Some("123456782".into());
     let other = workflow
-        .submit_case(other_youth)
+        .submit_case(other_youth, ACTOR)
         .await
         .unwrap()
         .case()

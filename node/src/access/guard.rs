@@ -51,6 +51,11 @@ impl AuditSlot {
     }
 }
 
+/// Who a change is recorded under, put in each request's extensions by the guard: see
+/// [`policy::signature`].
+#[derive(Debug, Clone)]
+pub struct Acting(pub String);
+
 /// The signed-in caller of a request that passed the guard.
 pub fn caller<T>(request: &tonic::Request<T>) -> Option<&Caller> {
     request.extensions().get::<Caller>()
@@ -163,6 +168,9 @@ where
             }
             let slot = AuditSlot::default();
             request.extensions_mut().insert(slot.clone());
+            request
+                .extensions_mut()
+                .insert(Acting(policy::signature(&caller, &path)));
             request.extensions_mut().insert(caller.clone());
             let response = inner.call(request).await?;
             let subject = slot.0.lock().expect("audit slot").clone();

@@ -7,6 +7,7 @@
 //! (or case manager) carries the plan out and needs the identifiers to reach the family; the administrator runs
 //! the node (outbox, dead letters) and sees no case content; the auditor reads the audit trail and nothing else.
 
+use crate::domain::people::Caller;
 use crate::domain::vocabulary::Role::{self, *};
 
 /// Services whose every method is open without a credential: a load balancer's health probe.
@@ -149,6 +150,39 @@ pub fn permits(path: &str, held: &[Role]) -> bool {
     }
 }
 
+/// Whether a person holding `roles` must sign in with a second factor: whoever may see a youth's identifiers
+/// or read the audit trail, and the administrator, who manages the people who may.
+pub fn needs_second_factor(roles: &[Role]) -> bool {
+    roles.iter().any(|role| {
+        *role == Administrator
+            || MATRIX.iter().any(|(service, method, allowed)| {
+                allowed.contains(role)
+                    && (*method == "GetYouthIdentity" || *service == "expertnet.v1.AuditService")
+            })
+    })
+}
+
+/// How a change made through `path` names the person behind it: their name, organisation and the roles they
+/// hold that allow it, e.g. `j.jansen (Sociaal team Houten; intake)`. Taken from the credential, never from the
+/// request.
+pub fn signature(caller: &Caller, path: &str) -> String {
+    let acting: Vec<Role> = match rule_for(path) {
+        Rule::Roles(allowed) => caller
+            .roles
+            .iter()
+            .copied()
+            .filter(|role| allowed.contains(role))
+            .collect(),
+        _ => caller.roles.clone(),
+    };
+    format!(
+        "{} ({}; {})",
+        caller.user,
+        caller.organisation,
+        crate::domain::people::roles_text(&acting)
+    )
+}
+
 /// The table as Markdown, one row per RPC and a column per role, as the README prints it.
 pub fn markdown() -> String {
     let mut out = String::from("| RPC |");
@@ -200,6 +234,35 @@ mod tests {
                 assert!(!roles.contains(&Administrator), "{service}/{method}");
             }
         }
+    }
+
+    #[test]
+    fn a_signature_names_the_person_and_only_the_roles_that_allow_the_call() {
+        let caller = Caller {
+            user: "j.jansen".into(),
+            organisation: "Sociaal team Houten".into(),
+            roles: vec![Intake, TableMember, Chair],
+        };
+        assert_eq!(
+            signature(&caller, "/expertnet.v1.CaseService/CloseCase"),
+            "j.jansen (Sociaal team Houten; chair)"
+        );
+        assert_eq!(
+            signature(&caller, "/expertnet.v1.CaseService/AcceptCase"),
+            "j.jansen (Sociaal team Houten; intake,chair)"
+        );
+    }
+
+    #[test]
+    fn a_second_factor_is_needed_by_every_role_but_the_table_member() {
+        for role in Role::ALL {
+            assert_eq!(
+                needs_second_factor(&[*role]),
+                *role != TableMember,
+                "{role}"
+            );
+        }
+        assert!(needs_second_factor(&[TableMember, Auditor]));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `CaseService`: parses each request into domain input, calls the workflow, maps the result.
 
 use super::convert::{self, optional_enum, required_date, required_enum};
-use super::subject::audited;
+use super::subject::{acting, audited};
 use crate::domain::{self, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
@@ -27,10 +27,6 @@ impl CaseApi {
 
 fn case_id(value: &str) -> Result<String> {
     validate::id("case_id", value)
-}
-
-fn actor(value: &str) -> Result<String> {
-    validate::short_text("actor", value)
 }
 
 pub fn parse_new_case(req: wire::SubmitCaseRequest) -> Result<domain::NewCase> {
@@ -130,23 +126,26 @@ impl CaseService for CaseApi {
         request: Request<wire::SubmitCaseRequest>,
     ) -> Reply<wire::CaseSummary> {
         let audit = audited(&request);
+        let submitted_by = acting(&request)?;
         let new = parse_new_case(request.into_inner())?;
-        let outcome = self.workflow.submit_case(new).await?;
+        let outcome = self.workflow.submit_case(new, &submitted_by).await?;
         audit.note(&outcome.case().id, "");
         Ok(Response::new(convert::summary(outcome.case().clone())))
     }
 
     async fn start_intake(&self, request: Request<wire::CaseRef>) -> Reply<wire::CaseSummary> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         summary_reply(self.workflow.start_intake(&id, &actor).await)
     }
 
     async fn accept_case(&self, request: Request<wire::CaseRef>) -> Reply<wire::CaseSummary> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         summary_reply(self.workflow.accept_case(&id, &actor).await)
     }
 
@@ -155,8 +154,9 @@ impl CaseService for CaseApi {
         request: Request<wire::ReturnCaseRequest>,
     ) -> Reply<wire::CaseSummary> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         let reason = validate::long_text("reason", &req.reason)?;
         summary_reply(self.workflow.return_case(&id, &actor, &reason).await)
     }
@@ -211,11 +211,12 @@ impl CaseService for CaseApi {
         request: Request<wire::RecordDiscussionRequest>,
     ) -> Reply<wire::CaseSummary> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let discussion = domain::NewDiscussion {
             case_id: case_id(&req.case_id)?,
             session_id: validate::id("session_id", &req.session_id)?,
-            actor: actor(&req.actor)?,
+            actor,
             summary: validate::optional_long_text("summary", &req.summary)?,
             next_step: if req.next_step.trim().is_empty() {
                 return Err(Error::invalid(
@@ -242,8 +243,9 @@ impl CaseService for CaseApi {
         request: Request<wire::AddCommitmentRequest>,
     ) -> Reply<wire::Commitment> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         let new = req
             .commitment
             .as_ref()
@@ -258,9 +260,9 @@ impl CaseService for CaseApi {
         request: Request<wire::UpdateCommitmentRequest>,
     ) -> Reply<wire::Commitment> {
         let audit = audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let id = validate::id("commitment_id", &req.commitment_id)?;
-        let actor = actor(&req.actor)?;
         let status = required_enum("status", req.status)?;
         let commitment = self.workflow.update_commitment(&id, &actor, status).await?;
         audit.note(&commitment.case_id, "");
@@ -272,8 +274,9 @@ impl CaseService for CaseApi {
         request: Request<wire::AppointProcesregisseurRequest>,
     ) -> Reply<wire::Procesregisseur> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         let name = validate::short_text("name", &req.name)?;
         let organisation = validate::short_text("organisation", &req.organisation)?;
         let replacement =
@@ -290,8 +293,9 @@ impl CaseService for CaseApi {
         request: Request<wire::AssignCaseManagerRequest>,
     ) -> Reply<wire::CareArrangement> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         let arrangement = validate::short_text("arrangement", &req.arrangement)?;
         let manager = validate::short_text("case_manager", &req.case_manager)?;
         let organisation = validate::short_text("organisation", &req.organisation)?;
@@ -304,15 +308,17 @@ impl CaseService for CaseApi {
 
     async fn start_plan(&self, request: Request<wire::CaseRef>) -> Reply<wire::CaseSummary> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         summary_reply(self.workflow.start_plan(&id, &actor).await)
     }
 
     async fn add_task(&self, request: Request<wire::AddTaskRequest>) -> Reply<wire::Task> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         let description = validate::long_text("description", &req.description)?;
         let owner = validate::short_text("owner", &req.owner)?;
         let due = required_date("due", req.due.as_ref())?;
@@ -325,9 +331,9 @@ impl CaseService for CaseApi {
 
     async fn update_task(&self, request: Request<wire::UpdateTaskRequest>) -> Reply<wire::Task> {
         let audit = audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let id = validate::id("task_id", &req.task_id)?;
-        let actor = actor(&req.actor)?;
         let status = required_enum("status", req.status)?;
         let task = self.workflow.update_task(&id, &actor, status).await?;
         audit.note(&task.case_id, "");
@@ -339,9 +345,9 @@ impl CaseService for CaseApi {
         request: Request<wire::AddProgressNoteRequest>,
     ) -> Reply<wire::ProgressNote> {
         audited(&request);
+        let author = acting(&request)?;
         let req = request.into_inner();
         let id = case_id(&req.case_id)?;
-        let author = validate::short_text("author", &req.author)?;
         let text = validate::long_text("text", &req.text)?;
         Ok(Response::new(convert::note(
             self.workflow.add_progress_note(&id, &author, text).await?,
@@ -353,8 +359,9 @@ impl CaseService for CaseApi {
         request: Request<wire::CloseCaseRequest>,
     ) -> Reply<wire::CaseSummary> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
-        let (id, actor) = (case_id(&req.case_id)?, actor(&req.actor)?);
+        let id = case_id(&req.case_id)?;
         let outcome = required_enum("outcome", req.outcome)?;
         let note = validate::optional_long_text("closing_note", &req.closing_note)?;
         summary_reply(self.workflow.close_case(&id, &actor, outcome, &note).await)

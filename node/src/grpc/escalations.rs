@@ -2,7 +2,7 @@
 //! as an operator sees it.
 
 use super::convert::{self, optional_enum, required_enum};
-use super::subject::audited;
+use super::subject::{acting, audited};
 use crate::domain::{ConsentScope, DeliveryState, EscalationTexts, NewConsent, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
@@ -46,9 +46,9 @@ impl EscalationService for EscalationApi {
         request: Request<wire::RecordConsentRequest>,
     ) -> Reply<wire::Consent> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
-        let actor = validate::short_text("actor", &req.actor)?;
         let scope = if req.scope.trim().is_empty() {
             ConsentScope::Escalate
         } else {
@@ -78,6 +78,7 @@ impl EscalationService for EscalationApi {
         request: Request<wire::WithdrawConsentRequest>,
     ) -> Reply<wire::WithdrawConsentReply> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
         if req.sequence < 1 {
@@ -85,7 +86,6 @@ impl EscalationService for EscalationApi {
                 Error::invalid("sequence", "must be a consent's number (1 or more)").into(),
             );
         }
-        let actor = validate::short_text("actor", &req.actor)?;
         let reason = validate::long_text("reason", &req.reason)?;
         let outcome = self
             .workflow
@@ -103,9 +103,9 @@ impl EscalationService for EscalationApi {
         request: Request<wire::EscalateCaseRequest>,
     ) -> Reply<wire::Escalation> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
-        let actor = validate::short_text("actor", &req.actor)?;
         let to_region = region("to_region", &req.to_region)?;
         let optional = |field: &str, text: &str| {
             (!text.trim().is_empty())
@@ -169,9 +169,9 @@ impl OutboxService for OutboxApi {
         request: Request<wire::ReplayDeadLetterRequest>,
     ) -> Reply<wire::OutboxEntry> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let key = validate::short_text("key", &req.key)?;
-        let actor = validate::short_text("actor", &req.actor)?;
         let entry = self.workflow.replay_dead_letter(&key, &actor).await?;
         Ok(Response::new(convert::outbox_entry(entry)))
     }

@@ -1,7 +1,7 @@
 //! `SessionService`: table sessions, agendas and attendance.
 
 use super::convert::{self, optional_date, required_date, required_enum};
-use super::subject::audited;
+use super::subject::{acting, audited};
 use crate::domain::{self, AttendeeRole, validate};
 use crate::error::{Error, Result};
 use crate::workflow::Workflow;
@@ -66,7 +66,6 @@ impl SessionService for SessionApi {
     ) -> Reply<wire::TableSession> {
         audited(&request);
         let req = request.into_inner();
-        validate::short_text("actor", &req.actor)?;
         let duration_minutes = match req.duration_minutes {
             0 => DEFAULT_DURATION_MINUTES,
             n if n > MAX_DURATION_MINUTES => {
@@ -125,10 +124,10 @@ impl SessionService for SessionApi {
         request: Request<wire::AddToAgendaRequest>,
     ) -> Reply<wire::TableSession> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let session_id = validate::id("session_id", &req.session_id)?;
         let case_id = validate::id("case_id", &req.case_id)?;
-        let actor = validate::short_text("actor", &req.actor)?;
         let session = self
             .workflow
             .add_to_agenda(&session_id, &case_id, &actor)
@@ -141,6 +140,7 @@ impl SessionService for SessionApi {
         request: Request<wire::RecordAttendanceRequest>,
     ) -> Reply<wire::Attendance> {
         audited(&request);
+        let actor = acting(&request)?;
         let req = request.into_inner();
         let attendance = domain::Attendance {
             session_id: validate::id("session_id", &req.session_id)?,
@@ -149,7 +149,6 @@ impl SessionService for SessionApi {
             youth_present: req.youth_present,
             parents_present: req.parents_present,
         };
-        let actor = validate::short_text("actor", &req.actor)?;
         let recorded = self.workflow.record_attendance(attendance, &actor).await?;
         Ok(Response::new(wire::Attendance {
             session_id: recorded.session_id,

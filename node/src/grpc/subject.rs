@@ -1,8 +1,12 @@
 //! What each request tells the audit trail: the case it concerns and the person it is made for (its
 //! `actor`). Handlers call [`audited`] first thing; the guard writes the event once the answer is known.
+//!
+//! A request's `actor` only says on whose behalf it was made; a change is recorded under the person the guard
+//! signed in ([`acting`]), so a client cannot choose whose name a case's history carries.
 
-use crate::access::guard::AuditSlot;
+use crate::access::guard::{Acting, AuditSlot};
 use expertnet_proto::v1 as wire;
+use tonic::Status;
 
 /// A request's case and on-whose-behalf fields, as sent (empty when it has none).
 pub(crate) trait Subject {
@@ -63,4 +67,14 @@ pub(crate) fn audited<T: Subject>(request: &tonic::Request<T>) -> AuditSlot {
     let message = request.get_ref();
     slot.note(message.case_id(), message.on_behalf_of());
     slot
+}
+
+/// Who a change is recorded under: the signed-in person with their organisation and the roles that allow the
+/// call, as the guard put it in the request. A request that did not pass the guard has nobody to record.
+pub(crate) fn acting<T>(request: &tonic::Request<T>) -> Result<String, Status> {
+    request
+        .extensions()
+        .get::<Acting>()
+        .map(|acting| acting.0.clone())
+        .ok_or_else(|| Status::unauthenticated("nobody is signed in for this change"))
 }

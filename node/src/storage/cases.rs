@@ -62,6 +62,8 @@ pub struct Submission {
     pub case: NewCase,
     pub fingerprint: String,
     pub at: Millis,
+    /// Who submitted it, as the history names them (see `access::policy::signature`).
+    pub submitted_by: String,
 }
 
 /// Writes new cases with their categories, identities and first history entries: four multi-row statements
@@ -103,7 +105,7 @@ pub async fn insert_many(
             Value::Text(s.id.clone()),
             Value::Int(1),
             Value::Int(s.at),
-            Value::Text(case.referrer.organisation.clone()),
+            Value::Text(s.submitted_by.clone()),
             Value::Text(CaseState::Submitted.as_str().into()),
             Value::Text(CaseState::Submitted.as_str().into()),
             Value::Text("submit".into()),

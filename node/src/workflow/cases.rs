@@ -41,7 +41,9 @@ fn fingerprint(case: &NewCase) -> String {
 }
 
 impl Workflow {
-    pub async fn submit_case(&self, case: NewCase) -> Result<SubmitOutcome> {
+    /// Registers a case, or finds the one an earlier try with the same request id made. `submitted_by` is the
+    /// signed-in person the history names.
+    pub async fn submit_case(&self, case: NewCase, submitted_by: &str) -> Result<SubmitOutcome> {
         if let Some(dob) = case.youth.date_of_birth {
             let today = self.clock.today();
             if dob > today {
@@ -60,6 +62,7 @@ impl Workflow {
             case,
             fingerprint,
             at: self.now(),
+            submitted_by: submitted_by.to_owned(),
         };
         let summary = CaseSummary::submitted(&submission.id, &submission.case, submission.at);
         let retry_key = submission.case.request_id.is_some();
