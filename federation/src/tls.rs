@@ -118,25 +118,8 @@ impl TlsFiles {
     }
 
     /// This party's certificate chain and private key.
-    fn own_certificate(
-        &self,
-    ) -> Result<
-        (
-            Vec<rustls::pki_types::CertificateDer<'static>>,
-            rustls::pki_types::PrivateKeyDer<'static>,
-        ),
-        TlsError,
-    > {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let cert = TlsFiles::read("cert", &self.cert)?;
-        let key = TlsFiles::read("key", &self.key)?;
-        let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.unreadable("cert", &self.cert, e.to_string()))?;
-        let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
-            .map_err(|e| self.unreadable("key", &self.key, e.to_string()))?;
-        Ok((chain, key))
+    fn own_certificate(&self) -> Result<CertificateAndKey, TlsError> {
+        certificate_and_key(&self.cert, &self.key)
     }
 
     fn unreadable(&self, key: &'static str, path: &Path, message: String) -> TlsError {
@@ -165,6 +148,46 @@ impl ServerIdentity {
         let key = TlsFiles::read("key", &self.key)?;
         Ok(ServerTlsConfig::new().identity(Identity::from_pem(cert, key)))
     }
+
+    /// The same identity for a port people's browsers reach (a node's web board): no client certificate,
+    /// HTTP/2 or HTTP/1.1 by ALPN.
+    pub fn rustls_browser(&self) -> Result<std::sync::Arc<rustls::ServerConfig>, TlsError> {
+        let (chain, key) = certificate_and_key(&self.cert, &self.key)?;
+        let mut config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| TlsError {
+                key: "key",
+                path: self.key.clone(),
+                message: e.to_string(),
+            })?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(std::sync::Arc::new(config))
+    }
+}
+
+type CertificateAndKey = (
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+);
+
+/// A certificate chain and its private key from PEM files.
+fn certificate_and_key(cert_path: &Path, key_path: &Path) -> Result<CertificateAndKey, TlsError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let unreadable = |key: &'static str, path: &Path, message: String| TlsError {
+        key,
+        path: path.to_owned(),
+        message,
+    };
+    let cert = TlsFiles::read("cert", cert_path)?;
+    let key = TlsFiles::read("key", key_path)?;
+    let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| unreadable("cert", cert_path, e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
+        .map_err(|e| unreadable("key", key_path, e.to_string()))?;
+    Ok((chain, key))
 }
 
 /// A client that accepts only servers whose certificate the CA in `ca` signed, and presents none itself.

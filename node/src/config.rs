@@ -10,7 +10,7 @@ use crate::federation::runtime::FederationConfig;
 use crate::storage::Backend;
 use crate::vault::Vault;
 use crate::vault::keyring::Keyring;
-use crate::workflow::RetentionPolicy;
+use crate::workflow::{RetentionPolicy, SignInPolicy};
 use expertnet_federation::ServerIdentity;
 use expertnet_federation::settings::describe_figment_error;
 use figment::Figment;
@@ -36,6 +36,28 @@ pub struct NodeConfig {
     /// How long case files and audit events are kept.
     #[serde(default)]
     pub retention: RetentionPolicy,
+    /// The web board.
+    #[serde(default)]
+    pub web: WebConfig,
+}
+
+/// The web board: where it listens (HTTPS with `server.tls` when given) and how sign-in behaves.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// Address the board binds, e.g. `127.0.0.1:8051`; empty for no board.
+    pub listen: String,
+    #[serde(default)]
+    pub sign_in: SignInPolicy,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            listen: "127.0.0.1:8051".into(),
+            sign_in: SignInPolicy::default(),
+        }
+    }
 }
 
 /// Where the keys of the youth's encrypted identifiers are.
@@ -82,6 +104,7 @@ impl Default for NodeConfig {
             federation: None,
             identity: IdentityConfig::default(),
             retention: RetentionPolicy::default(),
+            web: WebConfig::default(),
         }
     }
 }
@@ -116,6 +139,7 @@ impl NodeConfig {
                         || key.starts_with("federation__")
                         || key.starts_with("identity__")
                         || key.starts_with("retention__")
+                        || key.starts_with("web__")
                 })
                 .split("__"),
         );
@@ -169,7 +193,32 @@ impl NodeConfig {
         if let Some(problem) = self.retention.problem() {
             return Err(Error::Config(problem));
         }
+        if let Some(web) = self.web_addr()?
+            && self.server.tls.is_none()
+            && !web.ip().is_loopback()
+        {
+            return Err(Error::Config(format!(
+                "server.tls: the web board on {web} would carry passwords in clear; give server.tls.cert and \
+                 server.tls.key (plaintext is only allowed on a loopback address)"
+            )));
+        }
+        if let Some(problem) = self.web.sign_in.problem() {
+            return Err(Error::Config(problem));
+        }
         Ok(())
+    }
+
+    /// The board's address, or `None` when `web.listen` is empty (no board).
+    pub fn web_addr(&self) -> Result<Option<SocketAddr>> {
+        if self.web.listen.trim().is_empty() {
+            return Ok(None);
+        }
+        self.web.listen.parse().map(Some).map_err(|_| {
+            Error::Config(format!(
+                "web.listen: '{}' is not an address like 127.0.0.1:8051",
+                self.web.listen
+            ))
+        })
     }
 
     /// The keyring file: `identity.keyring`, or beside an SQLite database file.
@@ -300,6 +349,35 @@ mod tests {
                     .unwrap_err();
             assert!(err.to_string().contains("--config"), "{err}");
         });
+    }
+
+    #[test]
+    fn the_board_off_loopback_needs_tls_and_sane_limits() {
+        let mut config = NodeConfig::default();
+        config.web.listen = "0.0.0.0:8051".into();
+        let message = config.validate().unwrap_err().to_string();
+        assert!(
+            message.contains("server.tls") && message.contains("web board"),
+            "{message}"
+        );
+        config.web.listen = "somewhere".into();
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("web.listen")
+        );
+        config.web.listen = String::new();
+        assert!(config.validate().is_ok(), "no board at all");
+        config.web.sign_in.idle_minutes = 0;
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("web.idle_minutes")
+        );
     }
 
     #[test]

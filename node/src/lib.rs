@@ -15,6 +15,7 @@ pub mod server;
 pub mod storage;
 pub mod synthetic;
 pub mod vault;
+pub mod web;
 pub mod workflow;
 
 pub use error::{Error, Result};

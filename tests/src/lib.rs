@@ -2,6 +2,7 @@
 //! started in-process on port 0, the way zero2prod's `spawn_app` does it. Every end-to-end test goes through
 //! here, so every test talks to a real server over a real socket.
 
+pub mod browser;
 pub mod federation;
 pub mod fixtures;
 pub mod process;
@@ -289,4 +290,39 @@ pub fn workspace_binary(name: &str) -> PathBuf {
         assert!(status.success(), "building the workspace's binaries failed");
     });
     target_profile.join(name)
+}
+
+/// The node's web board on 127.0.0.1, port chosen by the OS, plain HTTP (loopback); it serves until the test's
+/// runtime ends. Returns its base URL.
+pub async fn spawn_board(workflow: &Workflow, region: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("local address");
+    let board = expertnet_node::web::Board {
+        workflow: workflow.clone(),
+        policy: expertnet_node::workflow::SignInPolicy::default(),
+        region: region.to_owned(),
+        secure: false,
+    };
+    tokio::spawn(expertnet_node::web::serve(
+        listener,
+        board,
+        None,
+        std::future::pending(),
+    ));
+    format!("http://{addr}")
+}
+
+/// Adds a person who signs in to the board with `password`; returns nothing they need besides it.
+pub async fn add_person(workflow: &Workflow, name: &str, roles: &[Role], password: &str) {
+    add_user(workflow, name, roles).await;
+    workflow
+        .set_password(
+            "test-operator",
+            name,
+            expertnet_node::access::password::Password::new(password),
+        )
+        .await
+        .expect("set a test password");
 }

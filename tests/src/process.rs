@@ -74,6 +74,8 @@ impl NodeProcess {
                 database_url,
             ])
             .args(extra)
+            // The web board on a port of its own too, so that processes of parallel tests do not meet.
+            .env("EXPERTNET_WEB__LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

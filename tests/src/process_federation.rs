@@ -7,7 +7,7 @@ use crate::workspace_binary;
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, ServerIdentity};
 use expertnet_gateway::config::GatewayConfig;
-use expertnet_node::config::{DatabaseConfig, IdentityConfig, NodeConfig, ServerConfig};
+use expertnet_node::config::{DatabaseConfig, IdentityConfig, NodeConfig, ServerConfig, WebConfig};
 use expertnet_node::federation::runtime::FederationConfig;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -257,6 +257,11 @@ impl ProcessFederation {
                 }),
                 identity: IdentityConfig::default(),
                 retention: Default::default(),
+                // The processes' boards are not under test here; they would share one default port.
+                web: WebConfig {
+                    listen: String::new(),
+                    ..WebConfig::default()
+                },
             };
             let config_file = write_toml(dir.path(), &format!("{region}.toml"), &config);
             let token = crate::process::add_test_user(

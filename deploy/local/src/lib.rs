@@ -53,6 +53,8 @@ pub struct Settings {
     pub team_base_port: u16,
     /// The first region's inbox port, the next region's one higher; 0 lets the OS choose.
     pub inbox_base_port: u16,
+    /// The first region's web board port, the next region's one higher; 0 lets the OS choose.
+    pub web_base_port: u16,
     /// Database URL per region; regions not listed get an SQLite file under `dir`.
     pub databases: BTreeMap<String, String>,
     pub heartbeat_secs: u32,
@@ -75,6 +77,7 @@ impl Settings {
             gateway_port: 50060,
             team_base_port: 50051,
             inbox_base_port: 50061,
+            web_base_port: 8051,
             databases: BTreeMap::new(),
             heartbeat_secs: 5,
             down_after_secs: 15,
@@ -91,6 +94,7 @@ impl Settings {
             gateway_port: 0,
             team_base_port: 0,
             inbox_base_port: 0,
+            web_base_port: 0,
             heartbeat_secs: 1,
             down_after_secs: 3,
             max_backoff_ms: 200,
@@ -123,12 +127,24 @@ pub struct GatewayHandle {
     server: Option<JoinHandle<expertnet_gateway::error::Result<()>>>,
 }
 
+/// A node's three ports: the team API, the federation inbox and the web board.
+#[derive(Debug)]
+struct Listeners {
+    team: TcpListener,
+    inbox: TcpListener,
+    web: TcpListener,
+}
+
 /// A running node.
 #[derive(Debug)]
 pub struct NodeHandle {
     pub region: String,
     pub team_addr: SocketAddr,
     pub inbox_addr: SocketAddr,
+    /// The web board (HTTPS with the region's certificate).
+    pub web_addr: SocketAddr,
+    /// The demo team user's password for the board (`team.password` beside the database, mode 0600).
+    pub team_password: String,
     pub workflow: Workflow,
     pub database_url: String,
     /// The keyring of the youth's encrypted identifiers (made on first start).
@@ -142,6 +158,8 @@ pub struct NodeHandle {
     runtime: Option<FederationRuntime>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
+    web_shutdown: Option<oneshot::Sender<()>>,
+    web_server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 /// The whole federation.
@@ -177,10 +195,11 @@ impl LocalFederation {
         for (i, region) in settings.registry.regions().enumerate() {
             let team = bind(Settings::port(settings.team_base_port, i), &region.id).await?;
             let inbox = bind(Settings::port(settings.inbox_base_port, i), &region.id).await?;
+            let web = bind(Settings::port(settings.web_base_port, i), &region.id).await?;
             let mut region = region.clone();
             region.endpoint = format!("https://{}", local_addr(&inbox)?);
             regions.push(region);
-            listeners.push((team, inbox));
+            listeners.push(Listeners { team, inbox, web });
         }
         let registry = Registry::new(regions)
             .and_then(|r| r.with_areas(settings.registry.areas().to_vec()))
@@ -206,7 +225,7 @@ impl LocalFederation {
         let gateway = GatewayHandle::start(gateway_config, gateway_listener).await?;
 
         let mut nodes = BTreeMap::new();
-        for (index, (region, (team, inbox))) in registry.regions().zip(listeners).enumerate() {
+        for (index, (region, listeners)) in registry.regions().zip(listeners).enumerate() {
             let database_url = settings
                 .databases
                 .get(&region.id)
@@ -218,7 +237,7 @@ impl LocalFederation {
                     )
                 });
             let config = FederationConfig {
-                listen: local_addr(&inbox)?.to_string(),
+                listen: local_addr(&listeners.inbox)?.to_string(),
                 gateway: format!("https://{gateway_addr}"),
                 registry: registry_file.clone(),
                 tls: pki.files(&Peer::Region(region.id.clone())),
@@ -237,7 +256,7 @@ impl LocalFederation {
                 config,
                 database_url,
                 &keyring,
-                (team, inbox),
+                listeners,
                 clock.clone(),
                 synthetic,
             )
@@ -278,14 +297,17 @@ impl LocalFederation {
             .nodes
             .remove(region)
             .ok_or_else(|| LocalError::Setup(format!("no node for region {region}")))?;
-        let team = bind(old.team_addr.port(), region).await?;
-        let inbox = bind(old.inbox_addr.port(), region).await?;
+        let listeners = Listeners {
+            team: bind(old.team_addr.port(), region).await?,
+            inbox: bind(old.inbox_addr.port(), region).await?,
+            web: bind(old.web_addr.port(), region).await?,
+        };
         let node = NodeHandle::start(
             region,
             old.config.clone(),
             old.database_url.clone(),
             &old.keyring_path.clone(),
-            (team, inbox),
+            listeners,
             self.clock.clone(),
             Synthetic::NONE,
         )
@@ -370,7 +392,7 @@ impl NodeHandle {
         config: FederationConfig,
         database_url: String,
         keyring_path: &Path,
-        (team, inbox): (TcpListener, TcpListener),
+        Listeners { team, inbox, web }: Listeners,
         clock: Arc<dyn Clock>,
         synthetic: Synthetic,
     ) -> Result<NodeHandle> {
@@ -400,7 +422,11 @@ impl NodeHandle {
         let team_token = ensure_token(&workflow, &team_token_file, "team", TEAM_ROLES).await?;
         let auditor_token_file = folder.join("auditor.token");
         ensure_token(&workflow, &auditor_token_file, "auditor", &[Role::Auditor]).await?;
+        let team_password =
+            ensure_password(&workflow, &folder.join("team.password"), "team").await?;
+        ensure_password(&workflow, &folder.join("auditor.password"), "auditor").await?;
         let team_addr = local_addr(&team)?;
+        let web_addr = local_addr(&web)?;
         let runtime = FederationRuntime::start(workflow.clone(), &config, inbox)?;
         let (shutdown, stopped) = oneshot::channel::<()>();
         // The team API speaks TLS with the region's certificate from the dev PKI (it names 127.0.0.1 too).
@@ -418,10 +444,33 @@ impl NodeHandle {
                 let _ = stopped.await;
             },
         ));
+        let (web_shutdown, web_stopped) = oneshot::channel::<()>();
+        let browser_tls = ServerIdentity {
+            cert: config.tls.cert.clone(),
+            key: config.tls.key.clone(),
+        }
+        .rustls_browser()
+        .map_err(|e| LocalError::Setup(format!("{region}: web board TLS: {e}")))?;
+        let board = expertnet_node::web::Board {
+            workflow: workflow.clone(),
+            policy: expertnet_node::workflow::SignInPolicy::default(),
+            region: region.to_owned(),
+            secure: true,
+        };
+        let web_server = tokio::spawn(expertnet_node::web::serve(
+            web,
+            board,
+            Some(browser_tls),
+            async move {
+                let _ = web_stopped.await;
+            },
+        ));
         Ok(NodeHandle {
             region: region.to_owned(),
             team_addr,
             inbox_addr: runtime.inbox_addr,
+            web_addr,
+            team_password,
             workflow,
             database_url,
             keyring_path: keyring_path.to_owned(),
@@ -432,7 +481,14 @@ impl NodeHandle {
             runtime: Some(runtime),
             shutdown: Some(shutdown),
             server: Some(server),
+            web_shutdown: Some(web_shutdown),
+            web_server: Some(web_server),
         })
+    }
+
+    /// The web board's URL (HTTPS; browsers trust [`NodeHandle::ca`] or are told to accept it).
+    pub fn board_url(&self) -> String {
+        format!("https://{}", self.web_addr)
     }
 
     /// The team API's URL (TLS; clients trust [`NodeHandle::ca`]).
@@ -446,6 +502,22 @@ impl NodeHandle {
     }
 
     pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.web_shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(web_server) = self.web_server.take()
+            && let Ok(Err(err)) = web_server.await
+        {
+            tracing::error!(region = %self.region, error = %err, "web board stopped with an error");
+        }
+        if let Some(shutdown) = self.web_shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(web_server) = self.web_server.take()
+            && let Ok(Err(err)) = web_server.await
+        {
+            tracing::error!(region = %self.region, error = %err, "web board stopped with an error");
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -497,6 +569,41 @@ async fn ensure_token(
     };
     write_private(path, token.reveal())?;
     Ok(token.reveal().to_owned())
+}
+
+/// The demo password kept in `path`, or (first run) a new random one set for `name` and written there with mode
+/// 0600, so the demo people can sign in to the board at once.
+async fn ensure_password(workflow: &Workflow, path: &Path, name: &str) -> Result<String> {
+    if let Ok(password) = std::fs::read_to_string(path) {
+        return Ok(password.trim().to_owned());
+    }
+    let password = demo_password();
+    workflow
+        .set_password(
+            "expertnet-local",
+            name,
+            expertnet_node::access::password::Password::new(password.clone()),
+        )
+        .await?;
+    write_private(path, &password)?;
+    Ok(password)
+}
+
+/// Sixteen letters and digits people can read aloud (no 0/O or 1/l).
+fn demo_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|i| {
+            let c = ALPHABET[rng.random_range(0..ALPHABET.len())] as char;
+            if i > 0 && i % 4 == 0 {
+                format!("-{c}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {

@@ -46,18 +46,20 @@ async fn run(args: Args) -> Result<()> {
     let mut table = Table::new();
     table.set_header([
         "region",
+        "web board (sign in as team)",
+        "team's password",
         "team API (expertnet-node --node …)",
         "--token-file",
         "inbox (mTLS)",
-        "database",
     ]);
     for node in federation.nodes.values() {
         table.add_row([
             node.region.clone(),
+            node.board_url(),
+            node.team_password.clone(),
             node.url(),
             node.team_token_file.display().to_string(),
             format!("https://{}", node.inbox_addr),
-            node.database_url.clone(),
         ]);
     }
     println!(
@@ -82,6 +84,12 @@ async fn run(args: Args) -> Result<()> {
             areas.join("; ")
         );
     }
+    println!(
+        "The boards use the dev CA's certificates ({}): let the browser trust that CA, or accept the warning. \
+         On first sign-in the board shows a QR code for an authenticator app (the team user may see identifiers). \
+         The user 'auditor' signs in with auditor.password beside each region's database.",
+        federation.pki.dir().join("ca.pem").display()
+    );
     println!("Stop with Ctrl-C.");
     expertnet_federation::shutdown::signal().await;
     federation.stop().await;

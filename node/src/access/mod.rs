@@ -5,7 +5,9 @@
 pub mod credential;
 pub mod guard;
 pub mod limiter;
+pub mod password;
 pub mod policy;
+pub mod second_factor;
 pub mod token;
 
 pub use credential::{BearerToken, SignedChannel};

@@ -516,6 +516,11 @@ pub enum UserCommand {
     Token(UserTokenArgs),
     /// Disable a user and revoke all their tokens.
     Revoke(UserRevokeArgs),
+    /// Set a user's password for the web board, read from EXPERTNET_PASSWORD or standard input (never from the
+    /// command line); their board sessions end.
+    Password(UserRevokeArgs),
+    /// Remove a user's second factor (a lost phone): they set up a new one at their next sign-in.
+    ResetSecondFactor(UserRevokeArgs),
     /// The users, their roles and how many valid tokens each holds.
     List(DatabaseArgs),
 }

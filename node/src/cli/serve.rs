@@ -82,6 +82,35 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         "node serving"
     );
     let housekeeping = Housekeeping::start(workflow.clone(), config.retention);
+    let board = match config.web_addr()? {
+        Some(web_addr) => {
+            let web_listener = tokio::net::TcpListener::bind(web_addr)
+                .await
+                .with_context(|| format!("web.listen: cannot bind {web_addr}"))?;
+            let browser_tls = match &config.server.tls {
+                Some(identity) => Some(
+                    identity
+                        .rustls_browser()
+                        .map_err(|e| anyhow::anyhow!("server.tls.{e}"))?,
+                ),
+                None => None,
+            };
+            tracing::info!(listen = %web_listener.local_addr()?, tls = browser_tls.is_some(), "web board serving");
+            let board = crate::web::Board {
+                workflow: workflow.clone(),
+                policy: config.web.sign_in,
+                region: config.region.clone(),
+                secure: browser_tls.is_some(),
+            };
+            Some(tokio::spawn(crate::web::serve(
+                web_listener,
+                board,
+                browser_tls,
+                expertnet_federation::shutdown::signal(),
+            )))
+        }
+        None => None,
+    };
     let tls = match &config.server.tls {
         Some(identity) => Some(
             identity
@@ -97,6 +126,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         expertnet_federation::shutdown::signal(),
     )
     .await?;
+    if let Some(board) = board {
+        board.await.context("web board")??;
+    }
     housekeeping.stop().await;
     if let Some(federation) = federation {
         federation.stop().await;

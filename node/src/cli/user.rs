@@ -5,6 +5,7 @@
 use super::args::UserCommand;
 use super::output::{table, timestamp};
 use super::{open_local, operator_name};
+use crate::access::password::Password;
 use crate::domain::people::{Role, roles_text};
 use crate::workflow::NewUser;
 use anyhow::Result;
@@ -58,6 +59,42 @@ pub async fn run(command: UserCommand) -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{} is disabled; all their tokens are revoked", args.name);
+            Ok(())
+        }
+        UserCommand::Password(args) => {
+            let password = match std::env::var("EXPERTNET_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!(
+                        "the new password for {} (one line on standard input):",
+                        args.name
+                    );
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let (_, workflow) = open_local(args.database).await?;
+            workflow
+                .set_password(&operator_name(), &args.name, Password::new(password))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}'s password is set; their board sessions have ended",
+                args.name
+            );
+            Ok(())
+        }
+        UserCommand::ResetSecondFactor(args) => {
+            let (_, workflow) = open_local(args.database).await?;
+            workflow
+                .reset_second_factor(&operator_name(), &args.name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}'s second factor is removed; they set up a new one at their next sign-in",
+                args.name
+            );
             Ok(())
         }
         UserCommand::List(database) => {

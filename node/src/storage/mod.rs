@@ -18,6 +18,7 @@ pub mod plan;
 pub mod retention;
 mod rows;
 pub mod sessions;
+pub mod sign_in;
 pub mod signals;
 pub mod users;
 

@@ -12,6 +12,7 @@ mod people;
 mod plan;
 mod retention;
 mod sessions;
+mod sign_in;
 mod signals;
 
 pub use audit::{Access, TrailCheck, purpose_of};
@@ -21,6 +22,7 @@ pub use link::FederationLink;
 pub use outbox::{DeliveryPolicy, Failure, NodeReport};
 pub use people::{MAX_TOKEN_DAYS, NewUser, user_name};
 pub use retention::{MIN_AUDIT_YEARS, PurgeReport, RetentionPolicy, years_before};
+pub use sign_in::{CodeCheck, SignIn, SignInPolicy, Stage, WebSession};
 
 use crate::audit::{AuditTrail, NewAuditEvent};
 use crate::clock::Clock;

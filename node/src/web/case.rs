@@ -1,0 +1,369 @@
+//! Casus: one case's file — summary, question, what was tried, categories, the timeline of its history, the
+//! plan — and, as forms, only the steps its state and the person's roles allow. A refused step shows the
+//! workflow's own reason in Dutch on the same page, and nothing changes. The youth's name, BSN and date of birth
+//! appear only after an explicit request with a reason, by a role allowed to see them, and on the audit trail.
+
+use super::cases::short_id;
+use super::dutch;
+use super::error::WebError;
+use super::form::Fields;
+use super::session::{Frame, SignedIn};
+use crate::domain::lifecycle::Action;
+use crate::domain::{CaseDetail, Outcome, YouthIdentity, validate};
+use crate::error::Error;
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+/// A step offered on the case page: the URL part, the RPC it stands for and its lifecycle action.
+struct Step {
+    path: &'static str,
+    rpc: &'static str,
+    action: Action,
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        path: "intake",
+        rpc: "CaseService/StartIntake",
+        action: Action::StartIntake,
+    },
+    Step {
+        path: "aannemen",
+        rpc: "CaseService/AcceptCase",
+        action: Action::Accept,
+    },
+    Step {
+        path: "teruggeven",
+        rpc: "CaseService/ReturnCase",
+        action: Action::Return,
+    },
+    Step {
+        path: "plan",
+        rpc: "CaseService/StartPlan",
+        action: Action::StartPlan,
+    },
+    Step {
+        path: "afsluiten",
+        rpc: "CaseService/CloseCase",
+        action: Action::Close,
+    },
+    Step {
+        path: "notitie",
+        rpc: "CaseService/AddProgressNote",
+        action: Action::AddProgressNote,
+    },
+];
+
+struct HistoryRow {
+    when: String,
+    who: String,
+    what: String,
+    from_to: String,
+    why: String,
+}
+
+struct PlanRow {
+    what: String,
+    who: String,
+    due: String,
+    status: String,
+}
+
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    frame: Option<Frame>,
+    csrf: String,
+    id: String,
+    short_id: String,
+    state: &'static str,
+    referrer: String,
+    age: u32,
+    municipality: String,
+    categories: Vec<&'static str>,
+    submitted: String,
+    question: String,
+    tried_so_far: String,
+    return_reason: Option<String>,
+    closing: Option<String>,
+    earlier_cases: Vec<String>,
+    history: Vec<HistoryRow>,
+    plan: Vec<PlanRow>,
+    notes: Vec<HistoryRow>,
+    /// The steps offered now, by their URL part.
+    steps: Vec<&'static str>,
+    outcomes: Vec<Choice>,
+    may_see_identity: bool,
+    identity: Option<(String, String, String)>,
+    error: Option<String>,
+    done: Option<&'static str>,
+}
+
+impl CasePage {
+    fn offers(&self, step: &str) -> bool {
+        self.steps.contains(&step)
+    }
+}
+
+fn draw(
+    signed_in: &SignedIn,
+    detail: CaseDetail,
+    identity: Option<YouthIdentity>,
+    error: Option<String>,
+) -> CasePage {
+    let summary = &detail.summary;
+    let steps = STEPS
+        .iter()
+        .filter(|step| step.action.allowed_from().contains(&summary.state))
+        .filter(|step| !(step.action == Action::Accept && summary.intake_accepted))
+        .filter(|step| signed_in.may(step.rpc))
+        .map(|step| step.path)
+        .collect();
+    let mut plan: Vec<PlanRow> = detail
+        .commitments
+        .iter()
+        .map(|c| PlanRow {
+            what: c.description.clone(),
+            who: format!(
+                "{}{}",
+                c.provider,
+                if c.authority_confirmed {
+                    " (met doorzettingsmacht)"
+                } else {
+                    ""
+                }
+            ),
+            due: dutch::date(c.due),
+            status: c.status.as_str().replace('_', " "),
+        })
+        .collect();
+    plan.extend(detail.tasks.iter().map(|t| PlanRow {
+        what: t.description.clone(),
+        who: t.owner.clone(),
+        due: dutch::date(t.due),
+        status: t.status.as_str().replace('_', " "),
+    }));
+    CasePage {
+        frame: Some(signed_in.frame("/casussen")),
+        csrf: signed_in.session.csrf.clone(),
+        id: summary.id.clone(),
+        short_id: short_id(&summary.id),
+        state: dutch::state(summary.state),
+        referrer: format!(
+            "{} ({})",
+            summary.referrer.organisation,
+            dutch::referrer_kind(summary.referrer.kind)
+        ),
+        age: summary.age,
+        municipality: summary.municipality.clone(),
+        categories: summary
+            .categories
+            .iter()
+            .map(|c| dutch::category(*c))
+            .collect(),
+        submitted: dutch::moment(summary.submitted_at),
+        question: detail.question.clone(),
+        tried_so_far: detail.tried_so_far.clone(),
+        return_reason: detail.return_reason.clone(),
+        closing: summary.outcome.map(|outcome| {
+            let note = detail.closing_note.clone().unwrap_or_default();
+            if note.is_empty() {
+                dutch::outcome(outcome).to_owned()
+            } else {
+                format!("{}: {note}", dutch::outcome(outcome))
+            }
+        }),
+        earlier_cases: detail.earlier_cases.clone(),
+        history: detail
+            .history
+            .iter()
+            .map(|h| HistoryRow {
+                when: dutch::moment(h.at),
+                who: h.actor.clone(),
+                what: dutch::action_text(&h.action),
+                from_to: if h.from == h.to {
+                    dutch::state(h.to).to_owned()
+                } else {
+                    format!("{} → {}", dutch::state(h.from), dutch::state(h.to))
+                },
+                why: h.reason.clone(),
+            })
+            .collect(),
+        plan,
+        notes: detail
+            .notes
+            .iter()
+            .map(|n| HistoryRow {
+                when: dutch::moment(n.at),
+                who: n.author.clone(),
+                what: String::new(),
+                from_to: String::new(),
+                why: n.text.clone(),
+            })
+            .collect(),
+        steps,
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| Choice {
+                value: o.as_str(),
+                label: dutch::outcome(*o),
+            })
+            .collect(),
+        may_see_identity: signed_in.may("CaseService/GetYouthIdentity"),
+        identity: identity.map(|youth| {
+            (
+                youth.name,
+                youth.bsn.unwrap_or_else(|| "niet bekend".into()),
+                youth
+                    .date_of_birth
+                    .map(dutch::date)
+                    .unwrap_or_else(|| "niet bekend".into()),
+            )
+        }),
+        error,
+        done: None,
+    }
+}
+
+fn case_id(id: &str) -> Result<String, WebError> {
+    validate::id("case_id", id).map_err(|_| WebError::NotFound)
+}
+
+async fn detail(signed_in: &SignedIn, id: &str) -> Result<CaseDetail, WebError> {
+    match signed_in.board.workflow.case_detail(id).await {
+        Ok(detail) => Ok(detail),
+        Err(Error::NotFound { .. }) => {
+            signed_in
+                .audit("CaseService/GetCase", Some(id), "refused:NotFound")
+                .await?;
+            Err(WebError::NotFound)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+pub async fn page(signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, WebError> {
+    signed_in.require("CaseService/GetCase").await?;
+    let id = case_id(&id)?;
+    let detail = detail(&signed_in, &id).await?;
+    signed_in
+        .audit("CaseService/GetCase", Some(&id), "ok")
+        .await?;
+    Ok(Html(draw(&signed_in, detail, None, None).render()?).into_response())
+}
+
+/// Takes one step on the case; on refusal the page comes back with the reason and the case unchanged.
+pub async fn act(
+    signed_in: SignedIn,
+    Path((id, step)): Path<(String, String)>,
+    fields: Fields,
+) -> Result<Response, WebError> {
+    let id = case_id(&id)?;
+    if step == "identiteit" {
+        return identity(signed_in, id, fields).await;
+    }
+    let step = STEPS
+        .iter()
+        .find(|s| s.path == step)
+        .ok_or(WebError::NotFound)?;
+    signed_in.require(step.rpc).await?;
+    signed_in.check_csrf(&fields)?;
+    let actor = signed_in.actor(step.rpc);
+    let workflow = &signed_in.board.workflow;
+    let result = match step.action {
+        Action::StartIntake => workflow.start_intake(&id, &actor).await.map(drop),
+        Action::Accept => workflow.accept_case(&id, &actor).await.map(drop),
+        Action::Return => match validate::long_text("reason", fields.get("reason")) {
+            Ok(reason) => workflow.return_case(&id, &actor, &reason).await.map(drop),
+            Err(err) => Err(err),
+        },
+        Action::StartPlan => workflow.start_plan(&id, &actor).await.map(drop),
+        Action::Close => {
+            let outcome = Outcome::parse(fields.get("outcome"))
+                .ok_or_else(|| Error::invalid("outcome", "must be given"));
+            let note = validate::optional_long_text("closing_note", fields.get("closing_note"));
+            match (outcome, note) {
+                (Ok(outcome), Ok(note)) => workflow
+                    .close_case(&id, &actor, outcome, &note)
+                    .await
+                    .map(drop),
+                (Err(err), _) | (_, Err(err)) => Err(err),
+            }
+        }
+        Action::AddProgressNote => match validate::long_text("text", fields.get("text")) {
+            Ok(text) => workflow
+                .add_progress_note(&id, &actor, text)
+                .await
+                .map(drop),
+            Err(err) => Err(err),
+        },
+        _ => Err(Error::FailedPrecondition(
+            "this step is not offered here".into(),
+        )),
+    };
+    match result {
+        Ok(()) => {
+            signed_in.audit(step.rpc, Some(&id), "ok").await?;
+            Ok(Redirect::to(&format!("/casussen/{id}")).into_response())
+        }
+        Err(Error::NotFound { .. }) => Err(WebError::NotFound),
+        Err(err) => {
+            let status = dutch::status_of(&err);
+            if status == StatusCode::INTERNAL_SERVER_ERROR
+                || status == StatusCode::SERVICE_UNAVAILABLE
+            {
+                return Err(err.into());
+            }
+            let outcome = format!("refused:{}", status.as_u16());
+            signed_in.audit(step.rpc, Some(&id), &outcome).await?;
+            let detail = detail(&signed_in, &id).await?;
+            let page = draw(&signed_in, detail, None, Some(dutch::error(&err)));
+            Ok((status, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+/// Shows the youth's identifiers once, after the person said why; the reason goes on the audit trail.
+async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Response, WebError> {
+    let rpc = "CaseService/GetYouthIdentity";
+    signed_in.require(rpc).await?;
+    signed_in.check_csrf(&fields)?;
+    let detail = detail(&signed_in, &id).await?;
+    let purpose = match validate::short_text("purpose", fields.get("purpose")) {
+        Ok(purpose) => purpose,
+        Err(err) => {
+            let page = draw(&signed_in, detail, None, Some(dutch::error(&err)));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
+    let youth = signed_in.board.workflow.youth_identity(&id).await;
+    match youth {
+        Ok(youth) => {
+            signed_in
+                .audit(rpc, Some(&id), &format!("ok; reden: {purpose}"))
+                .await?;
+            let mut page = draw(&signed_in, detail, Some(youth), None);
+            page.done =
+                Some("De identificerende gegevens staan hieronder; uw inzage is vastgelegd.");
+            Ok(Html(page.render()?).into_response())
+        }
+        Err(err) => {
+            signed_in
+                .audit(
+                    rpc,
+                    Some(&id),
+                    &format!("refused:{}", dutch::status_of(&err).as_u16()),
+                )
+                .await?;
+            let page = draw(&signed_in, detail, None, Some(dutch::error(&err)));
+            Ok((dutch::status_of(&err), Html(page.render()?)).into_response())
+        }
+    }
+}

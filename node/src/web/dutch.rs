@@ -1,0 +1,343 @@
+//! The board's Dutch: the expert table's words for states, actions, categories and roles, dates as people in
+//! the Netherlands write them, and the workflow's refusals told in Dutch. The refusal is the workflow's own
+//! (its error value); only its wording is made here.
+
+use crate::domain::lifecycle::{Action, CaseState, IllegalAction};
+use crate::domain::{BottleneckCategory, Outcome, ReferrerKind, Role};
+use crate::error::Error;
+use axum::http::StatusCode;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+pub fn state(state: CaseState) -> &'static str {
+    match state {
+        CaseState::Submitted => "aangemeld",
+        CaseState::Intake => "in intake",
+        CaseState::Scheduled => "geagendeerd",
+        CaseState::Discussed => "besproken",
+        CaseState::InProgress => "in uitvoering",
+        CaseState::Closed => "afgesloten",
+        CaseState::Returned => "teruggelegd",
+        CaseState::Escalated => "opgeschaald",
+    }
+}
+
+pub fn action(action: Action) -> &'static str {
+    match action {
+        Action::StartIntake => "intake starten",
+        Action::Accept => "aannemen",
+        Action::Return => "teruggeven",
+        Action::Schedule => "agenderen",
+        Action::RecordDiscussion => "bespreking vastleggen",
+        Action::StartPlan => "plan starten",
+        Action::Close => "afsluiten",
+        Action::Escalate => "opschalen",
+        Action::EscalationReturned => "terug van opschaling",
+        Action::EscalationNews => "nieuws over opschaling",
+        Action::EscalationClosed => "opschaling afgesloten",
+        Action::RecordConsent => "toestemming vastleggen",
+        Action::WithdrawConsent => "toestemming intrekken",
+        Action::EscalationWithdrawn => "opschaling ingetrokken",
+        Action::AddCommitment => "toezegging vastleggen",
+        Action::AppointProcesregisseur => "procesregisseur aanwijzen",
+        Action::AssignCaseManager => "casusregisseur toewijzen",
+        Action::AddTask => "taak toevoegen",
+        Action::UpdateCommitment => "toezegging bijwerken",
+        Action::UpdateTask => "taak bijwerken",
+        Action::AddProgressNote => "notitie toevoegen",
+        Action::RecordAttendance => "aanwezigheid vastleggen",
+    }
+}
+
+/// A history entry's action word (as stored) in Dutch.
+pub fn action_text(stored: &str) -> String {
+    if stored == "submit" {
+        return "aangemeld".into();
+    }
+    Action::ALL
+        .iter()
+        .find(|a| a.as_str() == stored)
+        .map_or_else(|| stored.replace('_', " "), |a| action(*a).to_owned())
+}
+
+pub fn category(category: BottleneckCategory) -> &'static str {
+    match category {
+        BottleneckCategory::ResidentialOutflow => "uitstroom uit residentiële zorg",
+        BottleneckCategory::CustomResidentialCare => "maatwerk binnen residentiële zorg",
+        BottleneckCategory::WaitingList => "wachtlijst",
+        BottleneckCategory::SchoolAbsence => "thuiszitten / schoolverzuim",
+        BottleneckCategory::MultiProblemFamily => "multiprobleemgezin",
+        BottleneckCategory::MentalHealthAddiction => "ggz en verslaving",
+        BottleneckCategory::MildIntellectualDisability => "licht verstandelijke beperking",
+        BottleneckCategory::FundingDispute => "financieringsgeschil",
+        BottleneckCategory::TransitionToAdulthood => "overgang naar volwassenheid (18-/18+)",
+        BottleneckCategory::Other => "anders",
+    }
+}
+
+pub fn outcome(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Solved => "opgelost",
+        Outcome::PartlySolved => "deels opgelost",
+        Outcome::ReferredOn => "doorverwezen",
+        Outcome::Escalated => "opgeschaald",
+        Outcome::NoFittingAnswer => "geen passend antwoord (signaal)",
+    }
+}
+
+pub fn referrer_kind(kind: ReferrerKind) -> &'static str {
+    match kind {
+        ReferrerKind::SocialTeam => "sociaal of wijkteam",
+        ReferrerKind::CareProvider => "zorgaanbieder",
+    }
+}
+
+pub fn role(role: Role) -> &'static str {
+    match role {
+        Role::Administrator => "beheerder",
+        Role::Intake => "intake",
+        Role::TableMember => "tafellid",
+        Role::Chair => "voorzitter",
+        Role::Procesregisseur => "procesregisseur",
+        Role::Auditor => "auditor",
+    }
+}
+
+pub fn roles(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| role(*r))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The Netherlands' time at `ms` (CET/CEST), as "5 maart 2026 14:05".
+pub fn moment(ms: i64) -> String {
+    let Ok(utc) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
+        return String::new();
+    };
+    let local = utc.to_offset(dutch_offset(utc));
+    format!(
+        "{} {:02}:{:02}",
+        date(local.date()),
+        local.hour(),
+        local.minute()
+    )
+}
+
+/// "5 maart 2026".
+pub fn date(date: Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[usize::from(u8::from(date.month())) - 1],
+        date.year()
+    )
+}
+
+/// Central European Time, summer time from the last Sunday of March to the last Sunday of October (01:00 UTC).
+fn dutch_offset(utc: OffsetDateTime) -> UtcOffset {
+    let last_sunday = |month: time::Month| {
+        let mut day = Date::from_calendar_date(utc.year(), month, 31).unwrap_or(utc.date());
+        while day.weekday() != time::Weekday::Sunday {
+            day = day.previous_day().unwrap_or(day);
+        }
+        day.with_hms(1, 0, 0).map(|t| t.assume_utc()).unwrap_or(utc)
+    };
+    let summer = utc >= last_sunday(time::Month::March) && utc < last_sunday(time::Month::October);
+    UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// The form label a request field is shown under.
+pub fn field(field: &str) -> String {
+    let base = field.split('[').next().unwrap_or(field);
+    let label = match base {
+        "referrer.organisation" => "Organisatie van de aanmelder",
+        "referrer.kind" => "Soort aanmelder",
+        "youth.name" => "Naam van de jongere",
+        "youth.bsn" => "BSN",
+        "youth.date_of_birth" => "Geboortedatum",
+        "age" => "Leeftijd",
+        "municipality" => "Gemeente",
+        "question" => "Vraag aan de tafel",
+        "tried_so_far" => "Wat is al geprobeerd",
+        "categories" => "Knelpunten",
+        "reason" => "Reden",
+        "outcome" => "Uitkomst",
+        "closing_note" => "Toelichting bij afsluiten",
+        "text" => "Notitie",
+        "request_id" => "Formuliernummer",
+        "case_id" => "Casusnummer",
+        "purpose" => "Reden van inzage",
+        _ => return field.to_owned(),
+    };
+    label.to_owned()
+}
+
+/// A field check's message in Dutch; a message this table does not know stays as the workflow gave it.
+fn check_message(message: &str) -> String {
+    let known = [
+        ("must not be empty", "is verplicht"),
+        ("must be given", "is verplicht"),
+        (
+            "must be exactly nine digits",
+            "moet precies negen cijfers zijn",
+        ),
+        ("fails the elfproef (check digit)", "klopt niet (elfproef)"),
+        (
+            "is not a real date in the form YYYY-MM-DD",
+            "is geen bestaande datum (JJJJ-MM-DD)",
+        ),
+        ("lies in the future", "ligt in de toekomst"),
+        (
+            "does not match youth.date_of_birth",
+            "past niet bij de geboortedatum",
+        ),
+        (
+            "name at least one bottleneck category",
+            "kies minstens één knelpunt",
+        ),
+        ("is not a valid id", "is geen geldig nummer"),
+        (
+            "must be a single line without control characters",
+            "moet één regel zijn",
+        ),
+        (
+            "must not contain control characters",
+            "bevat ongeldige tekens",
+        ),
+        (
+            "was used before for a submission with other content",
+            "is al gebruikt voor een andere aanmelding",
+        ),
+    ];
+    if let Some((_, dutch)) = known.iter().find(|(english, _)| *english == message) {
+        return (*dutch).to_owned();
+    }
+    if let Some(rest) = message.strip_prefix("is ")
+        && let Some((length, max)) = rest.split_once(" characters long, at most ")
+    {
+        return format!(
+            "is {length} tekens lang; er mogen er {} zijn",
+            max.trim_end_matches(" allowed")
+        );
+    }
+    message.to_owned()
+}
+
+/// Why an action is not possible now, in Dutch.
+fn illegal(err: &IllegalAction) -> String {
+    let allowed: Vec<&str> = err
+        .action
+        .allowed_from()
+        .iter()
+        .map(|s| state(*s))
+        .collect();
+    format!(
+        "De casus staat op ‘{}’; ‘{}’ kan alleen als de casus {} is.",
+        state(err.from),
+        action(err.action),
+        allowed.join(" of ")
+    )
+}
+
+/// A workflow error told in Dutch.
+pub fn error(err: &Error) -> String {
+    match err {
+        Error::InvalidArgument { field: name, message } => {
+            format!("{}: {}", field(name), check_message(message))
+        }
+        Error::IllegalAction(illegal_action) => illegal(illegal_action),
+        Error::NotFound { kind, id } => match *kind {
+            "case" => format!("Casus {id} bestaat niet (meer) op deze node."),
+            _ => format!("{kind} {id} is niet gevonden."),
+        },
+        Error::AlreadyExists { field: name, message } => {
+            format!("{}: {}", field(name), check_message(message))
+        }
+        Error::Conflict(_) => {
+            "Iemand anders wijzigde de casus op hetzelfde moment. Er is niets gewijzigd; probeer het opnieuw."
+                .into()
+        }
+        Error::FailedPrecondition(message) | Error::PermissionDenied(message) => {
+            format!("Dat kan nu niet: {message}.")
+        }
+        Error::Unavailable(_) | Error::Storage(sqlx::Error::PoolTimedOut) => {
+            "De node is even te druk of kan het auditspoor niet schrijven. Er is niets getoond of gewijzigd; \
+             probeer het zo opnieuw."
+                .into()
+        }
+        _ => "Er ging iets mis op de node. Er is niets gewijzigd; probeer het later opnieuw.".into(),
+    }
+}
+
+/// The HTTP status a refusal is answered with.
+pub fn status_of(err: &Error) -> StatusCode {
+    match err {
+        Error::InvalidArgument { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        Error::IllegalAction(_) | Error::FailedPrecondition(_) | Error::AlreadyExists { .. } => {
+            StatusCode::CONFLICT
+        }
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::PermissionDenied(_) => StatusCode::FORBIDDEN,
+        Error::Unavailable(_) | Error::Storage(sqlx::Error::PoolTimedOut) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => {
+            tracing::error!(error = %err, "web board: request failed inside the node");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_illegal_step_is_explained_with_both_states() {
+        let err = Error::IllegalAction(Action::Close.apply(CaseState::Submitted).unwrap_err());
+        let text = error(&err);
+        assert!(text.contains("aangemeld"), "{text}");
+        assert!(text.contains("afsluiten"), "{text}");
+        assert!(text.contains("besproken of in uitvoering"), "{text}");
+    }
+
+    #[test]
+    fn field_checks_speak_dutch_and_name_the_label() {
+        let text = error(&Error::invalid(
+            "youth.bsn",
+            "fails the elfproef (check digit)",
+        ));
+        assert_eq!(text, "BSN: klopt niet (elfproef)");
+        let text = error(&Error::invalid(
+            "question",
+            "is 4001 characters long, at most 4000 allowed",
+        ));
+        assert_eq!(
+            text,
+            "Vraag aan de tafel: is 4001 tekens lang; er mogen er 4000 zijn"
+        );
+    }
+
+    #[test]
+    fn moments_are_in_dutch_time() {
+        // 2 March 2026 09:00 UTC is 10:00 in winter; 1 July 2026 09:00 UTC is 11:00 in summer.
+        assert_eq!(moment(1_772_442_000_000), "2 maart 2026 10:00");
+        assert_eq!(moment(1_782_896_400_000), "1 juli 2026 11:00");
+    }
+}

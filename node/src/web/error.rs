@@ -1,0 +1,91 @@
+//! What the board answers when something cannot be done: a plain Dutch page with the reason, never a stack
+//! trace or a storage detail, and the right HTTP status.
+
+use super::dutch;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+#[derive(Debug)]
+pub enum WebError {
+    /// No valid session: to the sign-in page.
+    NotSignedIn,
+    /// The person's roles do not allow this; names what was asked.
+    Forbidden(&'static str),
+    /// A form without this session's CSRF token.
+    Csrf,
+    BadForm,
+    NotFound,
+    /// The workflow refused or failed.
+    Workflow(crate::Error),
+    /// A page could not be drawn.
+    Render(askama::Error),
+}
+
+impl From<crate::Error> for WebError {
+    fn from(err: crate::Error) -> WebError {
+        WebError::Workflow(err)
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(err: askama::Error) -> WebError {
+        WebError::Render(err)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: String,
+    frame: Option<super::session::Frame>,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            WebError::NotSignedIn => return Redirect::to("/aanmelden").into_response(),
+            WebError::Forbidden(what) => (
+                StatusCode::FORBIDDEN,
+                "Geen toegang",
+                format!("Uw rol geeft geen toegang tot: {what}. Vraag zo nodig de beheerder van deze node."),
+            ),
+            WebError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Formulier verlopen",
+                "Dit formulier hoort niet (meer) bij uw sessie, daarom is er niets gewijzigd. Open de pagina \
+                 opnieuw en probeer het nog eens."
+                    .to_owned(),
+            ),
+            WebError::BadForm => (
+                StatusCode::BAD_REQUEST,
+                "Onleesbaar formulier",
+                "Het formulier kwam niet goed aan; er is niets gewijzigd.".to_owned(),
+            ),
+            WebError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Niet gevonden",
+                "Deze pagina of casus bestaat niet (meer) op deze node.".to_owned(),
+            ),
+            WebError::Workflow(err) => (dutch::status_of(&err), "Dat kan niet", dutch::error(&err)),
+            WebError::Render(err) => {
+                tracing::error!(error = %err, "web board: a page could not be drawn");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Er ging iets mis",
+                    "De pagina kon niet worden opgebouwd. Probeer het later opnieuw.".to_owned(),
+                )
+            }
+        };
+        let page = MessagePage {
+            title,
+            message,
+            frame: None,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, title.to_owned()).into_response(),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The web board: the expert table in the browser, in Dutch, for the people who run it. Server-rendered pages
+//! (askama templates compiled into the binary) that work without JavaScript; every page and form goes through
+//! the same workflow functions, role table and audit trail as the gRPC API, so no rule is written twice.
+//!
+//! Security: people sign in with password and second factor ([`signin`]); the session lives in the node's
+//! database and its cookie is `HttpOnly`, `SameSite=Strict` and, over TLS, `Secure`; every form carries the
+//! session's CSRF token; every answer carries a Content-Security-Policy without inline script and
+//! `frame-ancestors 'none'`, and pages are never cached.
+
+mod assets;
+mod case;
+mod cases;
+mod dutch;
+mod error;
+mod form;
+mod serve;
+mod session;
+mod signin;
+mod work;
+
+pub use serve::serve;
+
+use crate::workflow::{SignInPolicy, Workflow};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+/// What every handler of the board shares.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub workflow: Workflow,
+    pub policy: SignInPolicy,
+    /// The region whose node this is, shown in the page header.
+    pub region: String,
+    /// Whether the board is served over TLS (the session cookie is then `Secure`).
+    pub secure: bool,
+}
+
+/// Every page and form of the board.
+pub fn router(board: Board) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/werk") }))
+        .route("/aanmelden", get(signin::form).post(signin::submit))
+        .route(
+            "/aanmelden/code",
+            get(signin::code_form).post(signin::code_submit),
+        )
+        .route("/afmelden", post(signin::sign_out))
+        .route("/werk", get(work::page))
+        .route("/casussen", get(cases::list))
+        .route("/casussen/nieuw", get(cases::new_form).post(cases::submit))
+        .route("/casussen/{id}", get(case::page))
+        .route("/casussen/{id}/{step}", post(case::act))
+        .route("/toegankelijkheid", get(assets::accessibility))
+        .route("/assets/{file}", get(assets::file))
+        .fallback(|| async { error::WebError::NotFound.into_response() })
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(board)
+}
+
+/// The policy every answer carries: scripts and styles only from the board itself, no framing, no caching of
+/// pages (they hold case data); assets may be cached, they hold none.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let is_asset = request.uri().path().starts_with("/assets/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !is_asset {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}

@@ -1,0 +1,80 @@
+//! Serving the board on its own listener, over TLS when the node has a certificate: hyper-util's server for
+//! HTTP/1.1 and HTTP/2, the TLS handshake in the connection's own task (with a time limit, so a slow client
+//! holds up nobody else), and a graceful shutdown that lets requests in flight finish.
+
+use super::{Board, router};
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_layer::Layer;
+
+/// How long a browser may take over the TLS handshake.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+/// How long requests in flight may take to finish once the node stops.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// Serves the board on `listener` until `shutdown` resolves; over TLS with `tls`.
+pub async fn serve(
+    listener: TcpListener,
+    board: Board,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let app = router(board);
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let builder = Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    tracing::warn!(error = %err, "web board: accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        stream.set_nodelay(true)?;
+        let service = axum::Extension(ConnectInfo(peer)).layer(app.clone());
+        let (acceptor, builder, watcher) = (acceptor.clone(), builder.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            let service = TowerToHyperService::new(service);
+            let served = match acceptor {
+                Some(acceptor) => {
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream)).await
+                    else {
+                        return;
+                    };
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(connection.into_owned()).await
+                }
+                None => {
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(connection.into_owned()).await
+                }
+            };
+            if let Err(err) = served {
+                tracing::debug!(error = %err, %peer, "web board: connection ended");
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_LIMIT, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// The address a request came from, for the audit trail.
+pub(crate) fn access_point(peer: SocketAddr) -> String {
+    format!("web {peer}")
+}

@@ -1,0 +1,211 @@
+//! Who is at the browser: the session cookie, looked up at the node on every request, and what the person's
+//! roles let them see and do. The role checks are the API's own (`access::policy`), asked with the RPC a page
+//! or form stands for, and every page with case data and every change is an audit event like an API call.
+
+use super::Board;
+use super::error::WebError;
+use super::form::Fields;
+use super::serve::access_point;
+use crate::access::policy;
+use crate::audit::NewAuditEvent;
+use crate::workflow::{Stage, WebSession};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use std::net::SocketAddr;
+
+/// The cookie that carries a session's token.
+pub const COOKIE: &str = "expertnet_sessie";
+
+/// The session token a request's cookie carries.
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The `Set-Cookie` value that gives the browser `token`, or with `None` takes the session away.
+pub fn set_cookie(board: &Board, token: Option<&str>) -> HeaderValue {
+    let secure = if board.secure { "; Secure" } else { "" };
+    let text = match token {
+        Some(token) => format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A request with its session, whatever its stage, or none.
+#[derive(Debug)]
+pub struct Visit {
+    pub board: Board,
+    pub peer: SocketAddr,
+    pub session: Option<WebSession>,
+}
+
+impl Visit {
+    pub fn access_point(&self) -> String {
+        access_point(self.peer)
+    }
+}
+
+impl FromRequestParts<Board> for Visit {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, board: &Board) -> Result<Visit, WebError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)), |info| info.0);
+        let session = match cookie_token(&parts.headers) {
+            Some(token) => {
+                board
+                    .workflow
+                    .web_session(&board.policy, &token, &access_point(peer))
+                    .await?
+            }
+            None => None,
+        };
+        Ok(Visit {
+            board: board.clone(),
+            peer,
+            session,
+        })
+    }
+}
+
+/// A request of a person who is fully signed in.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub board: Board,
+    pub peer: SocketAddr,
+    pub session: WebSession,
+}
+
+impl FromRequestParts<Board> for SignedIn {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, board: &Board) -> Result<SignedIn, WebError> {
+        let visit = Visit::from_request_parts(parts, board).await?;
+        match visit.session {
+            Some(session) if session.stage == Stage::SignedIn => Ok(SignedIn {
+                board: visit.board,
+                peer: visit.peer,
+                session,
+            }),
+            _ => Err(WebError::NotSignedIn),
+        }
+    }
+}
+
+/// One entry of the main menu.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The menu: a page appears when the person's roles allow what it shows.
+const MENU: &[(&str, &str, &str)] = &[
+    ("/werk", "Mijn werk", "CaseService/ListCases"),
+    ("/casussen", "Casussen", "CaseService/ListCases"),
+    ("/casussen/nieuw", "Nieuwe casus", "CaseService/SubmitCase"),
+];
+
+impl SignedIn {
+    fn path(rpc: &str) -> String {
+        format!("/expertnet.v1.{rpc}")
+    }
+
+    /// Whether the person's roles allow `rpc` (`CaseService/AcceptCase`), by the API's own table.
+    pub fn may(&self, rpc: &str) -> bool {
+        policy::permits(&Self::path(rpc), &self.session.caller.roles)
+    }
+
+    /// Refuses (and records the refusal) unless the person may call `rpc`.
+    pub async fn require(&self, rpc: &'static str) -> Result<(), WebError> {
+        if self.may(rpc) {
+            return Ok(());
+        }
+        tracing::warn!(user = %self.session.caller.user, action = rpc, "web board: refused by the role table");
+        self.audit(rpc, None, "denied").await?;
+        Err(WebError::Forbidden(rpc))
+    }
+
+    /// Whom a change through `rpc` is recorded under: the signed-in person, never a name from the form.
+    pub fn actor(&self, rpc: &str) -> String {
+        policy::signature(&self.session.caller, &Self::path(rpc))
+    }
+
+    /// Refuses a form that does not carry this session's CSRF token.
+    pub fn check_csrf(&self, fields: &Fields) -> Result<(), WebError> {
+        if self.session.csrf_matches(fields.get("csrf")) {
+            Ok(())
+        } else {
+            Err(WebError::Csrf)
+        }
+    }
+
+    /// Records what the person did or saw, as the API's guard records a call; nothing is shown if it cannot be
+    /// recorded.
+    pub async fn audit(
+        &self,
+        rpc: &str,
+        case_id: Option<&str>,
+        outcome: &str,
+    ) -> Result<(), WebError> {
+        let caller = &self.session.caller;
+        let event = NewAuditEvent {
+            at_ms: self.board.workflow.clock().now_ms(),
+            user: caller.user.clone(),
+            organisation: caller.organisation.clone(),
+            roles: caller.roles_text(),
+            on_behalf_of: String::new(),
+            action: rpc.to_owned(),
+            case_id: case_id.map(str::to_owned),
+            access_point: access_point(self.peer),
+            outcome: outcome.to_owned(),
+        };
+        self.board.workflow.audit().record(event).await?;
+        Ok(())
+    }
+
+    /// The main menu with `current` marked.
+    pub fn nav(&self, current: &str) -> Vec<NavItem> {
+        MENU.iter()
+            .filter(|(_, _, rpc)| self.may(rpc))
+            .map(|(href, label, _)| NavItem {
+                href,
+                label,
+                current: *href == current,
+            })
+            .collect()
+    }
+}
+
+/// What every page's frame shows: the region, the person and the menu.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub region: String,
+    pub user: String,
+    pub roles: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl SignedIn {
+    pub fn frame(&self, current: &str) -> Frame {
+        Frame {
+            region: self.board.region.clone(),
+            user: self.session.caller.user.clone(),
+            roles: super::dutch::roles(&self.session.caller.roles),
+            csrf: self.session.csrf.clone(),
+            nav: self.nav(current),
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! People signing in to the web board: a password, then a second factor for every role that needs one, then a
+//! session kept at the node. Each step — a sign-in, a failure, a lock, a sign-out, an expired session — is an
+//! audit event; a person who guesses is slowed down and, after `max_failures`, locked out for a while.
+
+use super::Workflow;
+use crate::access::password::Password;
+use crate::access::policy::needs_second_factor;
+use crate::access::second_factor::TotpSecret;
+use crate::access::token::{Token, TokenDigest, parse_presented};
+use crate::audit::NewAuditEvent;
+use crate::domain::people::Caller;
+use crate::error::{Error, Result};
+use crate::storage::sign_in::{self, SessionRow};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const MINUTE_MS: i64 = 60_000;
+
+/// How sign-in and sessions behave; `[web.sign_in]` in the node's configuration.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignInPolicy {
+    /// Failed sign-ins (passwords or codes) after which the account locks.
+    pub max_failures: u32,
+    /// How long a locked account stays locked.
+    pub lock_minutes: u32,
+    /// A session unused this long ends.
+    pub idle_minutes: u32,
+    /// A session ends this long after sign-in, however busy.
+    pub absolute_hours: u32,
+}
+
+impl Default for SignInPolicy {
+    fn default() -> SignInPolicy {
+        SignInPolicy {
+            max_failures: 5,
+            lock_minutes: 15,
+            idle_minutes: 15,
+            absolute_hours: 10,
+        }
+    }
+}
+
+impl SignInPolicy {
+    /// What is wrong with these values, naming the key.
+    pub fn problem(&self) -> Option<String> {
+        if !(1..=100).contains(&self.max_failures) {
+            return Some(format!(
+                "web.max_failures: {} is not between 1 and 100",
+                self.max_failures
+            ));
+        }
+        if !(1..=24 * 60).contains(&self.lock_minutes) {
+            return Some(format!(
+                "web.lock_minutes: {} is not between 1 and 1440",
+                self.lock_minutes
+            ));
+        }
+        if !(1..=24 * 60).contains(&self.idle_minutes) {
+            return Some(format!(
+                "web.idle_minutes: {} is not between 1 and 1440",
+                self.idle_minutes
+            ));
+        }
+        if !(1..=72).contains(&self.absolute_hours) {
+            return Some(format!(
+                "web.absolute_hours: {} is not between 1 and 72",
+                self.absolute_hours
+            ));
+        }
+        None
+    }
+}
+
+/// How far a session has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The password was right; the code from the person's app is awaited.
+    SecondFactor,
+    /// The password was right and the person has no second factor yet but needs one: it is being set up.
+    Enrol,
+    SignedIn,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::SecondFactor => "second_factor",
+            Stage::Enrol => "enrol",
+            Stage::SignedIn => "signed_in",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Stage> {
+        [Stage::SecondFactor, Stage::Enrol, Stage::SignedIn]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// A session of the web board, as a request finds it.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub caller: Caller,
+    pub stage: Stage,
+    /// Every form of this session carries it; a form without it is refused.
+    pub csrf: String,
+    /// The second factor being set up, shown until the person confirms it.
+    pub pending_secret: Option<TotpSecret>,
+    digest: TokenDigest,
+}
+
+impl WebSession {
+    /// Whether `presented` is this session's CSRF token (compared in constant time).
+    pub fn csrf_matches(&self, presented: &str) -> bool {
+        let (a, b) = (self.csrf.as_bytes(), presented.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// How a sign-in with name and password ended.
+#[derive(Debug)]
+pub enum SignIn {
+    /// A session began; the token goes into the cookie and is not kept here.
+    Started { token: Token, stage: Stage },
+    /// Unknown name, no password set, or a wrong password: the same answer for each.
+    Refused,
+    /// Too many failures: locked until then.
+    Locked { until_ms: i64 },
+}
+
+/// How a second-factor code was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    Accepted,
+    Refused,
+    Locked { until_ms: i64 },
+}
+
+/// A hash no password matches, checked for an unknown name so that its answer takes as long as a known one's.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        use argon2::PasswordHasher;
+        argon2::Argon2::default()
+            .hash_password(Token::generate().reveal().as_bytes())
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+impl Workflow {
+    /// Checks name and password and, when they are right, starts a session at the stage the person's roles and
+    /// second factor call for.
+    pub async fn sign_in(
+        &self,
+        policy: &SignInPolicy,
+        name: &str,
+        password: Password,
+        access_point: &str,
+    ) -> Result<SignIn> {
+        let known = sign_in::credentials(self.storage().pool(), name.trim()).await?;
+        let Some(person) = known else {
+            let decoy = decoy_hash().to_owned();
+            tokio::task::spawn_blocking(move || {
+                use argon2::PasswordVerifier;
+                let _ = argon2::Argon2::default().verify_password(b"-", decoy.as_str());
+            })
+            .await
+            .ok();
+            self.record(sign_in_event(
+                None,
+                "web sign-in",
+                access_point,
+                "refused",
+                self.now(),
+            ))
+            .await?;
+            return Ok(SignIn::Refused);
+        };
+        let now = self.now();
+        if let Some(until_ms) = person.locked_until.filter(|until| *until > now) {
+            let event = sign_in_event(
+                Some(&person.caller),
+                "web sign-in",
+                access_point,
+                "locked",
+                now,
+            );
+            self.record(event).await?;
+            return Ok(SignIn::Locked { until_ms });
+        }
+        let matches = match person.password_hash.clone() {
+            Some(phc) => password.matches(phc).await,
+            None => false,
+        };
+        if !matches {
+            return self
+                .failed(
+                    policy,
+                    &person.caller,
+                    person.failed_sign_ins,
+                    "web sign-in",
+                    access_point,
+                )
+                .await
+                .map(|lock| match lock {
+                    Some(until_ms) => SignIn::Locked { until_ms },
+                    None => SignIn::Refused,
+                });
+        }
+        let (stage, pending) = match &person.totp_secret {
+            Some(_) => (Stage::SecondFactor, None),
+            None if needs_second_factor(&person.caller.roles) => {
+                (Stage::Enrol, Some(TotpSecret::generate()))
+            }
+            None => (Stage::SignedIn, None),
+        };
+        let token = Token::generate();
+        let row = SessionRow {
+            user_name: person.caller.user.clone(),
+            stage: stage.as_str().into(),
+            csrf: Token::generate().reveal().to_owned(),
+            pending_secret: pending.map(|s| s.base32().to_owned()),
+            created_at: now,
+            last_seen_at: now,
+        };
+        let outcome = match stage {
+            Stage::SignedIn => "ok",
+            Stage::SecondFactor => "password ok; code asked",
+            Stage::Enrol => "password ok; second factor to set up",
+        };
+        let mut tx = self.storage().begin().await?;
+        let event = sign_in_event(
+            Some(&person.caller),
+            "web sign-in",
+            access_point,
+            outcome,
+            now,
+        );
+        crate::storage::audit::append(&mut tx, vec![event]).await?;
+        if stage == Stage::SignedIn {
+            sign_in::clear_failures(&mut tx, &person.caller.user).await?;
+        }
+        sign_in::insert_session(&mut tx, &token.digest(), &row).await?;
+        tx.commit().await?;
+        Ok(SignIn::Started { token, stage })
+    }
+
+    /// The session a cookie's token belongs to, if it is still valid; a session past its idle or absolute
+    /// limit is ended (and audited) and gives `None`. A valid session's idle time starts again.
+    pub async fn web_session(
+        &self,
+        policy: &SignInPolicy,
+        token: &str,
+        access_point: &str,
+    ) -> Result<Option<WebSession>> {
+        let Some(digest) = parse_presented(token) else {
+            return Ok(None);
+        };
+        let pool = self.storage().pool();
+        let Some(row) = sign_in::session(pool, &digest).await? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let idle_over = now - row.last_seen_at > i64::from(policy.idle_minutes) * MINUTE_MS;
+        let age_over = now - row.created_at > i64::from(policy.absolute_hours) * 60 * MINUTE_MS;
+        let Some(person) = sign_in::credentials(pool, &row.user_name).await? else {
+            return Ok(None);
+        };
+        if idle_over || age_over {
+            let mut tx = self.storage().begin().await?;
+            let outcome = if idle_over {
+                "idle too long"
+            } else {
+                "too old"
+            };
+            let event = sign_in_event(
+                Some(&person.caller),
+                "web session end",
+                access_point,
+                outcome,
+                now,
+            );
+            crate::storage::audit::append(&mut tx, vec![event]).await?;
+            sign_in::end_session(&mut tx, &digest, now).await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        sign_in::touch_session(pool, &digest, now).await?;
+        let stage = Stage::parse(&row.stage).ok_or_else(|| {
+            Error::Storage(sqlx::Error::Decode(
+                format!("web_sessions.stage: unknown stage '{}'", row.stage).into(),
+            ))
+        })?;
+        Ok(Some(WebSession {
+            caller: person.caller,
+            stage,
+            csrf: row.csrf,
+            pending_secret: row.pending_secret.as_deref().map(TotpSecret::from_base32),
+            digest,
+        }))
+    }
+
+    /// Takes the code from the person's app: at [`Stage::SecondFactor`] against their second factor, at
+    /// [`Stage::Enrol`] against the one being set up (which it then keeps). A wrong code counts as a failed
+    /// sign-in; a code is good only once.
+    pub async fn confirm_second_factor(
+        &self,
+        policy: &SignInPolicy,
+        session: &WebSession,
+        code: &str,
+        access_point: &str,
+    ) -> Result<CodeCheck> {
+        let person = sign_in::credentials(self.storage().pool(), &session.caller.user)
+            .await?
+            .ok_or_else(|| Error::not_found("active user", &session.caller.user))?;
+        let now = self.now();
+        if let Some(until_ms) = person.locked_until.filter(|until| *until > now) {
+            return Ok(CodeCheck::Locked { until_ms });
+        }
+        let secret = match session.stage {
+            Stage::SecondFactor => person.totp_secret.as_deref().map(TotpSecret::from_base32),
+            Stage::Enrol => session.pending_secret.clone(),
+            Stage::SignedIn => return Ok(CodeCheck::Accepted),
+        };
+        let unix_secs = u64::try_from(now / 1000).unwrap_or_default();
+        let step = secret
+            .as_ref()
+            .and_then(|secret| secret.matching_step(code, unix_secs));
+        let action = match session.stage {
+            Stage::Enrol => "web second factor set up",
+            _ => "web second factor",
+        };
+        let mut tx = self.storage().begin().await?;
+        let taken = match step {
+            Some(step) => sign_in::take_totp_step(&mut tx, &person.caller.user, step).await?,
+            None => false,
+        };
+        if !taken {
+            drop(tx);
+            return self
+                .failed(
+                    policy,
+                    &person.caller,
+                    person.failed_sign_ins,
+                    action,
+                    access_point,
+                )
+                .await
+                .map(|lock| match lock {
+                    Some(until_ms) => CodeCheck::Locked { until_ms },
+                    None => CodeCheck::Refused,
+                });
+        }
+        let event = sign_in_event(Some(&person.caller), action, access_point, "ok", now);
+        crate::storage::audit::append(&mut tx, vec![event]).await?;
+        if session.stage == Stage::Enrol
+            && let Some(secret) = &secret
+        {
+            sign_in::set_second_factor(&mut tx, &person.caller.user, Some(secret.base32())).await?;
+            sign_in::take_totp_step(&mut tx, &person.caller.user, step.unwrap_or_default()).await?;
+        }
+        sign_in::clear_failures(&mut tx, &person.caller.user).await?;
+        sign_in::set_stage(&mut tx, &session.digest, Stage::SignedIn.as_str(), None).await?;
+        tx.commit().await?;
+        Ok(CodeCheck::Accepted)
+    }
+
+    /// Ends a session at the person's request.
+    pub async fn sign_out(&self, session: &WebSession, access_point: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.storage().begin().await?;
+        let event = sign_in_event(
+            Some(&session.caller),
+            "web sign-out",
+            access_point,
+            "ok",
+            now,
+        );
+        crate::storage::audit::append(&mut tx, vec![event]).await?;
+        sign_in::end_session(&mut tx, &session.digest, now).await?;
+        tx.commit().await
+    }
+
+    /// Sets a person's password (the operator's `user password`); their sessions end.
+    pub async fn set_password(&self, operator: &str, name: &str, password: Password) -> Result<()> {
+        if let Some(weakness) = password.weakness() {
+            return Err(Error::invalid("password", weakness));
+        }
+        let phc = password
+            .hash()
+            .await
+            .map_err(|e| Error::Unavailable(format!("the password could not be hashed: {e}")))?;
+        let mut tx = self.storage().begin().await?;
+        let event = NewAuditEvent::operator(self.now(), operator, "user password", name);
+        crate::storage::audit::append(&mut tx, vec![event]).await?;
+        sign_in::set_password(&mut tx, name, &phc).await?;
+        sign_in::end_sessions_of(&mut tx, name, self.now()).await?;
+        tx.commit().await
+    }
+
+    /// Removes a person's second factor, so that they set up a new one at their next sign-in (a lost phone);
+    /// their sessions end.
+    pub async fn reset_second_factor(&self, operator: &str, name: &str) -> Result<()> {
+        let mut tx = self.storage().begin().await?;
+        let event = NewAuditEvent::operator(self.now(), operator, "user reset second factor", name);
+        crate::storage::audit::append(&mut tx, vec![event]).await?;
+        sign_in::set_second_factor(&mut tx, name, None).await?;
+        sign_in::end_sessions_of(&mut tx, name, self.now()).await?;
+        tx.commit().await
+    }
+
+    /// Counts a failure, locks the account when it was one too many, waits a little longer with each failure,
+    /// and records it. Returns the end of a lock it set.
+    async fn failed(
+        &self,
+        policy: &SignInPolicy,
+        caller: &Caller,
+        failed_before: i64,
+        action: &str,
+        access_point: &str,
+    ) -> Result<Option<i64>> {
+        let now = self.now();
+        let failures = failed_before + 1;
+        let lock = (failures >= i64::from(policy.max_failures))
+            .then(|| now + i64::from(policy.lock_minutes) * MINUTE_MS);
+        let outcome = if lock.is_some() {
+            "refused; locked"
+        } else {
+            "refused"
+        };
+        let mut tx = self.storage().begin().await?;
+        let event = sign_in_event(Some(caller), action, access_point, outcome, now);
+        crate::storage::audit::append(&mut tx, vec![event]).await?;
+        sign_in::count_failure(&mut tx, &caller.user, lock).await?;
+        tx.commit().await?;
+        let backoff_ms = (failures.clamp(1, 8) * 250) as u64;
+        tokio::time::sleep(Duration::from_millis(backoff_ms)).await;
+        Ok(lock)
+    }
+
+    async fn record(&self, event: NewAuditEvent) -> Result<()> {
+        self.audit().record(event).await
+    }
+}
+
+fn sign_in_event(
+    caller: Option<&Caller>,
+    action: &str,
+    access_point: &str,
+    outcome: &str,
+    at_ms: i64,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        at_ms,
+        // An unknown name is not recorded: people sometimes type their password into the name field.
+        user: caller.map_or_else(|| "(unknown)".to_owned(), |c| c.user.clone()),
+        organisation: caller.map(|c| c.organisation.clone()).unwrap_or_default(),
+        roles: caller.map(Caller::roles_text).unwrap_or_default(),
+        on_behalf_of: String::new(),
+        action: action.to_owned(),
+        case_id: None,
+        access_point: access_point.to_owned(),
+        outcome: outcome.to_owned(),
+    }
+}
