@@ -113,9 +113,12 @@ impl Browser {
         }
     }
 
+    /// The text of the element matching `css`, waiting (up to 10 s) for it to appear.
     pub async fn text(&self, css: &str) -> String {
         self.client
-            .find(Locator::Css(css))
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
             .await
             .expect(css)
             .text()
@@ -130,6 +133,32 @@ impl Browser {
             .await
             .expect("find")
             .is_empty()
+    }
+
+    /// Waits (up to 10 s) until the page has no element matching `css`: a form's answer may still be loading.
+    pub async fn wait_gone(&self, css: &str) -> bool {
+        for _ in 0..100 {
+            if !self.exists(css).await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// Waits (up to 10 s) until the element matching `css` shows `text`; returns what it shows last.
+    pub async fn wait_text(&self, css: &str, text: &str) -> String {
+        let mut shown = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                shown = element.text().await.unwrap_or_default();
+                if shown == text {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        shown
     }
 
     pub async fn path(&self) -> String {

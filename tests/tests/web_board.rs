@@ -106,10 +106,10 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
 
     // Intake, then a step the state does not allow: refused with the reason, nothing changed.
     browser.click("form[action$='/intake'] button").await;
-    assert_eq!(browser.text("#status").await, "in intake");
+    assert_eq!(browser.wait_text("#status", "in intake").await, "in intake");
     browser.click("form[action$='/aannemen'] button").await;
     assert!(
-        !browser.exists("form[action$='/aannemen']").await,
+        browser.wait_gone("form[action$='/aannemen']").await,
         "accepted once"
     );
     browser
