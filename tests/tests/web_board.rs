@@ -49,12 +49,14 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
     assert_eq!(browser.path().await, "/aanmelden/code");
     let secret = browser.text("#sleutel").await;
     browser.assert_accessible("second factor set-up").await;
+    browser.screenshot("tweede-stap-instellen").await;
     browser
         .fill("#code", &code(&secret, node.clock.now_ms()))
         .await;
     browser.click("button[type=submit]").await;
     assert_eq!(browser.path().await, "/werk");
     browser.assert_accessible("my work").await;
+    browser.screenshot("mijn-werk").await;
     assert_eq!(browser.text("[data-testid=telling-intake]").await, "0");
 
     // A submission with a mistake comes back naming the field, with what was typed kept.
@@ -141,6 +143,11 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
             .await
             .contains("Sanne Voorbeeld")
     );
+    browser.goto(&format!("{board}/casussen")).await;
+    browser.assert_accessible("case list").await;
+    browser.screenshot("casussen").await;
+    browser.goto(&format!("{board}/toegankelijkheid")).await;
+    browser.assert_accessible("accessibility statement").await;
 
     // The history names the signed-in person, and the trail holds the page views and the reading.
     let detail = node.workflow.case_detail(&case_id).await.unwrap();
@@ -201,6 +208,7 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
     browser.goto(&format!("{board}/casussen/nieuw")).await;
     assert!(browser.text("h1").await.contains("Geen toegang"));
     browser.assert_accessible("refused page").await;
+    browser.screenshot("geen-toegang").await;
 
     // A form without this session's CSRF token changes nothing.
     browser.goto(&format!("{board}/casussen/{case_id}")).await;

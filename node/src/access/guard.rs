@@ -243,16 +243,10 @@ impl Shared {
         outcome: String,
         subject: AuditSubject,
     ) -> NewAuditEvent {
+        let now = self.workflow.clock().now_ms();
         NewAuditEvent {
-            at_ms: self.workflow.clock().now_ms(),
-            user: caller.map_or_else(|| "(unknown)".to_owned(), |c| c.user.clone()),
-            organisation: caller.map(|c| c.organisation.clone()).unwrap_or_default(),
-            roles: caller.map(Caller::roles_text).unwrap_or_default(),
             on_behalf_of: subject.on_behalf_of.unwrap_or_default(),
-            action: action.to_owned(),
-            case_id: subject.case_id,
-            access_point: access_point.to_owned(),
-            outcome,
+            ..NewAuditEvent::by(caller, now, action, subject.case_id, access_point, &outcome)
         }
     }
 

@@ -55,6 +55,28 @@ impl NewAuditEvent {
         }
     }
 
+    /// What a person did through the team API or the web board; `None` for a caller nobody could sign in.
+    pub fn by(
+        caller: Option<&crate::domain::people::Caller>,
+        at_ms: i64,
+        action: &str,
+        case_id: Option<String>,
+        access_point: &str,
+        outcome: &str,
+    ) -> NewAuditEvent {
+        NewAuditEvent {
+            at_ms,
+            user: caller.map_or_else(|| "(unknown)".to_owned(), |c| c.user.clone()),
+            organisation: caller.map(|c| c.organisation.clone()).unwrap_or_default(),
+            roles: caller.map(|c| c.roles_text()).unwrap_or_default(),
+            on_behalf_of: String::new(),
+            action: action.to_owned(),
+            case_id,
+            access_point: access_point.to_owned(),
+            outcome: outcome.to_owned(),
+        }
+    }
+
     /// Gives the event the place after (`seq`, `prev_hash`).
     pub fn chain(self, seq: i64, prev_hash: &str) -> AuditEvent {
         let mut event = AuditEvent {

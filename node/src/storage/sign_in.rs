@@ -97,10 +97,7 @@ pub async fn set_password(tx: &mut Transaction, name: &str, phc: &str) -> Result
     .execute(&mut **tx)
     .await?
     .rows_affected();
-    if changed == 0 {
-        return Err(Error::not_found("active user", name));
-    }
-    Ok(())
+    found_active(changed, name)
 }
 
 /// Sets (or with `None` removes, for a new enrolment) a user's second factor.
@@ -117,10 +114,16 @@ pub async fn set_second_factor(
     .execute(&mut **tx)
     .await?
     .rows_affected();
+    found_active(changed, name)
+}
+
+/// An update that changed no row found no active user by that name.
+fn found_active(changed: u64, name: &str) -> Result<()> {
     if changed == 0 {
-        return Err(Error::not_found("active user", name));
+        Err(Error::not_found("active user", name))
+    } else {
+        Ok(())
     }
-    Ok(())
 }
 
 /// Takes TOTP time step `step` for `name` if it is later than every step accepted before; false when the code
@@ -170,27 +173,40 @@ pub async fn insert_session(
     Ok(())
 }
 
-/// A session that has not ended, of a user who is still active.
-pub async fn session<'e, E>(executor: E, digest: &TokenDigest) -> Result<Option<SessionRow>>
+/// A session that has not ended, with the person it belongs to if they are still active.
+pub async fn session<'e, E>(
+    executor: E,
+    digest: &TokenDigest,
+) -> Result<Option<(SessionRow, Caller)>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let row = sqlx::query(
-        "SELECT s.user_name, s.stage, s.csrf, s.pending_secret, s.created_at, s.last_seen_at \
+        "SELECT s.user_name, s.stage, s.csrf, s.pending_secret, s.created_at, s.last_seen_at, \
+         u.organisation, u.roles \
          FROM web_sessions s JOIN users u ON u.name = s.user_name \
          WHERE s.digest = $1 AND s.ended_at IS NULL AND u.disabled_at IS NULL",
     )
     .bind(&digest.0)
     .fetch_optional(executor)
     .await?;
-    Ok(row.map(|r| SessionRow {
-        user_name: r.get(0),
-        stage: r.get(1),
-        csrf: r.get(2),
-        pending_secret: r.get(3),
-        created_at: r.get(4),
-        last_seen_at: r.get(5),
-    }))
+    row.map(|r| {
+        let session = SessionRow {
+            user_name: r.get(0),
+            stage: r.get(1),
+            csrf: r.get(2),
+            pending_secret: r.get(3),
+            created_at: r.get(4),
+            last_seen_at: r.get(5),
+        };
+        let caller = Caller {
+            user: session.user_name.clone(),
+            organisation: r.get(6),
+            roles: roles(&r.get::<String, _>(7))?,
+        };
+        Ok((session, caller))
+    })
+    .transpose()
 }
 
 /// Notes that the session was used at `now` (its idle time starts again).

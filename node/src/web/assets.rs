@@ -56,6 +56,7 @@ struct AccessibilityPage {
 }
 
 /// The accessibility statement Dutch public bodies publish for their applications; open without signing in.
-pub async fn accessibility(_visit: Visit) -> Result<Response, WebError> {
-    Ok(Html(AccessibilityPage { frame: None }.render()?).into_response())
+pub async fn accessibility(visit: Visit) -> Result<Response, WebError> {
+    let frame = visit.signed_in().map(|signed_in| signed_in.frame(""));
+    Ok(Html(AccessibilityPage { frame }.render()?).into_response())
 }

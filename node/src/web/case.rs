@@ -3,7 +3,7 @@
 //! workflow's own reason in Dutch on the same page, and nothing changes. The youth's name, BSN and date of birth
 //! appear only after an explicit request with a reason, by a role allowed to see them, and on the audit trail.
 
-use super::cases::short_id;
+use super::cases::{Choice, short_id};
 use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
@@ -69,11 +69,6 @@ struct PlanRow {
     who: String,
     due: String,
     status: String,
-}
-
-struct Choice {
-    value: &'static str,
-    label: &'static str,
 }
 
 #[derive(Template)]
@@ -214,6 +209,7 @@ fn draw(
             .map(|o| Choice {
                 value: o.as_str(),
                 label: dutch::outcome(*o),
+                chosen: false,
             })
             .collect(),
         may_see_identity: signed_in.may("CaseService/GetYouthIdentity"),

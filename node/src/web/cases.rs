@@ -133,21 +133,13 @@ pub async fn list(
     Ok(Html(page.render()?).into_response())
 }
 
+/// The filters as a query string (`?status=…&…`), empty values left out.
 fn url_query(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::from("?");
-    for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-        out.push_str(&format!("{key}={}&", urlencode(value)));
-    }
-    out.trim_end_matches('&').to_owned()
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    let given: Vec<&(&str, &str)> = pairs.iter().filter(|(_, v)| !v.is_empty()).collect();
+    format!(
+        "?{}",
+        serde_urlencoded::to_string(given).unwrap_or_default()
+    )
 }
 
 pub fn category_choices(chosen: &[BottleneckCategory]) -> Vec<Choice> {

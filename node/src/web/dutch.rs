@@ -161,6 +161,23 @@ fn dutch_offset(utc: OffsetDateTime) -> UtcOffset {
     UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
 }
 
+/// What a person asked for through `rpc` (`CaseService/SubmitCase`), as a refusal names it.
+pub fn request(rpc: &str) -> &str {
+    match rpc {
+        "CaseService/SubmitCase" => "een nieuwe casus aanmelden",
+        "CaseService/ListCases" => "de lijst met casussen bekijken",
+        "CaseService/GetCase" => "een casus bekijken",
+        "CaseService/GetYouthIdentity" => "de identificerende gegevens van een jongere zien",
+        "CaseService/StartIntake" | "CaseService/AcceptCase" | "CaseService/ReturnCase" => {
+            "een aanmelding innemen, aannemen of teruggeven"
+        }
+        "CaseService/StartPlan" | "CaseService/CloseCase" | "CaseService/AddProgressNote" => {
+            "het plan van een casus bijhouden of de casus afsluiten"
+        }
+        other => other,
+    }
+}
+
 /// The form label a request field is shown under.
 pub fn field(field: &str) -> String {
     let base = field.split('[').next().unwrap_or(field);

@@ -49,7 +49,11 @@ impl IntoResponse for WebError {
             WebError::Forbidden(what) => (
                 StatusCode::FORBIDDEN,
                 "Geen toegang",
-                format!("Uw rol geeft geen toegang tot: {what}. Vraag zo nodig de beheerder van deze node."),
+                format!(
+                    "Met uw rol kunt u niet {}. Denkt u dat dat wel zou moeten, vraag het dan de beheerder \
+                     van deze node.",
+                    dutch::request(what)
+                ),
             ),
             WebError::Csrf => (
                 StatusCode::FORBIDDEN,

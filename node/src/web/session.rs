@@ -51,6 +51,18 @@ impl Visit {
     pub fn access_point(&self) -> String {
         access_point(self.peer)
     }
+
+    /// The visit as a signed-in person's, when it is one.
+    pub fn signed_in(self) -> Option<SignedIn> {
+        match self.session {
+            Some(session) if session.stage == Stage::SignedIn => Some(SignedIn {
+                board: self.board,
+                peer: self.peer,
+                session,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl FromRequestParts<Board> for Visit {
@@ -90,15 +102,10 @@ impl FromRequestParts<Board> for SignedIn {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, board: &Board) -> Result<SignedIn, WebError> {
-        let visit = Visit::from_request_parts(parts, board).await?;
-        match visit.session {
-            Some(session) if session.stage == Stage::SignedIn => Ok(SignedIn {
-                board: visit.board,
-                peer: visit.peer,
-                session,
-            }),
-            _ => Err(WebError::NotSignedIn),
-        }
+        Visit::from_request_parts(parts, board)
+            .await?
+            .signed_in()
+            .ok_or(WebError::NotSignedIn)
     }
 }
 
@@ -159,18 +166,14 @@ impl SignedIn {
         case_id: Option<&str>,
         outcome: &str,
     ) -> Result<(), WebError> {
-        let caller = &self.session.caller;
-        let event = NewAuditEvent {
-            at_ms: self.board.workflow.clock().now_ms(),
-            user: caller.user.clone(),
-            organisation: caller.organisation.clone(),
-            roles: caller.roles_text(),
-            on_behalf_of: String::new(),
-            action: rpc.to_owned(),
-            case_id: case_id.map(str::to_owned),
-            access_point: access_point(self.peer),
-            outcome: outcome.to_owned(),
-        };
+        let event = NewAuditEvent::by(
+            Some(&self.session.caller),
+            self.board.workflow.clock().now_ms(),
+            rpc,
+            case_id.map(str::to_owned),
+            &access_point(self.peer),
+            outcome,
+        );
         self.board.workflow.audit().record(event).await?;
         Ok(())
     }
@@ -186,6 +189,16 @@ impl SignedIn {
             })
             .collect()
     }
+
+    pub fn frame(&self, current: &str) -> Frame {
+        Frame {
+            region: self.board.region.clone(),
+            user: self.session.caller.user.clone(),
+            roles: super::dutch::roles(&self.session.caller.roles),
+            csrf: self.session.csrf.clone(),
+            nav: self.nav(current),
+        }
+    }
 }
 
 /// What every page's frame shows: the region, the person and the menu.
@@ -196,16 +209,4 @@ pub struct Frame {
     pub roles: String,
     pub csrf: String,
     pub nav: Vec<NavItem>,
-}
-
-impl SignedIn {
-    pub fn frame(&self, current: &str) -> Frame {
-        Frame {
-            region: self.board.region.clone(),
-            user: self.session.caller.user.clone(),
-            roles: super::dutch::roles(&self.session.caller.roles),
-            csrf: self.session.csrf.clone(),
-            nav: self.nav(current),
-        }
-    }
 }

@@ -162,13 +162,7 @@ impl Workflow {
     ) -> Result<SignIn> {
         let known = sign_in::credentials(self.storage().pool(), name.trim()).await?;
         let Some(person) = known else {
-            let decoy = decoy_hash().to_owned();
-            tokio::task::spawn_blocking(move || {
-                use argon2::PasswordVerifier;
-                let _ = argon2::Argon2::default().verify_password(b"-", decoy.as_str());
-            })
-            .await
-            .ok();
+            Password::new("-").matches(decoy_hash().to_owned()).await;
             self.record(sign_in_event(
                 None,
                 "web sign-in",
@@ -260,15 +254,12 @@ impl Workflow {
             return Ok(None);
         };
         let pool = self.storage().pool();
-        let Some(row) = sign_in::session(pool, &digest).await? else {
+        let Some((row, caller)) = sign_in::session(pool, &digest).await? else {
             return Ok(None);
         };
         let now = self.now();
         let idle_over = now - row.last_seen_at > i64::from(policy.idle_minutes) * MINUTE_MS;
         let age_over = now - row.created_at > i64::from(policy.absolute_hours) * 60 * MINUTE_MS;
-        let Some(person) = sign_in::credentials(pool, &row.user_name).await? else {
-            return Ok(None);
-        };
         if idle_over || age_over {
             let mut tx = self.storage().begin().await?;
             let outcome = if idle_over {
@@ -276,26 +267,23 @@ impl Workflow {
             } else {
                 "too old"
             };
-            let event = sign_in_event(
-                Some(&person.caller),
-                "web session end",
-                access_point,
-                outcome,
-                now,
-            );
+            let event = sign_in_event(Some(&caller), "web session end", access_point, outcome, now);
             crate::storage::audit::append(&mut tx, vec![event]).await?;
             sign_in::end_session(&mut tx, &digest, now).await?;
             tx.commit().await?;
             return Ok(None);
         }
-        sign_in::touch_session(pool, &digest, now).await?;
+        // The idle clock is reset at most once a minute: a page view need not be a write.
+        if now - row.last_seen_at >= MINUTE_MS {
+            sign_in::touch_session(pool, &digest, now).await?;
+        }
         let stage = Stage::parse(&row.stage).ok_or_else(|| {
             Error::Storage(sqlx::Error::Decode(
                 format!("web_sessions.stage: unknown stage '{}'", row.stage).into(),
             ))
         })?;
         Ok(Some(WebSession {
-            caller: person.caller,
+            caller,
             stage,
             csrf: row.csrf,
             pending_secret: row.pending_secret.as_deref().map(TotpSecret::from_base32),
@@ -453,16 +441,6 @@ fn sign_in_event(
     outcome: &str,
     at_ms: i64,
 ) -> NewAuditEvent {
-    NewAuditEvent {
-        at_ms,
-        // An unknown name is not recorded: people sometimes type their password into the name field.
-        user: caller.map_or_else(|| "(unknown)".to_owned(), |c| c.user.clone()),
-        organisation: caller.map(|c| c.organisation.clone()).unwrap_or_default(),
-        roles: caller.map(Caller::roles_text).unwrap_or_default(),
-        on_behalf_of: String::new(),
-        action: action.to_owned(),
-        case_id: None,
-        access_point: access_point.to_owned(),
-        outcome: outcome.to_owned(),
-    }
+    // An unknown name is not recorded: people sometimes type their password into the name field.
+    NewAuditEvent::by(caller, at_ms, action, None, access_point, outcome)
 }
