@@ -161,6 +161,30 @@ impl Browser {
         shown
     }
 
+    /// Waits (up to 10 s) until the browser is at `path`; returns where it is last.
+    pub async fn wait_path(&self, path: &str) -> String {
+        let mut at = String::new();
+        for _ in 0..100 {
+            at = self.path().await;
+            if at == path {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        at
+    }
+
+    /// Waits (up to 10 s) until the browser's path starts with `prefix`.
+    pub async fn wait_path_prefix(&self, prefix: &str) -> bool {
+        for _ in 0..100 {
+            if self.path().await.starts_with(prefix) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     pub async fn path(&self) -> String {
         self.client
             .current_url()

@@ -257,3 +257,214 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
     browser.close().await;
     node.stop().await;
 }
+
+/// Signs in a person who still has to set up their second factor, setting it up from the page.
+async fn sign_in_enrolling(browser: &Browser, board: &str, name: &str, node_ms: i64) {
+    sign_in(browser, board, name, PASSWORD).await;
+    let secret = browser.text("#sleutel").await;
+    browser.fill("#code", &code(&secret, node_ms)).await;
+    browser.click("button[type=submit]").await;
+    assert_eq!(browser.wait_path("/werk").await, "/werk");
+}
+
+/// The README's Lekstroom walk-through, in the browser alone: from submission to closing, then the auditor's
+/// view of who read the file.
+#[tokio::test]
+async fn the_lekstroom_walk_through_in_the_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let node = spawn_node().await;
+    let board = spawn_board(&node.workflow, "lekstroom").await;
+    let team = [
+        Role::Intake,
+        Role::TableMember,
+        Role::Chair,
+        Role::Procesregisseur,
+    ];
+    add_person(&node.workflow, "m.bakker", &team, PASSWORD).await;
+    add_person(&node.workflow, "a.visser", &[Role::Auditor], PASSWORD).await;
+    sign_in_enrolling(&browser, &board, "m.bakker", node.clock.now_ms()).await;
+
+    // Submission and intake.
+    browser.goto(&format!("{board}/casussen/nieuw")).await;
+    browser
+        .fill("#organisatie", "Sociaal team Nieuwegein")
+        .await;
+    browser.fill("#naam", "Daan Voorbeeld").await;
+    browser.fill("#leeftijd", "14").await;
+    browser.fill("#gemeente", "Nieuwegein").await;
+    browser
+        .fill(
+            "#vraag",
+            "Thuiszitter sinds een half jaar; geen school past",
+        )
+        .await;
+    browser
+        .fill("#geprobeerd", "Twee scholen, ambulante hulp")
+        .await;
+    browser.click("label[for=knelpunt-school_absence]").await;
+    browser
+        .click("form[action='/casussen/nieuw'] button[type=submit]")
+        .await;
+    assert_eq!(browser.wait_text("#status", "aangemeld").await, "aangemeld");
+    let case_id = browser
+        .path()
+        .await
+        .trim_start_matches("/casussen/")
+        .to_owned();
+    browser.click("form[action$='/intake'] button").await;
+    assert_eq!(browser.wait_text("#status", "in intake").await, "in intake");
+    browser.click("form[action$='/aannemen'] button").await;
+    assert!(browser.wait_gone("form[action$='/aannemen']").await);
+
+    // A session, the case on its agenda, and the chair's mode: attendance, discussion, a commitment.
+    browser.goto(&format!("{board}/tafels")).await;
+    browser.assert_accessible("sessions").await;
+    browser.fill("#datum", "03102026").await;
+    browser.fill("#begintijd", "1330").await;
+    browser.fill("#plaats", "Stadshuis Nieuwegein").await;
+    browser.fill("#voorzitter", "m.bakker").await;
+    browser
+        .click("form[action='/tafels'] button[type=submit]")
+        .await;
+    assert!(
+        browser.text("h1").await.contains("10 maart 2026"),
+        "the session's page"
+    );
+    browser.click("form[action$='/agenda'] button").await;
+    assert!(
+        browser
+            .text("#agenda")
+            .await
+            .contains(&case_id[case_id.len() - 12..])
+    );
+    browser.assert_accessible("session").await;
+    browser.screenshot("tafel").await;
+    browser.click("#voorzittersmodus").await;
+    assert!(browser.text("h1").await.contains("Casus 1 van 1"));
+    browser.click("label[for=jongere]").await;
+    browser.click("label[for=ouders]").await;
+    browser.fill("#org-provider", "Accare").await;
+    browser.click("form[action$='/aanwezigheid'] button").await;
+    // Without a next step the discussion is refused, and what was typed stays.
+    browser
+        .fill("#samenvatting", "Breed besproken met moeder en Daan")
+        .await;
+    browser.click("form[action$='/bespreking'] button").await;
+    let alert = browser.text("#foutmelding").await;
+    assert!(
+        alert.contains("Volgende stap: elke bespreking eindigt in een vastgelegde volgende stap"),
+        "{alert}"
+    );
+    assert!(
+        browser.exists("#jongere:checked").await,
+        "attendance was kept"
+    );
+    browser.assert_accessible("chair's mode").await;
+    browser.screenshot("voorzittersmodus").await;
+    browser
+        .fill(
+            "#volgende-stap",
+            "Maatwerktraject bij Accare, start binnen twee weken",
+        )
+        .await;
+    browser.fill("#c0-aanbieder", "Accare").await;
+    browser.fill("#c0-wat", "Start maatwerktraject").await;
+    browser.fill("#c0-uiterlijk", "03202026").await;
+    browser.click("label[for=c0-doorzetting]").await;
+    browser.click("form[action$='/bespreking'] button").await;
+    assert!(browser.wait_path_prefix("/tafels/").await);
+
+    // The plan: procesregisseur, case manager, start, a task done, the commitment delivered, then closing.
+    browser.goto(&format!("{board}/casussen/{case_id}")).await;
+    assert_eq!(browser.text("#status").await, "besproken");
+    browser.fill("#pr-naam", "Ilse de Wit").await;
+    browser
+        .fill("#pr-organisatie", "Regionaal Expertteam")
+        .await;
+    browser
+        .click("form[action$='/procesregisseur'] button")
+        .await;
+    assert!(
+        browser
+            .text("#procesregisseur")
+            .await
+            .contains("Ilse de Wit")
+    );
+    browser.fill("#cr-arrangement", "Maatwerktraject").await;
+    browser.fill("#cr-naam", "Joost Smit").await;
+    browser.fill("#cr-organisatie", "Accare").await;
+    browser
+        .click("form[action$='/casusregisseur'] button")
+        .await;
+    assert!(browser.text("#casusregie").await.contains("Joost Smit"));
+    browser.click("form[action$='/plan'] button").await;
+    assert_eq!(
+        browser.wait_text("#status", "in uitvoering").await,
+        "in uitvoering"
+    );
+    browser.fill("#taak-wat", "Intake bij school plannen").await;
+    browser.fill("#taak-wie", "Ilse de Wit").await;
+    browser.fill("#taak-uiterlijk", "03162026").await;
+    browser.click("form[action$='/taak'] button").await;
+    assert!(
+        browser
+            .text("#plan")
+            .await
+            .contains("Intake bij school plannen")
+    );
+    browser
+        .click("form[action$='/taak-bijwerken'] button")
+        .await;
+    assert!(browser.wait_gone("form[action$='/taak-bijwerken']").await);
+    browser
+        .click("form[action$='/toezegging-bijwerken'] button")
+        .await;
+    assert!(
+        browser
+            .wait_gone("form[action$='/toezegging-bijwerken']")
+            .await
+    );
+    assert!(browser.text("#plan").await.contains("geleverd"));
+    browser.assert_accessible("case with a plan").await;
+    browser.screenshot("casus-plan").await;
+    browser.click("form[action$='/afsluiten'] button").await;
+    assert_eq!(
+        browser.wait_text("#status", "afgesloten").await,
+        "afgesloten"
+    );
+    let detail = node.workflow.case_detail(&case_id).await.unwrap();
+    assert_eq!(detail.discussions.len(), 1);
+    assert!(detail.discussions[0].youth_present && detail.discussions[0].parents_present);
+    assert_eq!(detail.commitments[0].provider, "Accare");
+    assert!(detail.commitments[0].authority_confirmed);
+    browser.click(".board-person button").await;
+
+    // The auditor: the chain holds, and the access report shows the team's reads of this file.
+    node.clock.advance_ms(60_000);
+    sign_in_enrolling(&browser, &board, "a.visser", node.clock.now_ms()).await;
+    browser
+        .goto(&format!("{board}/audit?controleren=ja&casus={case_id}"))
+        .await;
+    assert!(
+        browser
+            .text("#ketencontrole")
+            .await
+            .contains("De keten klopt")
+    );
+    let report = browser.text("#inzageoverzicht").await;
+    assert!(report.contains("het dossier lezen"), "{report}");
+    assert!(report.contains("de casus aan tafel bespreken"), "{report}");
+    assert!(report.contains("de casus afsluiten"), "{report}");
+    assert!(!report.contains("m.bakker"), "no staff names in the report");
+    browser.assert_accessible("audit").await;
+    browser.screenshot("audit").await;
+    browser.goto(&format!("{board}/casussen")).await;
+    assert!(
+        browser.text("h1").await.contains("Geen toegang"),
+        "the auditor reads no case content"
+    );
+    browser.close().await;
+    node.stop().await;
+}

@@ -91,7 +91,39 @@ pub fn parse_new_case(req: wire::SubmitCaseRequest) -> Result<domain::NewCase> {
     })
 }
 
-fn parse_new_commitment(prefix: &str, c: &wire::NewCommitment) -> Result<domain::NewCommitment> {
+/// A discussion as the table recorded it, under `actor`: it must end in a next step.
+pub fn parse_discussion(
+    req: wire::RecordDiscussionRequest,
+    actor: String,
+) -> Result<domain::NewDiscussion> {
+    Ok(domain::NewDiscussion {
+        case_id: case_id(&req.case_id)?,
+        session_id: validate::id("session_id", &req.session_id)?,
+        actor,
+        summary: validate::optional_long_text("summary", &req.summary)?,
+        next_step: if req.next_step.trim().is_empty() {
+            return Err(Error::invalid(
+                "next_step",
+                "every discussion must end in a recorded next step",
+            ));
+        } else {
+            validate::long_text("next_step", &req.next_step)?
+        },
+        regie_holder: validate::optional_short_text("regie_holder", &req.regie_holder)?,
+        commitments: req
+            .commitments
+            .iter()
+            .enumerate()
+            .map(|(i, c)| parse_new_commitment(&format!("commitments[{i}]"), c))
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// A provider's commitment; `prefix` names it in errors (`commitment`, `commitments[0]`).
+pub fn parse_new_commitment(
+    prefix: &str,
+    c: &wire::NewCommitment,
+) -> Result<domain::NewCommitment> {
     Ok(domain::NewCommitment {
         provider: validate::short_text(&format!("{prefix}.provider"), &c.provider)?,
         description: validate::long_text(&format!("{prefix}.description"), &c.description)?,
@@ -212,29 +244,7 @@ impl CaseService for CaseApi {
     ) -> Reply<wire::CaseSummary> {
         audited(&request);
         let actor = acting(&request)?;
-        let req = request.into_inner();
-        let discussion = domain::NewDiscussion {
-            case_id: case_id(&req.case_id)?,
-            session_id: validate::id("session_id", &req.session_id)?,
-            actor,
-            summary: validate::optional_long_text("summary", &req.summary)?,
-            next_step: if req.next_step.trim().is_empty() {
-                return Err(Error::invalid(
-                    "next_step",
-                    "every discussion must end in a recorded next step",
-                )
-                .into());
-            } else {
-                validate::long_text("next_step", &req.next_step)?
-            },
-            regie_holder: validate::optional_short_text("regie_holder", &req.regie_holder)?,
-            commitments: req
-                .commitments
-                .iter()
-                .enumerate()
-                .map(|(i, c)| parse_new_commitment(&format!("commitments[{i}]"), c))
-                .collect::<Result<_>>()?,
-        };
+        let discussion = parse_discussion(request.into_inner(), actor)?;
         summary_reply(self.workflow.record_discussion(discussion).await)
     }
 

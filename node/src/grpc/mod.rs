@@ -11,7 +11,7 @@ mod status;
 mod subject;
 
 pub use audit::AuditApi;
-pub use cases::{CaseApi, MAX_PAGE_SIZE, parse_new_case};
+pub use cases::{CaseApi, MAX_PAGE_SIZE, parse_discussion, parse_new_case, parse_new_commitment};
 pub use consultations::ConsultationApi;
 pub use escalations::{EscalationApi, OutboxApi};
-pub use sessions::{DEFAULT_DURATION_MINUTES, SessionApi};
+pub use sessions::{DEFAULT_DURATION_MINUTES, SessionApi, parse_attendees, parse_new_session};

@@ -27,8 +27,29 @@ impl SessionApi {
 
 type Reply<T> = std::result::Result<Response<T>, Status>;
 
+/// A session to plan: a date, a start, a place and a chair; two hours unless said otherwise.
+pub fn parse_new_session(req: wire::CreateSessionRequest) -> Result<domain::NewSession> {
+    let duration_minutes = match req.duration_minutes {
+        0 => DEFAULT_DURATION_MINUTES,
+        n if n > MAX_DURATION_MINUTES => {
+            return Err(Error::invalid(
+                "duration_minutes",
+                format!("must be at most {MAX_DURATION_MINUTES}"),
+            ));
+        }
+        n => n,
+    };
+    Ok(domain::NewSession {
+        date: required_date("date", req.date.as_ref())?,
+        start_time: validate::time_of_day("start_time", &req.start_time)?,
+        duration_minutes,
+        location: validate::short_text("location", &req.location)?,
+        chair: validate::short_text("chair", &req.chair)?,
+    })
+}
+
 /// Youth and parents are recorded by role only; professionals by the organisation they represent.
-fn parse_attendees(attendees: &[wire::Attendee]) -> Result<Vec<domain::Attendee>> {
+pub fn parse_attendees(attendees: &[wire::Attendee]) -> Result<Vec<domain::Attendee>> {
     if attendees.len() > MAX_ATTENDEES {
         return Err(Error::invalid(
             "attendees",
@@ -65,25 +86,7 @@ impl SessionService for SessionApi {
         request: Request<wire::CreateSessionRequest>,
     ) -> Reply<wire::TableSession> {
         audited(&request);
-        let req = request.into_inner();
-        let duration_minutes = match req.duration_minutes {
-            0 => DEFAULT_DURATION_MINUTES,
-            n if n > MAX_DURATION_MINUTES => {
-                return Err(Error::invalid(
-                    "duration_minutes",
-                    format!("must be at most {MAX_DURATION_MINUTES}"),
-                )
-                .into());
-            }
-            n => n,
-        };
-        let session = domain::NewSession {
-            date: required_date("date", req.date.as_ref())?,
-            start_time: validate::time_of_day("start_time", &req.start_time)?,
-            duration_minutes,
-            location: validate::short_text("location", &req.location)?,
-            chair: validate::short_text("chair", &req.chair)?,
-        };
+        let session = parse_new_session(request.into_inner())?;
         Ok(Response::new(convert::session(
             self.workflow.create_session(session).await?,
         )))

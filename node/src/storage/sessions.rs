@@ -221,7 +221,7 @@ pub async fn discussions_of_case(
 }
 
 pub async fn attendance(
-    tx: &mut Transaction,
+    conn: &mut sqlx::AnyConnection,
     session_id: &str,
     case_id: &str,
 ) -> Result<Attendance> {
@@ -230,7 +230,7 @@ pub async fn attendance(
     )
     .bind(session_id)
     .bind(case_id)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?;
     let attendees: Vec<AttendeeRow> = sqlx::query_as(
         "SELECT case_id, session_id, role, organisation FROM attendees \
@@ -238,7 +238,7 @@ pub async fn attendance(
     )
     .bind(session_id)
     .bind(case_id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(Attendance {
         session_id: session_id.to_owned(),

@@ -9,12 +9,13 @@ use super::error::WebError;
 use super::form::Fields;
 use super::session::{Frame, SignedIn};
 use crate::domain::lifecycle::Action;
-use crate::domain::{CaseDetail, Outcome, YouthIdentity, validate};
+use crate::domain::{CaseDetail, CommitmentStatus, Outcome, TaskStatus, YouthIdentity, validate};
 use crate::error::Error;
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use expertnet_proto::v1 as wire;
 
 /// A step offered on the case page: the URL part, the RPC it stands for and its lifecycle action.
 struct Step {
@@ -54,6 +55,36 @@ const STEPS: &[Step] = &[
         rpc: "CaseService/AddProgressNote",
         action: Action::AddProgressNote,
     },
+    Step {
+        path: "procesregisseur",
+        rpc: "CaseService/AppointProcesregisseur",
+        action: Action::AppointProcesregisseur,
+    },
+    Step {
+        path: "casusregisseur",
+        rpc: "CaseService/AssignCaseManager",
+        action: Action::AssignCaseManager,
+    },
+    Step {
+        path: "taak",
+        rpc: "CaseService/AddTask",
+        action: Action::AddTask,
+    },
+    Step {
+        path: "toezegging",
+        rpc: "CaseService/AddCommitment",
+        action: Action::AddCommitment,
+    },
+    Step {
+        path: "taak-bijwerken",
+        rpc: "CaseService/UpdateTask",
+        action: Action::UpdateTask,
+    },
+    Step {
+        path: "toezegging-bijwerken",
+        rpc: "CaseService/UpdateCommitment",
+        action: Action::UpdateCommitment,
+    },
 ];
 
 struct HistoryRow {
@@ -69,6 +100,8 @@ struct PlanRow {
     who: String,
     due: String,
     status: String,
+    /// The form that marks it done: its step and the task's or commitment's id, while it is open.
+    finish: Option<(&'static str, String)>,
 }
 
 #[derive(Template)]
@@ -89,16 +122,24 @@ struct CasePage {
     return_reason: Option<String>,
     closing: Option<String>,
     earlier_cases: Vec<String>,
+    procesregisseur: Option<String>,
+    case_managers: Vec<String>,
     history: Vec<HistoryRow>,
     plan: Vec<PlanRow>,
     notes: Vec<HistoryRow>,
     /// The steps offered now, by their URL part.
     steps: Vec<&'static str>,
     outcomes: Vec<Choice>,
+    /// For the date fields' lower bound.
+    today: String,
     may_see_identity: bool,
     identity: Option<(String, String, String)>,
     error: Option<String>,
     done: Option<&'static str>,
+}
+
+fn steps_contains(steps: &[&'static str], step: &str) -> bool {
+    steps.contains(&step)
 }
 
 impl CasePage {
@@ -114,13 +155,14 @@ fn draw(
     error: Option<String>,
 ) -> CasePage {
     let summary = &detail.summary;
-    let steps = STEPS
+    let steps: Vec<&'static str> = STEPS
         .iter()
         .filter(|step| step.action.allowed_from().contains(&summary.state))
         .filter(|step| !(step.action == Action::Accept && summary.intake_accepted))
         .filter(|step| signed_in.may(step.rpc))
         .map(|step| step.path)
         .collect();
+    let finishes = |step: &'static str| steps_contains(&steps, step).then_some(step);
     let mut plan: Vec<PlanRow> = detail
         .commitments
         .iter()
@@ -136,14 +178,22 @@ fn draw(
                 }
             ),
             due: dutch::date(c.due),
-            status: c.status.as_str().replace('_', " "),
+            status: dutch::commitment_status(c.status).to_owned(),
+            finish: finishes("toezegging-bijwerken")
+                .filter(|_| c.status == CommitmentStatus::Open)
+                .map(|step| (step, c.id.clone())),
         })
         .collect();
-    plan.extend(detail.tasks.iter().map(|t| PlanRow {
-        what: t.description.clone(),
-        who: t.owner.clone(),
-        due: dutch::date(t.due),
-        status: t.status.as_str().replace('_', " "),
+    plan.extend(detail.tasks.iter().map(|t| {
+        PlanRow {
+            what: t.description.clone(),
+            who: t.owner.clone(),
+            due: dutch::date(t.due),
+            status: dutch::task_status(t.status).to_owned(),
+            finish: finishes("taak-bijwerken")
+                .filter(|_| t.status.is_open())
+                .map(|step| (step, t.id.clone())),
+        }
     }));
     CasePage {
         frame: Some(signed_in.frame("/casussen")),
@@ -176,6 +226,19 @@ fn draw(
             }
         }),
         earlier_cases: detail.earlier_cases.clone(),
+        procesregisseur: detail.procesregisseur.as_ref().map(|p| {
+            format!(
+                "{} ({}), sinds {}",
+                p.name,
+                p.organisation,
+                dutch::moment(p.appointed_at)
+            )
+        }),
+        case_managers: detail
+            .care_arrangements
+            .iter()
+            .map(|a| format!("{}: {} ({})", a.arrangement, a.case_manager, a.organisation))
+            .collect(),
         history: detail
             .history
             .iter()
@@ -204,6 +267,7 @@ fn draw(
             })
             .collect(),
         steps,
+        today: signed_in.board.workflow.clock().today().to_string(),
         outcomes: Outcome::ALL
             .iter()
             .map(|o| Choice {
@@ -300,6 +364,93 @@ pub async fn act(
                 .map(drop),
             Err(err) => Err(err),
         },
+        Action::AppointProcesregisseur => {
+            let parsed = (|| {
+                Ok((
+                    validate::short_text("name", fields.get("name"))?,
+                    validate::short_text("organisation", fields.get("organisation"))?,
+                    validate::optional_short_text(
+                        "replacement_reason",
+                        fields.get("replacement_reason"),
+                    )?,
+                ))
+            })();
+            match parsed {
+                Ok((name, organisation, replacement)) => workflow
+                    .appoint_procesregisseur(&id, &actor, name, organisation, replacement)
+                    .await
+                    .map(drop),
+                Err(err) => Err(err),
+            }
+        }
+        Action::AssignCaseManager => {
+            let parsed = (|| {
+                Ok((
+                    validate::short_text("arrangement", fields.get("arrangement"))?,
+                    validate::short_text("case_manager", fields.get("case_manager"))?,
+                    validate::short_text("organisation", fields.get("organisation"))?,
+                ))
+            })();
+            match parsed {
+                Ok((arrangement, manager, organisation)) => workflow
+                    .assign_case_manager(&id, &actor, arrangement, manager, organisation)
+                    .await
+                    .map(drop),
+                Err(err) => Err(err),
+            }
+        }
+        Action::AddTask => {
+            let parsed = (|| {
+                Ok((
+                    validate::long_text("description", fields.get("description"))?,
+                    validate::short_text("owner", fields.get("owner"))?,
+                    validate::date("due", fields.get("due"))?,
+                ))
+            })();
+            match parsed {
+                Ok((description, owner, due)) => workflow
+                    .add_task(&id, &actor, description, owner, due)
+                    .await
+                    .map(drop),
+                Err(err) => Err(err),
+            }
+        }
+        Action::AddCommitment => {
+            let request = wire::NewCommitment {
+                provider: fields.get("provider").to_owned(),
+                description: fields.get("description").to_owned(),
+                due: Some(wire::Date {
+                    iso: fields.get("due").to_owned(),
+                }),
+                authority_confirmed: !fields.get("authority").is_empty(),
+            };
+            match crate::grpc::parse_new_commitment("commitment", &request) {
+                Ok(new) => workflow.add_commitment(&id, &actor, new).await.map(drop),
+                Err(err) => Err(err),
+            }
+        }
+        Action::UpdateTask => {
+            let status = TaskStatus::parse(fields.get("status"))
+                .ok_or_else(|| Error::invalid("status", "must be given"));
+            match (validate::id("task_id", fields.get("item")), status) {
+                (Ok(task), Ok(status)) => workflow
+                    .update_task(&task, &actor, status)
+                    .await
+                    .and_then(|task| same_case(&task.case_id, &id)),
+                (Err(err), _) | (_, Err(err)) => Err(err),
+            }
+        }
+        Action::UpdateCommitment => {
+            let status = CommitmentStatus::parse(fields.get("status"))
+                .ok_or_else(|| Error::invalid("status", "must be given"));
+            match (validate::id("commitment_id", fields.get("item")), status) {
+                (Ok(commitment), Ok(status)) => workflow
+                    .update_commitment(&commitment, &actor, status)
+                    .await
+                    .and_then(|c| same_case(&c.case_id, &id)),
+                (Err(err), _) | (_, Err(err)) => Err(err),
+            }
+        }
         _ => Err(Error::FailedPrecondition(
             "this step is not offered here".into(),
         )),
@@ -309,20 +460,24 @@ pub async fn act(
             signed_in.audit(step.rpc, Some(&id), "ok").await?;
             Ok(Redirect::to(&format!("/casussen/{id}")).into_response())
         }
-        Err(Error::NotFound { .. }) => Err(WebError::NotFound),
+        Err(Error::NotFound { kind: "case", .. }) => Err(WebError::NotFound),
         Err(err) => {
-            let status = dutch::status_of(&err);
-            if status == StatusCode::INTERNAL_SERVER_ERROR
-                || status == StatusCode::SERVICE_UNAVAILABLE
-            {
-                return Err(err.into());
-            }
-            let outcome = format!("refused:{}", status.as_u16());
-            signed_in.audit(step.rpc, Some(&id), &outcome).await?;
+            let (status, reason) = signed_in.refusal(step.rpc, Some(&id), err).await?;
             let detail = detail(&signed_in, &id).await?;
-            let page = draw(&signed_in, detail, None, Some(dutch::error(&err)));
+            let page = draw(&signed_in, detail, None, Some(reason));
             Ok((status, Html(page.render()?)).into_response())
         }
+    }
+}
+
+/// A task or commitment is changed from its own case's page only.
+fn same_case(item_case: &str, page_case: &str) -> Result<(), Error> {
+    if item_case == page_case {
+        Ok(())
+    } else {
+        Err(Error::FailedPrecondition(format!(
+            "this item belongs to case {item_case}"
+        )))
     }
 }
 

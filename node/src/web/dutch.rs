@@ -3,7 +3,9 @@
 //! (its error value); only its wording is made here.
 
 use crate::domain::lifecycle::{Action, CaseState, IllegalAction};
-use crate::domain::{BottleneckCategory, Outcome, ReferrerKind, Role};
+use crate::domain::{
+    AttendeeRole, BottleneckCategory, CommitmentStatus, Outcome, ReferrerKind, Role, TaskStatus,
+};
 use crate::error::Error;
 use axum::http::StatusCode;
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -74,6 +76,40 @@ pub fn category(category: BottleneckCategory) -> &'static str {
     }
 }
 
+pub fn attendee_role(role: AttendeeRole) -> &'static str {
+    match role {
+        AttendeeRole::Youth => "jongere",
+        AttendeeRole::Parent => "ouder(s)",
+        AttendeeRole::Referrer => "aanmelder",
+        AttendeeRole::Provider => "zorgaanbieder",
+        AttendeeRole::Municipality => "gemeente",
+        AttendeeRole::Education => "onderwijs",
+        AttendeeRole::CompulsoryEducationOfficer => "leerplichtambtenaar",
+        AttendeeRole::Ggd => "GGD",
+        AttendeeRole::ChildProtection => "jeugdbescherming",
+        AttendeeRole::Chair => "voorzitter",
+        AttendeeRole::Procesregisseur => "procesregisseur",
+        AttendeeRole::Other => "anders",
+    }
+}
+
+pub fn task_status(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Open => "open",
+        TaskStatus::InProgress => "bezig",
+        TaskStatus::Done => "afgerond",
+        TaskStatus::Cancelled => "vervallen",
+    }
+}
+
+pub fn commitment_status(status: CommitmentStatus) -> &'static str {
+    match status {
+        CommitmentStatus::Open => "open",
+        CommitmentStatus::Delivered => "geleverd",
+        CommitmentStatus::Withdrawn => "ingetrokken",
+    }
+}
+
 pub fn outcome(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Solved => "opgelost",
@@ -99,6 +135,29 @@ pub fn role(role: Role) -> &'static str {
         Role::Chair => "voorzitter",
         Role::Procesregisseur => "procesregisseur",
         Role::Auditor => "auditor",
+    }
+}
+
+/// A stored comma list of role words (as the audit trail keeps them) in Dutch.
+pub fn roles_text(stored: &str) -> String {
+    match Role::parse_list(stored) {
+        Ok(parsed) => roles(&parsed),
+        Err(_) => stored.to_owned(),
+    }
+}
+
+/// An audit outcome (`ok`, `refused:409`, `denied`) in Dutch.
+pub fn audit_outcome(stored: &str) -> String {
+    if stored == "ok" {
+        "toegestaan".into()
+    } else if let Some(reason) = stored.strip_prefix("ok; reden: ") {
+        format!("toegestaan; reden: {reason}")
+    } else if stored == "denied" {
+        "geweigerd (rol)".into()
+    } else if stored.starts_with("refused") {
+        "geweigerd".into()
+    } else {
+        stored.to_owned()
     }
 }
 
@@ -178,8 +237,41 @@ pub fn request(rpc: &str) -> &str {
     }
 }
 
+/// What an access was for (`workflow::purpose_of`), in Dutch.
+pub fn purpose(english: &str) -> &'static str {
+    match english {
+        "registering the case at the expert table" => "de casus aanmelden bij de experttafel",
+        "intake: deciding whether the table takes the case" => {
+            "intake: past de casus aan deze tafel"
+        }
+        "reading the case file" => "het dossier lezen",
+        "reading the youth's name, BSN and date of birth" => "naam, BSN en geboortedatum inzien",
+        "discussing the case at the table" => "de casus aan tafel bespreken",
+        "recording what a provider committed to" => "vastleggen wat een aanbieder toezegt",
+        "appointing who coordinates the help" => "regie beleggen",
+        "carrying out the plan" => "het plan uitvoeren",
+        "closing the case" => "de casus afsluiten",
+        "recording consent" => "toestemming vastleggen",
+        "handing the case to another region" => "de casus overdragen aan een andere regio",
+        "asking other experts for advice" => "advies vragen aan andere experts",
+        _ => "andere behandeling van de casus",
+    }
+}
+
 /// The form label a request field is shown under.
 pub fn field(field: &str) -> String {
+    // A field inside a list, `commitments[0].due`: "Toezegging 1, Uiterlijk".
+    if let Some((list, rest)) = field.split_once('[')
+        && let Some((index, inner)) = rest.split_once("].")
+        && let Ok(index) = index.parse::<usize>()
+    {
+        return format!(
+            "{} {}, {}",
+            self::field(list),
+            index + 1,
+            self::field(inner).to_lowercase()
+        );
+    }
     let base = field.split('[').next().unwrap_or(field);
     let label = match base {
         "referrer.organisation" => "Organisatie van de aanmelder",
@@ -199,6 +291,29 @@ pub fn field(field: &str) -> String {
         "request_id" => "Formuliernummer",
         "case_id" => "Casusnummer",
         "purpose" => "Reden van inzage",
+        "date" => "Datum",
+        "start_time" => "Begintijd",
+        "duration_minutes" => "Duur",
+        "location" => "Plaats",
+        "chair" => "Voorzitter",
+        "session_id" => "Tafel",
+        "next_step" => "Volgende stap",
+        "summary" => "Samenvatting",
+        "regie_holder" => "Wie houdt regie",
+        "commitments" => "Toezegging",
+        "attendees" => "Aanwezigen",
+        "name" => "Naam",
+        "organisation" => "Organisatie",
+        "arrangement" => "Zorgarrangement",
+        "case_manager" => "Casusregisseur",
+        "description" => "Omschrijving",
+        "owner" => "Wie",
+        "due" => "Uiterlijk",
+        "provider" => "Aanbieder",
+        "replacement_reason" => "Reden van vervanging",
+        "status" => "Stand",
+        "task_id" => "Taak",
+        "commitment_id" => "Toezegging",
         _ => return field.to_owned(),
     };
     label.to_owned()
@@ -240,9 +355,29 @@ fn check_message(message: &str) -> String {
             "was used before for a submission with other content",
             "is al gebruikt voor een andere aanmelding",
         ),
+        (
+            "every discussion must end in a recorded next step",
+            "elke bespreking eindigt in een vastgelegde volgende stap",
+        ),
+        ("lies in the past", "ligt in het verleden"),
+        (
+            "must be empty for the youth and parents",
+            "blijft leeg voor jongere en ouders",
+        ),
+        (
+            "must not be empty (YYYY-MM-DD)",
+            "is verplicht (JJJJ-MM-DD)",
+        ),
+        (
+            "must be delivered or withdrawn",
+            "moet geleverd of ingetrokken zijn",
+        ),
     ];
     if let Some((_, dutch)) = known.iter().find(|(english, _)| *english == message) {
         return (*dutch).to_owned();
+    }
+    if message.ends_with("is not a time in the form HH:MM") {
+        return "is geen tijd (UU:MM)".into();
     }
     if let Some(rest) = message.strip_prefix("is ")
         && let Some((length, max)) = rest.split_once(" characters long, at most ")
@@ -349,6 +484,23 @@ mod tests {
             text,
             "Vraag aan de tafel: is 4001 tekens lang; er mogen er 4000 zijn"
         );
+    }
+
+    #[test]
+    fn a_field_in_a_list_is_named_with_its_number() {
+        assert_eq!(field("commitments[1].due"), "Toezegging 2, uiterlijk");
+        assert_eq!(field("next_step"), "Volgende stap");
+    }
+
+    #[test]
+    fn the_access_report_speaks_dutch() {
+        assert_eq!(roles_text("intake,chair"), "intake, voorzitter");
+        assert_eq!(
+            audit_outcome("ok; reden: gesprek"),
+            "toegestaan; reden: gesprek"
+        );
+        assert_eq!(audit_outcome("refused:409"), "geweigerd");
+        assert_eq!(purpose("reading the case file"), "het dossier lezen");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! `frame-ancestors 'none'`, and pages are never cached.
 
 mod assets;
+mod audit;
 mod case;
 mod cases;
 mod dutch;
@@ -16,6 +17,7 @@ mod form;
 mod serve;
 mod session;
 mod signin;
+mod tables;
 mod work;
 
 pub use serve::serve;
@@ -54,6 +56,14 @@ pub fn router(board: Board) -> Router {
         .route("/casussen/nieuw", get(cases::new_form).post(cases::submit))
         .route("/casussen/{id}", get(case::page))
         .route("/casussen/{id}/{step}", post(case::act))
+        .route("/tafels", get(tables::list).post(tables::create))
+        .route("/tafels/{id}", get(tables::page))
+        .route("/tafels/{id}/agenda", post(tables::add_to_agenda))
+        .route("/tafels/{id}/voorzitter", get(tables::chair))
+        .route("/tafels/{id}/aanwezigheid", post(tables::attendance))
+        .route("/tafels/{id}/bespreking", post(tables::discussion))
+        .route("/audit", get(audit::page))
+        .route("/audit/export", get(audit::export))
         .route("/toegankelijkheid", get(assets::accessibility))
         .route("/assets/{file}", get(assets::file))
         .fallback(|| async { error::WebError::NotFound.into_response() })

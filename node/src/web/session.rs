@@ -11,7 +11,7 @@ use crate::audit::NewAuditEvent;
 use crate::workflow::{Stage, WebSession};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use std::net::SocketAddr;
 
 /// The cookie that carries a session's token.
@@ -122,6 +122,8 @@ const MENU: &[(&str, &str, &str)] = &[
     ("/werk", "Mijn werk", "CaseService/ListCases"),
     ("/casussen", "Casussen", "CaseService/ListCases"),
     ("/casussen/nieuw", "Nieuwe casus", "CaseService/SubmitCase"),
+    ("/tafels", "Tafels", "SessionService/ListSessions"),
+    ("/audit", "Audit", "AuditService/VerifyAudit"),
 ];
 
 impl SignedIn {
@@ -156,6 +158,23 @@ impl SignedIn {
         } else {
             Err(WebError::Csrf)
         }
+    }
+
+    /// Records a refused step and gives its HTTP status and its reason in Dutch, for the page to show again;
+    /// a failure inside the node is no refusal and goes to the error page.
+    pub async fn refusal(
+        &self,
+        rpc: &str,
+        case_id: Option<&str>,
+        err: crate::Error,
+    ) -> Result<(StatusCode, String), WebError> {
+        let status = super::dutch::status_of(&err);
+        if status.is_server_error() {
+            return Err(err.into());
+        }
+        self.audit(rpc, case_id, &format!("refused:{}", status.as_u16()))
+            .await?;
+        Ok((status, super::dutch::error(&err)))
     }
 
     /// Records what the person did or saw, as the API's guard records a call; nothing is shown if it cannot be

@@ -26,6 +26,12 @@ impl Workflow {
         storage::sessions::list(self.storage.pool(), from, to).await
     }
 
+    /// Who was at the table for a case on a session's agenda (nobody recorded yet: an empty list).
+    pub async fn attendance(&self, session_id: &str, case_id: &str) -> Result<Attendance> {
+        let mut conn = self.storage.pool().acquire().await?;
+        storage::sessions::attendance(&mut conn, session_id, case_id).await
+    }
+
     /// Puts an accepted case (or one coming back to the table) on a session's agenda.
     pub async fn add_to_agenda(
         &self,
