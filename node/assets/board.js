@@ -12,3 +12,19 @@ document.addEventListener("DOMContentLoaded", () => {
   const alert = document.getElementById("foutmelding");
   if (alert) alert.focus();
 });
+// Status lines marked data-live follow what happens in another region: read again every five seconds while the
+// page is open. Without script the page shows the status as it was when it was loaded.
+document.addEventListener("DOMContentLoaded", () => {
+  const lines = document.querySelectorAll("[data-live]");
+  if (lines.length === 0) return;
+  setInterval(() => {
+    lines.forEach((line) => {
+      fetch(line.dataset.live, { credentials: "same-origin", cache: "no-store" })
+        .then((answer) => (answer.ok ? answer.text() : null))
+        .then((text) => {
+          if (text !== null && text !== line.textContent) line.textContent = text;
+        })
+        .catch(() => {});
+    });
+  }, 5000);
+});

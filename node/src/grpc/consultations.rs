@@ -56,7 +56,10 @@ fn parse_tags(tags: &[String]) -> Result<Vec<String>> {
     Ok(parsed)
 }
 
-fn parse_new(req: wire::AskConsultationRequest) -> Result<domain::NewConsultation> {
+/// A question to this node's experts, one region's or the network's.
+pub fn parse_new_consultation(
+    req: wire::AskConsultationRequest,
+) -> Result<domain::NewConsultation> {
     let asker_kind: AskerKind = required_enum("asker_kind", req.asker_kind)?;
     let asker_organisation = match asker_kind {
         AskerKind::Professional => {
@@ -103,7 +106,7 @@ impl ConsultationService for ConsultationApi {
         request: Request<wire::AskConsultationRequest>,
     ) -> Reply<wire::Consultation> {
         audited(&request);
-        let new = parse_new(request.into_inner())?;
+        let new = parse_new_consultation(request.into_inner())?;
         Ok(Response::new(convert::consultation(
             self.workflow.ask_consultation(new).await?,
         )))

@@ -39,6 +39,47 @@ fn region(field: &str, value: &str) -> Result<String> {
     Ok(value.to_owned())
 }
 
+/// A consent or legal ground as recorded: who gave it, for what, until when.
+pub fn parse_new_consent(req: &wire::RecordConsentRequest) -> Result<NewConsent> {
+    let scope = if req.scope.trim().is_empty() {
+        ConsentScope::Escalate
+    } else {
+        ConsentScope::parse(req.scope.trim()).ok_or_else(|| {
+            Error::invalid(
+                "scope",
+                "must be escalate, consult_with_identifiers or share_with_provider",
+            )
+        })?
+    };
+    Ok(NewConsent {
+        basis: required_enum("basis", req.basis)?,
+        given_by: validate::short_text("given_by", &req.given_by)?,
+        note: validate::optional_long_text("note", &req.note)?,
+        scope,
+        scope_target: (!req.scope_target.trim().is_empty())
+            .then(|| validate::short_text("scope_target", &req.scope_target))
+            .transpose()?,
+        valid_until: convert::optional_date("valid_until", req.valid_until.as_ref())?,
+    })
+}
+
+/// Where an escalation goes and the texts that cross: why, and what replaces the case's own question and what
+/// was tried when those may not leave the node.
+pub fn parse_escalation(req: &wire::EscalateCaseRequest) -> Result<(String, EscalationTexts)> {
+    let to_region = region("to_region", &req.to_region)?;
+    let optional = |field: &str, text: &str| {
+        (!text.trim().is_empty())
+            .then(|| validate::long_text(field, text))
+            .transpose()
+    };
+    let texts = EscalationTexts {
+        reason: validate::long_text("reason", &req.reason)?,
+        question: optional("question", &req.question)?,
+        tried_so_far: optional("tried_so_far", &req.tried_so_far)?,
+    };
+    Ok((to_region, texts))
+}
+
 #[tonic::async_trait]
 impl EscalationService for EscalationApi {
     async fn record_consent(
@@ -49,26 +90,7 @@ impl EscalationService for EscalationApi {
         let actor = acting(&request)?;
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
-        let scope = if req.scope.trim().is_empty() {
-            ConsentScope::Escalate
-        } else {
-            ConsentScope::parse(req.scope.trim()).ok_or_else(|| {
-                Error::invalid(
-                    "scope",
-                    "must be escalate, consult_with_identifiers or share_with_provider",
-                )
-            })?
-        };
-        let new = NewConsent {
-            basis: required_enum("basis", req.basis)?,
-            given_by: validate::short_text("given_by", &req.given_by)?,
-            note: validate::optional_long_text("note", &req.note)?,
-            scope,
-            scope_target: (!req.scope_target.trim().is_empty())
-                .then(|| validate::short_text("scope_target", &req.scope_target))
-                .transpose()?,
-            valid_until: convert::optional_date("valid_until", req.valid_until.as_ref())?,
-        };
+        let new = parse_new_consent(&req)?;
         let consent = self.workflow.record_consent(&case_id, &actor, new).await?;
         Ok(Response::new(convert::consent(consent)))
     }
@@ -106,17 +128,7 @@ impl EscalationService for EscalationApi {
         let actor = acting(&request)?;
         let req = request.into_inner();
         let case_id = validate::id("case_id", &req.case_id)?;
-        let to_region = region("to_region", &req.to_region)?;
-        let optional = |field: &str, text: &str| {
-            (!text.trim().is_empty())
-                .then(|| validate::long_text(field, text))
-                .transpose()
-        };
-        let texts = EscalationTexts {
-            reason: validate::long_text("reason", &req.reason)?,
-            question: optional("question", &req.question)?,
-            tried_so_far: optional("tried_so_far", &req.tried_so_far)?,
-        };
+        let (to_region, texts) = parse_escalation(&req)?;
         let escalation = self
             .workflow
             .escalate_case(&case_id, &actor, &to_region, texts)

@@ -12,6 +12,6 @@ mod subject;
 
 pub use audit::AuditApi;
 pub use cases::{CaseApi, MAX_PAGE_SIZE, parse_discussion, parse_new_case, parse_new_commitment};
-pub use consultations::ConsultationApi;
-pub use escalations::{EscalationApi, OutboxApi};
+pub use consultations::{ConsultationApi, parse_new_consultation};
+pub use escalations::{EscalationApi, OutboxApi, parse_escalation, parse_new_consent};
 pub use sessions::{DEFAULT_DURATION_MINUTES, SessionApi, parse_attendees, parse_new_session};

@@ -85,6 +85,21 @@ const STEPS: &[Step] = &[
         rpc: "CaseService/UpdateCommitment",
         action: Action::UpdateCommitment,
     },
+    Step {
+        path: "toestemming",
+        rpc: "EscalationService/RecordConsent",
+        action: Action::RecordConsent,
+    },
+    Step {
+        path: "toestemming-intrekken",
+        rpc: "EscalationService/WithdrawConsent",
+        action: Action::WithdrawConsent,
+    },
+    Step {
+        path: "opschalen",
+        rpc: "EscalationService/EscalateCase",
+        action: Action::Escalate,
+    },
 ];
 
 struct HistoryRow {
@@ -136,6 +151,7 @@ struct CasePage {
     identity: Option<(String, String, String)>,
     error: Option<String>,
     done: Option<&'static str>,
+    escalation: Option<super::escalation::Panel>,
 }
 
 fn steps_contains(steps: &[&'static str], step: &str) -> bool {
@@ -148,12 +164,13 @@ impl CasePage {
     }
 }
 
-fn draw(
+async fn draw(
     signed_in: &SignedIn,
     detail: CaseDetail,
     identity: Option<YouthIdentity>,
     error: Option<String>,
-) -> CasePage {
+) -> Result<CasePage, WebError> {
+    let escalation = super::escalation::panel(signed_in, &detail.summary).await?;
     let summary = &detail.summary;
     let steps: Vec<&'static str> = STEPS
         .iter()
@@ -195,7 +212,7 @@ fn draw(
                 .map(|step| (step, t.id.clone())),
         }
     }));
-    CasePage {
+    Ok(CasePage {
         frame: Some(signed_in.frame("/casussen")),
         csrf: signed_in.session.csrf.clone(),
         id: summary.id.clone(),
@@ -271,8 +288,8 @@ fn draw(
         outcomes: Outcome::ALL
             .iter()
             .map(|o| Choice {
-                value: o.as_str(),
-                label: dutch::outcome(*o),
+                value: o.as_str().into(),
+                label: dutch::outcome(*o).into(),
                 chosen: false,
             })
             .collect(),
@@ -289,7 +306,8 @@ fn draw(
         }),
         error,
         done: None,
-    }
+        escalation,
+    })
 }
 
 fn case_id(id: &str) -> Result<String, WebError> {
@@ -316,7 +334,7 @@ pub async fn page(signed_in: SignedIn, Path(id): Path<String>) -> Result<Respons
     signed_in
         .audit("CaseService/GetCase", Some(&id), "ok")
         .await?;
-    Ok(Html(draw(&signed_in, detail, None, None).render()?).into_response())
+    Ok(Html(draw(&signed_in, detail, None, None).await?.render()?).into_response())
 }
 
 /// Takes one step on the case; on refusal the page comes back with the reason and the case unchanged.
@@ -451,6 +469,13 @@ pub async fn act(
                 (Err(err), _) | (_, Err(err)) => Err(err),
             }
         }
+        Action::RecordConsent => {
+            super::escalation::record_consent(&signed_in, &id, &actor, &fields).await
+        }
+        Action::WithdrawConsent => {
+            super::escalation::withdraw_consent(&signed_in, &id, &actor, &fields).await
+        }
+        Action::Escalate => super::escalation::escalate(&signed_in, &id, &actor, &fields).await,
         _ => Err(Error::FailedPrecondition(
             "this step is not offered here".into(),
         )),
@@ -464,7 +489,7 @@ pub async fn act(
         Err(err) => {
             let (status, reason) = signed_in.refusal(step.rpc, Some(&id), err).await?;
             let detail = detail(&signed_in, &id).await?;
-            let page = draw(&signed_in, detail, None, Some(reason));
+            let page = draw(&signed_in, detail, None, Some(reason)).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
     }
@@ -490,7 +515,7 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
     let purpose = match validate::short_text("purpose", fields.get("purpose")) {
         Ok(purpose) => purpose,
         Err(err) => {
-            let page = draw(&signed_in, detail, None, Some(dutch::error(&err)));
+            let page = draw(&signed_in, detail, None, Some(dutch::error(&err))).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
@@ -500,7 +525,7 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
             signed_in
                 .audit(rpc, Some(&id), &format!("ok; reden: {purpose}"))
                 .await?;
-            let mut page = draw(&signed_in, detail, Some(youth), None);
+            let mut page = draw(&signed_in, detail, Some(youth), None).await?;
             page.done =
                 Some("De identificerende gegevens staan hieronder; uw inzage is vastgelegd.");
             Ok(Html(page.render()?).into_response())
@@ -513,7 +538,7 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
                     &format!("refused:{}", dutch::status_of(&err).as_u16()),
                 )
                 .await?;
-            let page = draw(&signed_in, detail, None, Some(dutch::error(&err)));
+            let page = draw(&signed_in, detail, None, Some(dutch::error(&err))).await?;
             Ok((dutch::status_of(&err), Html(page.render()?)).into_response())
         }
     }

@@ -57,8 +57,8 @@ pub fn short_id(id: &str) -> String {
 
 /// A choice in a select or a group of boxes.
 pub struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
+    pub value: String,
+    pub label: String,
     pub chosen: bool,
 }
 
@@ -119,8 +119,8 @@ pub async fn list(
         states: CaseState::ALL
             .iter()
             .map(|s| Choice {
-                value: s.as_str(),
-                label: dutch::state(*s),
+                value: s.as_str().into(),
+                label: dutch::state(*s).into(),
                 chosen: Some(*s) == state,
             })
             .collect(),
@@ -146,8 +146,8 @@ pub fn category_choices(chosen: &[BottleneckCategory]) -> Vec<Choice> {
     BottleneckCategory::ALL
         .iter()
         .map(|c| Choice {
-            value: c.as_str(),
-            label: dutch::category(*c),
+            value: c.as_str().into(),
+            label: dutch::category(*c).into(),
             chosen: chosen.contains(c),
         })
         .collect()
@@ -194,8 +194,8 @@ impl NewCasePage {
         let kinds = ReferrerKind::ALL
             .iter()
             .map(|k| Choice {
-                value: k.as_str(),
-                label: dutch::referrer_kind(*k),
+                value: k.as_str().into(),
+                label: dutch::referrer_kind(*k).into(),
                 chosen: typed.kind == k.as_str(),
             })
             .collect();

@@ -4,7 +4,8 @@
 
 use crate::domain::lifecycle::{Action, CaseState, IllegalAction};
 use crate::domain::{
-    AttendeeRole, BottleneckCategory, CommitmentStatus, Outcome, ReferrerKind, Role, TaskStatus,
+    AttendeeRole, BottleneckCategory, CommitmentStatus, ConsentGiver, ConsultationStatus,
+    DeliveryState, EscalationStatus, Outcome, ReferrerKind, Role, TaskStatus,
 };
 use crate::error::Error;
 use axum::http::StatusCode;
@@ -107,6 +108,42 @@ pub fn commitment_status(status: CommitmentStatus) -> &'static str {
         CommitmentStatus::Open => "open",
         CommitmentStatus::Delivered => "geleverd",
         CommitmentStatus::Withdrawn => "ingetrokken",
+    }
+}
+
+pub fn escalation_status(status: EscalationStatus) -> &'static str {
+    match status {
+        EscalationStatus::Sent => "verstuurd",
+        EscalationStatus::Received => "ontvangen door de andere regio",
+        EscalationStatus::Accepted => "aangenomen door de andere regio",
+        EscalationStatus::Returned => "teruggegeven",
+        EscalationStatus::Closed => "afgesloten",
+        EscalationStatus::Withdrawn => "ingetrokken",
+    }
+}
+
+pub fn delivery(state: DeliveryState) -> &'static str {
+    match state {
+        DeliveryState::Pending => "onderweg",
+        DeliveryState::Delivered => "afgeleverd",
+        DeliveryState::Dead => "niet af te leveren (beheerder)",
+        DeliveryState::Cancelled => "tegengehouden",
+    }
+}
+
+pub fn consultation_status(status: ConsultationStatus) -> &'static str {
+    match status {
+        ConsultationStatus::Open => "wacht op antwoord",
+        ConsultationStatus::Answered => "beantwoord",
+    }
+}
+
+pub fn consent_giver(word: &str) -> String {
+    match ConsentGiver::parse(word) {
+        Some(ConsentGiver::Youth) => "de jongere (16+)".into(),
+        Some(ConsentGiver::Parent) => "een ouder met gezag".into(),
+        Some(ConsentGiver::LegalRepresentative) => "een wettelijk vertegenwoordiger".into(),
+        None => word.to_owned(),
     }
 }
 
@@ -314,6 +351,17 @@ pub fn field(field: &str) -> String {
         "status" => "Stand",
         "task_id" => "Taak",
         "commitment_id" => "Toezegging",
+        "given_by" => "Gegeven door",
+        "scope_target" => "Regio",
+        "valid_until" => "Geldig tot en met",
+        "note" => "Toelichting",
+        "to_region" => "Naar regio",
+        "sequence" => "Toestemming",
+        "expertise_tags" => "Expertise",
+        "target_region" => "Regio",
+        "asker_organisation" => "Organisatie van de vrager",
+        "answer" => "Antwoord",
+        "expert" => "Expert",
         _ => return field.to_owned(),
     };
     label.to_owned()

@@ -11,8 +11,10 @@ mod assets;
 mod audit;
 mod case;
 mod cases;
+mod consultation;
 mod dutch;
 mod error;
+mod escalation;
 mod form;
 mod serve;
 mod session;
@@ -62,6 +64,16 @@ pub fn router(board: Board) -> Router {
         .route("/tafels/{id}/voorzitter", get(tables::chair))
         .route("/tafels/{id}/aanwezigheid", post(tables::attendance))
         .route("/tafels/{id}/bespreking", post(tables::discussion))
+        .route(
+            "/consultatie",
+            get(consultation::list).post(consultation::ask),
+        )
+        .route("/consultatie/{id}", get(consultation::page))
+        .route("/consultatie/{id}/antwoord", post(consultation::answer))
+        .route("/status/consultatie/{id}", get(consultation::status))
+        .route("/opschalingen", get(escalation::page))
+        .route("/opschalingen/opnieuw", post(escalation::replay))
+        .route("/status/opschaling/{id}", get(escalation::status))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
         .route("/toegankelijkheid", get(assets::accessibility))

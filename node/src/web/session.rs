@@ -14,27 +14,32 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use std::net::SocketAddr;
 
-/// The cookie that carries a session's token.
-pub const COOKIE: &str = "expertnet_sessie";
+/// The cookie that carries a session's token. It names the region: browsers keep cookies per host, not per
+/// port, so boards of several regions on one host (the local federation) would otherwise sign each other out.
+fn cookie_name(board: &Board) -> String {
+    format!("expertnet_sessie_{}", board.region)
+}
 
 /// The session token a request's cookie carries.
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+fn cookie_token(board: &Board, headers: &HeaderMap) -> Option<String> {
+    let name = cookie_name(board);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
 }
 
 /// The `Set-Cookie` value that gives the browser `token`, or with `None` takes the session away.
 pub fn set_cookie(board: &Board, token: Option<&str>) -> HeaderValue {
     let secure = if board.secure { "; Secure" } else { "" };
+    let name = cookie_name(board);
     let text = match token {
-        Some(token) => format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
-        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+        Some(token) => format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -73,7 +78,7 @@ impl FromRequestParts<Board> for Visit {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)), |info| info.0);
-        let session = match cookie_token(&parts.headers) {
+        let session = match cookie_token(board, &parts.headers) {
             Some(token) => {
                 board
                     .workflow
@@ -123,6 +128,16 @@ const MENU: &[(&str, &str, &str)] = &[
     ("/casussen", "Casussen", "CaseService/ListCases"),
     ("/casussen/nieuw", "Nieuwe casus", "CaseService/SubmitCase"),
     ("/tafels", "Tafels", "SessionService/ListSessions"),
+    (
+        "/consultatie",
+        "Consultatie",
+        "ConsultationService/ListConsultations",
+    ),
+    (
+        "/opschalingen",
+        "Opschalingen",
+        "EscalationService/ListEscalations",
+    ),
     ("/audit", "Audit", "AuditService/VerifyAudit"),
 ];
 

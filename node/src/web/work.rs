@@ -23,7 +23,7 @@ struct Section {
 }
 
 struct WorkRow {
-    /// Where the row leads; questions have no page of their own yet.
+    /// Where the row leads.
     href: Option<String>,
     label: String,
     detail: String,
@@ -149,7 +149,7 @@ pub async fn page(signed_in: SignedIn) -> Result<Response, WebError> {
             .iter()
             .filter(|c| c.origin_region.is_some() || (!c.to_network && c.target_region.is_none()))
             .map(|c| WorkRow {
-                href: None,
+                href: Some(format!("/consultatie/{}", c.id)),
                 label: format!(
                     "Vraag van {}",
                     c.origin_region

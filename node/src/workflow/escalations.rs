@@ -300,6 +300,11 @@ impl Workflow {
         storage::escalations::get(self.storage.pool(), id).await
     }
 
+    /// Every consent and legal ground on record for a case, oldest first.
+    pub async fn consents(&self, case_id: &str) -> Result<Vec<Consent>> {
+        storage::escalations::consents(self.storage.pool(), case_id).await
+    }
+
     pub async fn list_escalations(
         &self,
         direction: Option<EscalationDirection>,
