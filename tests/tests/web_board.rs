@@ -468,3 +468,113 @@ async fn the_lekstroom_walk_through_in_the_browser() {
     browser.close().await;
     node.stop().await;
 }
+
+/// The administrator manages people on the board: a new colleague signs in with the password given, a lost
+/// phone's second factor is removed, and a disabled account's session ends at once.
+#[tokio::test]
+async fn the_administrator_manages_people() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let node = spawn_node().await;
+    let board = spawn_board(&node.workflow, "flevoland-utrecht").await;
+    add_person(&node.workflow, "b.beheer", &[Role::Administrator], PASSWORD).await;
+    add_person(&node.workflow, "c.chair", &[Role::Chair], PASSWORD).await;
+    sign_in_enrolling(&browser, &board, "c.chair", node.clock.now_ms()).await;
+    browser.goto(&format!("{board}/beheer")).await;
+    assert!(
+        browser.text("h1").await.contains("Geen toegang"),
+        "only the administrator"
+    );
+    browser.click(".board-person button").await;
+
+    node.clock.advance_ms(60_000);
+    sign_in_enrolling(&browser, &board, "b.beheer", node.clock.now_ms()).await;
+    browser.goto(&format!("{board}/beheer")).await;
+    browser.assert_accessible("people").await;
+    // A password that is too short is refused at the field, and nobody is added.
+    browser.fill("#nieuwe-naam", "t.nieuw").await;
+    browser.fill("#nieuwe-organisatie", "Wijkteam Almere").await;
+    browser.click("label[for=rol-table_member]").await;
+    browser.fill("#nieuw-wachtwoord", "kort").await;
+    browser
+        .click("form[action='/beheer'] button[type=submit]")
+        .await;
+    let alert = browser.text("#foutmelding").await;
+    assert!(
+        alert.contains("Wachtwoord: moet minstens 12 tekens lang zijn"),
+        "{alert}"
+    );
+    assert!(!browser.text("#mensen").await.contains("t.nieuw"));
+    browser.fill("#nieuwe-naam", "t.nieuw").await;
+    browser.fill("#nieuwe-organisatie", "Wijkteam Almere").await;
+    browser.click("label[for=rol-table_member]").await;
+    browser
+        .fill("#nieuw-wachtwoord", "een nieuw wachtwoord")
+        .await;
+    browser
+        .click("form[action='/beheer'] button[type=submit]")
+        .await;
+    assert!(
+        browser.text("#nieuw-token").await.starts_with("exn_"),
+        "the token, once"
+    );
+    assert!(browser.text("#mensen").await.contains("Wijkteam Almere"));
+    browser.screenshot("beheer").await;
+    // The chair lost their phone: the second factor goes, and they set up a new one at the next sign-in.
+    browser
+        .client
+        .execute(
+            "document.querySelector(\"form[action='/beheer/c.chair/tweede-stap']\").submit();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(browser.wait_path("/beheer").await, "/beheer");
+    browser.click(".board-person button").await;
+
+    // The new colleague signs in (a table member needs no second factor) ...
+    sign_in(&browser, &board, "t.nieuw", "een nieuw wachtwoord").await;
+    assert_eq!(browser.wait_path("/werk").await, "/werk");
+    // ... and is disabled meanwhile: the next page asks to sign in again.
+    node.workflow
+        .disable_user("b.beheer", "t.nieuw")
+        .await
+        .unwrap();
+    browser.goto(&format!("{board}/casussen")).await;
+    assert_eq!(browser.path().await, "/aanmelden");
+    sign_in(&browser, &board, "c.chair", PASSWORD).await;
+    assert_eq!(
+        browser.wait_path("/aanmelden/code").await,
+        "/aanmelden/code"
+    );
+    assert!(
+        browser.exists("#sleutel").await,
+        "a new second factor to set up"
+    );
+    let trail = node.workflow.audit_events(0, 10_000).await.unwrap();
+    let actions: Vec<(&str, &str, &str)> = trail
+        .iter()
+        .filter(|e| e.entry.user == "b.beheer")
+        .map(|e| {
+            (
+                e.entry.action.as_str(),
+                e.entry.on_behalf_of.as_str(),
+                e.entry.access_point.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        actions
+            .iter()
+            .any(|(a, whom, at)| *a == "user add" && *whom == "t.nieuw" && at.starts_with("web ")),
+        "{actions:?}"
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|(a, whom, _)| *a == "user reset second factor" && *whom == "c.chair")
+    );
+    browser.close().await;
+    node.stop().await;
+}

@@ -111,6 +111,19 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ("expertnet.v1.AuditService", "AccessReport", AUDITORS),
 ];
 
+/// What the web board does besides the RPCs above, with the roles allowed: managing the node's people (their
+/// roles, passwords, second factors and API tokens), which the API leaves to the operator's command line.
+pub const BOARD_ACTIONS: &[(&str, &[Role])] = &[("Board/ManagePeople", OPERATORS)];
+
+/// Whether someone holding `held` may do the board action `action` (`Board/ManagePeople`); an action missing
+/// from [`BOARD_ACTIONS`] is allowed to nobody.
+pub fn board_permits(action: &str, held: &[Role]) -> bool {
+    BOARD_ACTIONS
+        .iter()
+        .find(|(name, _)| *name == action)
+        .is_some_and(|(_, allowed)| held.iter().any(|role| allowed.contains(role)))
+}
+
 /// What the table says about one request path (`/package.Service/Method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
@@ -263,6 +276,15 @@ mod tests {
             );
         }
         assert!(needs_second_factor(&[TableMember, Auditor]));
+    }
+
+    #[test]
+    fn only_the_administrator_manages_people_and_unknown_board_actions_are_closed() {
+        assert!(board_permits("Board/ManagePeople", &[Administrator]));
+        for role in Role::ALL.iter().filter(|r| **r != Administrator) {
+            assert!(!board_permits("Board/ManagePeople", &[*role]), "{role}");
+        }
+        assert!(!board_permits("Board/DropTables", Role::ALL));
     }
 
     #[test]

@@ -53,6 +53,29 @@ where
     .transpose()
 }
 
+/// How each user stands for signing in: (name, has a password, has a second factor, locked until).
+pub async fn standing<'e, E>(executor: E) -> Result<Vec<(String, bool, bool, Option<i64>)>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query(
+        "SELECT name, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END, \
+         CASE WHEN totp_secret IS NULL THEN 0 ELSE 1 END, locked_until FROM users ORDER BY name",
+    )
+    .fetch_all(executor)
+    .await?
+    .iter()
+    .map(|r| {
+        (
+            r.get(0),
+            r.get::<i64, _>(1) == 1,
+            r.get::<i64, _>(2) == 1,
+            r.get(3),
+        )
+    })
+    .collect())
+}
+
 /// Counts a failed sign-in; with `lock_until`, the account is locked until then and the count starts again.
 pub async fn count_failure(
     tx: &mut Transaction,

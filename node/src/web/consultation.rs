@@ -317,7 +317,10 @@ pub async fn answer(
 /// A question's status line, for the page's live update (no case content, so not an audit event).
 pub async fn status(signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, WebError> {
     if !signed_in.may("ConsultationService/GetConsultation") {
-        return Err(WebError::Forbidden("ConsultationService/GetConsultation"));
+        return Err(WebError::Forbidden(
+            "ConsultationService/GetConsultation",
+            None,
+        ));
     }
     let c = consultation_of(&signed_in, &id).await?;
     Ok(status_line(&c).into_response())

@@ -270,6 +270,8 @@ pub fn request(rpc: &str) -> &str {
         "CaseService/StartPlan" | "CaseService/CloseCase" | "CaseService/AddProgressNote" => {
             "het plan van een casus bijhouden of de casus afsluiten"
         }
+        "Board/ManagePeople" => "de mensen van deze node beheren",
+        "AuditService/VerifyAudit" => "het auditspoor bekijken",
         other => other,
     }
 }
@@ -328,6 +330,8 @@ pub fn field(field: &str) -> String {
         "request_id" => "Formuliernummer",
         "case_id" => "Casusnummer",
         "purpose" => "Reden van inzage",
+        "password" => "Wachtwoord",
+        "roles" => "Rollen",
         "date" => "Datum",
         "start_time" => "Begintijd",
         "duration_minutes" => "Duur",
@@ -408,6 +412,7 @@ fn check_message(message: &str) -> String {
             "elke bespreking eindigt in een vastgelegde volgende stap",
         ),
         ("lies in the past", "ligt in het verleden"),
+        ("name at least one role", "kies minstens één rol"),
         (
             "must be empty for the youth and parents",
             "blijft leeg voor jongere en ouders",
@@ -423,6 +428,14 @@ fn check_message(message: &str) -> String {
     ];
     if let Some((_, dutch)) = known.iter().find(|(english, _)| *english == message) {
         return (*dutch).to_owned();
+    }
+    if message.starts_with("must be 1-64 of letters, digits") {
+        return "bestaat uit 1 tot 64 letters, cijfers, '.', '-', '_' en '@' (bijvoorbeeld j.jansen)".into();
+    }
+    if let Some(rest) = message.strip_prefix("must be at least ")
+        && let Some((min, _)) = rest.split_once(" characters long")
+    {
+        return format!("moet minstens {min} tekens lang zijn");
     }
     if message.ends_with("is not a time in the form HH:MM") {
         return "is geen tijd (UU:MM)".into();

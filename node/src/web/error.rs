@@ -10,8 +10,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 pub enum WebError {
     /// No valid session: to the sign-in page.
     NotSignedIn,
-    /// The person's roles do not allow this; names what was asked.
-    Forbidden(&'static str),
+    /// The person's roles do not allow this; names what was asked, and keeps the page's frame (menu, sign-out)
+    /// for a signed-in person.
+    Forbidden(&'static str, Option<Box<super::session::Frame>>),
     /// A form without this session's CSRF token.
     Csrf,
     BadForm,
@@ -44,9 +45,12 @@ struct MessagePage<'a> {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let mut frame = None;
         let (status, title, message) = match self {
             WebError::NotSignedIn => return Redirect::to("/aanmelden").into_response(),
-            WebError::Forbidden(what) => (
+            WebError::Forbidden(what, signed_in) => {
+                frame = signed_in.map(|f| *f);
+                (
                 StatusCode::FORBIDDEN,
                 "Geen toegang",
                 format!(
@@ -54,7 +58,8 @@ impl IntoResponse for WebError {
                      van deze node.",
                     dutch::request(what)
                 ),
-            ),
+            )
+            }
             WebError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "Formulier verlopen",
@@ -85,7 +90,7 @@ impl IntoResponse for WebError {
         let page = MessagePage {
             title,
             message,
-            frame: None,
+            frame,
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),

@@ -329,7 +329,10 @@ pub async fn replay(signed_in: SignedIn, fields: Fields) -> Result<Response, Web
 /// audit event (the page that shows it was).
 pub async fn status(signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, WebError> {
     if !signed_in.may("EscalationService/ListEscalations") {
-        return Err(WebError::Forbidden("EscalationService/ListEscalations"));
+        return Err(WebError::Forbidden(
+            "EscalationService/ListEscalations",
+            None,
+        ));
     }
     let id = crate::domain::validate::id("escalation_id", &id).map_err(|_| WebError::NotFound)?;
     match signed_in.board.workflow.escalation(&id).await {

@@ -16,6 +16,7 @@ mod dutch;
 mod error;
 mod escalation;
 mod form;
+mod people;
 mod serve;
 mod session;
 mod signin;
@@ -74,6 +75,8 @@ pub fn router(board: Board) -> Router {
         .route("/opschalingen", get(escalation::page))
         .route("/opschalingen/opnieuw", post(escalation::replay))
         .route("/status/opschaling/{id}", get(escalation::status))
+        .route("/beheer", get(people::page).post(people::add))
+        .route("/beheer/{name}/{step}", post(people::change))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
         .route("/toegankelijkheid", get(assets::accessibility))

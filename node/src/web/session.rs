@@ -139,6 +139,7 @@ const MENU: &[(&str, &str, &str)] = &[
         "EscalationService/ListEscalations",
     ),
     ("/audit", "Audit", "AuditService/VerifyAudit"),
+    ("/beheer", "Beheer", "Board/ManagePeople"),
 ];
 
 impl SignedIn {
@@ -148,7 +149,12 @@ impl SignedIn {
 
     /// Whether the person's roles allow `rpc` (`CaseService/AcceptCase`), by the API's own table.
     pub fn may(&self, rpc: &str) -> bool {
-        policy::permits(&Self::path(rpc), &self.session.caller.roles)
+        let held = &self.session.caller.roles;
+        if rpc.starts_with("Board/") {
+            policy::board_permits(rpc, held)
+        } else {
+            policy::permits(&Self::path(rpc), held)
+        }
     }
 
     /// Refuses (and records the refusal) unless the person may call `rpc`.
@@ -158,7 +164,7 @@ impl SignedIn {
         }
         tracing::warn!(user = %self.session.caller.user, action = rpc, "web board: refused by the role table");
         self.audit(rpc, None, "denied").await?;
-        Err(WebError::Forbidden(rpc))
+        Err(WebError::Forbidden(rpc, Some(Box::new(self.frame("")))))
     }
 
     /// Whom a change through `rpc` is recorded under: the signed-in person, never a name from the form.

@@ -20,7 +20,7 @@ pub use cases::SubmitOutcome;
 pub use inbox::Receipt;
 pub use link::FederationLink;
 pub use outbox::{DeliveryPolicy, Failure, NodeReport};
-pub use people::{MAX_TOKEN_DAYS, NewUser, user_name};
+pub use people::{MAX_TOKEN_DAYS, NewUser, Operator, user_name};
 pub use retention::{MIN_AUDIT_YEARS, PurgeReport, RetentionPolicy, years_before};
 pub use sign_in::{CodeCheck, SignIn, SignInPolicy, Stage, WebSession};
 

@@ -13,6 +13,29 @@ use crate::storage::{self, users};
 pub const MAX_TOKEN_DAYS: u32 = 3650;
 const DAY_MS: i64 = 86_400_000;
 
+/// Who manages people, and from where: an operator's command on the node's machine (a plain name: access point
+/// `cli`) or an administrator on the web board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub name: String,
+    pub access_point: String,
+}
+
+impl From<&str> for Operator {
+    fn from(name: &str) -> Operator {
+        Operator {
+            name: name.to_owned(),
+            access_point: "cli".into(),
+        }
+    }
+}
+
+impl From<&String> for Operator {
+    fn from(name: &String) -> Operator {
+        Operator::from(name.as_str())
+    }
+}
+
 /// A new user to add.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -41,7 +64,7 @@ impl Workflow {
     /// Adds a user and makes their first token, valid for `valid_days` (none: until revoked).
     pub async fn add_user(
         &self,
-        operator: &str,
+        operator: impl Into<Operator>,
         new: NewUser,
         valid_days: Option<u32>,
     ) -> Result<(User, Token)> {
@@ -58,7 +81,7 @@ impl Workflow {
         let mut tx = self.storage().begin().await?;
         users::insert_user(&mut tx, &user).await?;
         let token = self.store_token(&mut tx, &user.name, valid_days).await?;
-        let event = self.operator_event(operator, "user add", &user.name);
+        let event = self.operator_event(&operator.into(), "user add", &user.name);
         storage::audit::append(&mut tx, vec![event]).await?;
         tx.commit().await?;
         Ok((user, token))
@@ -67,14 +90,14 @@ impl Workflow {
     /// Makes another token for an active user; with `revoke_others`, their earlier tokens stop working.
     pub async fn issue_token(
         &self,
-        operator: &str,
+        operator: impl Into<Operator>,
         name: &str,
         valid_days: Option<u32>,
         revoke_others: bool,
     ) -> Result<Token> {
         let mut tx = self.storage().begin().await?;
         // The audit event goes first: a writing transaction starts with a write (see `storage`).
-        let event = self.operator_event(operator, "user token", name);
+        let event = self.operator_event(&operator.into(), "user token", name);
         storage::audit::append(&mut tx, vec![event]).await?;
         users::active_user(&mut *tx, name).await?;
         if revoke_others {
@@ -86,10 +109,11 @@ impl Workflow {
     }
 
     /// Disables a user and revokes all their tokens at once.
-    pub async fn disable_user(&self, operator: &str, name: &str) -> Result<()> {
+    pub async fn disable_user(&self, operator: impl Into<Operator>, name: &str) -> Result<()> {
         let mut tx = self.storage().begin().await?;
         users::disable(&mut tx, name, self.now()).await?;
-        let event = self.operator_event(operator, "user revoke", name);
+        crate::storage::sign_in::end_sessions_of(&mut tx, name, self.now()).await?;
+        let event = self.operator_event(&operator.into(), "user revoke", name);
         storage::audit::append(&mut tx, vec![event]).await?;
         tx.commit().await
     }
@@ -122,7 +146,15 @@ impl Workflow {
         Ok(token)
     }
 
-    fn operator_event(&self, operator: &str, action: &str, user: &str) -> NewAuditEvent {
-        NewAuditEvent::operator(self.now(), operator, action, user)
+    pub(crate) fn operator_event(
+        &self,
+        operator: &Operator,
+        action: &str,
+        user: &str,
+    ) -> NewAuditEvent {
+        NewAuditEvent {
+            access_point: operator.access_point.clone(),
+            ..NewAuditEvent::operator(self.now(), &operator.name, action, user)
+        }
     }
 }

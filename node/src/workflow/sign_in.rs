@@ -2,7 +2,7 @@
 //! session kept at the node. Each step — a sign-in, a failure, a lock, a sign-out, an expired session — is an
 //! audit event; a person who guesses is slowed down and, after `max_failures`, locked out for a while.
 
-use super::Workflow;
+use super::{Operator, Workflow};
 use crate::access::password::Password;
 use crate::access::policy::needs_second_factor;
 use crate::access::second_factor::TotpSecret;
@@ -373,7 +373,12 @@ impl Workflow {
     }
 
     /// Sets a person's password (the operator's `user password`); their sessions end.
-    pub async fn set_password(&self, operator: &str, name: &str, password: Password) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        operator: impl Into<Operator>,
+        name: &str,
+        password: Password,
+    ) -> Result<()> {
         if let Some(weakness) = password.weakness() {
             return Err(Error::invalid("password", weakness));
         }
@@ -382,7 +387,7 @@ impl Workflow {
             .await
             .map_err(|e| Error::Unavailable(format!("the password could not be hashed: {e}")))?;
         let mut tx = self.storage().begin().await?;
-        let event = NewAuditEvent::operator(self.now(), operator, "user password", name);
+        let event = self.operator_event(&operator.into(), "user password", name);
         crate::storage::audit::append(&mut tx, vec![event]).await?;
         sign_in::set_password(&mut tx, name, &phc).await?;
         sign_in::end_sessions_of(&mut tx, name, self.now()).await?;
@@ -391,13 +396,31 @@ impl Workflow {
 
     /// Removes a person's second factor, so that they set up a new one at their next sign-in (a lost phone);
     /// their sessions end.
-    pub async fn reset_second_factor(&self, operator: &str, name: &str) -> Result<()> {
+    pub async fn reset_second_factor(
+        &self,
+        operator: impl Into<Operator>,
+        name: &str,
+    ) -> Result<()> {
         let mut tx = self.storage().begin().await?;
-        let event = NewAuditEvent::operator(self.now(), operator, "user reset second factor", name);
+        let event = self.operator_event(&operator.into(), "user reset second factor", name);
         crate::storage::audit::append(&mut tx, vec![event]).await?;
         sign_in::set_second_factor(&mut tx, name, None).await?;
         sign_in::end_sessions_of(&mut tx, name, self.now()).await?;
         tx.commit().await
+    }
+
+    /// Lifts a lock before its time (an administrator who knows the person).
+    pub async fn unlock_user(&self, operator: impl Into<Operator>, name: &str) -> Result<()> {
+        let mut tx = self.storage().begin().await?;
+        let event = self.operator_event(&operator.into(), "user unlock", name);
+        crate::storage::audit::append(&mut tx, vec![event]).await?;
+        sign_in::clear_failures(&mut tx, name).await?;
+        tx.commit().await
+    }
+
+    /// How each person stands for signing in: (name, has a password, has a second factor, locked until).
+    pub async fn sign_in_standing(&self) -> Result<Vec<(String, bool, bool, Option<i64>)>> {
+        sign_in::standing(self.storage().pool()).await
     }
 
     /// Counts a failure, locks the account when it was one too many, waits a little longer with each failure,
