@@ -414,10 +414,21 @@ async fn the_lekstroom_walk_through_in_the_browser() {
             .await
             .contains("Intake bij school plannen")
     );
+    // Plan en termijnen: the task and the commitment across the node; the task marked done there.
+    browser.goto(&format!("{board}/termijnen")).await;
+    let open = browser.text("#termijnen").await;
+    assert!(
+        open.contains("Intake bij school plannen") && open.contains("Start maatwerktraject"),
+        "{open}"
+    );
+    browser.assert_accessible("deadlines").await;
+    browser.screenshot("termijnen").await;
     browser
         .click("form[action$='/taak-bijwerken'] button")
         .await;
     assert!(browser.wait_gone("form[action$='/taak-bijwerken']").await);
+    assert_eq!(browser.path().await, "/termijnen");
+    browser.goto(&format!("{board}/casussen/{case_id}")).await;
     browser
         .click("form[action$='/toezegging-bijwerken'] button")
         .await;

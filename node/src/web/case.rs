@@ -483,7 +483,12 @@ pub async fn act(
     match result {
         Ok(()) => {
             signed_in.audit(step.rpc, Some(&id), "ok").await?;
-            Ok(Redirect::to(&format!("/casussen/{id}")).into_response())
+            // Plan en termijnen marks work done in place and wants its list back; any other form, the case.
+            let back = match fields.get("terug") {
+                "/termijnen" => "/termijnen".to_owned(),
+                _ => format!("/casussen/{id}"),
+            };
+            Ok(Redirect::to(&back).into_response())
         }
         Err(Error::NotFound { kind: "case", .. }) => Err(WebError::NotFound),
         Err(err) => {

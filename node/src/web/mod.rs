@@ -12,6 +12,7 @@ mod audit;
 mod case;
 mod cases;
 mod consultation;
+mod deadlines;
 mod dutch;
 mod error;
 mod escalation;
@@ -72,6 +73,7 @@ pub fn router(board: Board) -> Router {
         .route("/consultatie/{id}", get(consultation::page))
         .route("/consultatie/{id}/antwoord", post(consultation::answer))
         .route("/status/consultatie/{id}", get(consultation::status))
+        .route("/termijnen", get(deadlines::page))
         .route("/opschalingen", get(escalation::page))
         .route("/opschalingen/opnieuw", post(escalation::replay))
         .route("/status/opschaling/{id}", get(escalation::status))
