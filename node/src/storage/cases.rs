@@ -338,35 +338,47 @@ pub async fn list(
 
 /// The case file without identifiers: texts, history, discussions, plan and people.
 pub async fn detail(pool: &sqlx::AnyPool, id: &str) -> Result<CaseDetail> {
-    let summary = summary(pool, id).await?;
-    let texts = sqlx::query(
-        "SELECT question, tried_so_far, return_reason, closing_note FROM cases WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await?;
-    let history = sqlx::query(
-        "SELECT sequence, at, actor, from_state, to_state, action, reason FROM case_events \
-         WHERE case_id = $1 ORDER BY sequence",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok(Transition {
-            sequence: r.get(0),
-            at: r.get(1),
-            actor: r.get(2),
-            from: word("from_state", &r.get::<String, _>(3), CaseState::parse)?,
-            to: word("to_state", &r.get::<String, _>(4), CaseState::parse)?,
-            action: r.get(5),
-            reason: r.get(6),
+    // The parts are independent reads: asked at once, on connections of their own, a case page waits for the
+    // slowest rather than for all of them in turn.
+    let texts = async {
+        Ok::<_, Error>(
+            sqlx::query(
+                "SELECT question, tried_so_far, return_reason, closing_note FROM cases WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(pool)
+            .await?,
+        )
+    };
+    let history = async {
+        sqlx::query(
+            "SELECT sequence, at, actor, from_state, to_state, action, reason FROM case_events \
+             WHERE case_id = $1 ORDER BY sequence",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Transition {
+                sequence: r.get(0),
+                at: r.get(1),
+                actor: r.get(2),
+                from: word("from_state", &r.get::<String, _>(3), CaseState::parse)?,
+                to: word("to_state", &r.get::<String, _>(4), CaseState::parse)?,
+                action: r.get(5),
+                reason: r.get(6),
+            })
         })
-    })
-    .collect::<Result<Vec<_>>>()?;
-    let plan = super::plan::of_case(pool, id).await?;
-    let (discussions, session_ids) = super::sessions::discussions_of_case(pool, id).await?;
+        .collect::<Result<Vec<_>>>()
+    };
+    let (summary, texts, history, plan, (discussions, session_ids)) = tokio::try_join!(
+        summary(pool, id),
+        texts,
+        history,
+        super::plan::of_case(pool, id),
+        super::sessions::discussions_of_case(pool, id),
+    )?;
     Ok(CaseDetail {
         summary,
         question: texts.get(0),

@@ -169,8 +169,11 @@ impl Workflow {
 
     /// The case's file, with the other cases about the same youth at this node.
     pub async fn case_detail(&self, case_id: &str) -> Result<CaseDetail> {
-        let mut detail = storage::cases::detail(self.storage.pool(), case_id).await?;
-        detail.earlier_cases = identity::earlier_cases(&self.storage, case_id).await?;
+        let (mut detail, earlier_cases) = tokio::try_join!(
+            storage::cases::detail(self.storage.pool(), case_id),
+            identity::earlier_cases(&self.storage, case_id),
+        )?;
+        detail.earlier_cases = earlier_cases;
         Ok(detail)
     }
 
