@@ -114,16 +114,25 @@ impl Browser {
     }
 
     /// The text of the element matching `css`, waiting (up to 10 s) for it to appear.
+    /// The text of the element matching `css`, waiting (up to 10 s) for it to appear; read again when the page
+    /// was replaced between finding the element and reading it (a form's answer arriving).
     pub async fn text(&self, css: &str) -> String {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .expect(css)
-            .text()
-            .await
-            .expect("text")
+        let mut last_error = None;
+        for _ in 0..20 {
+            let element = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css))
+                .await
+                .expect(css);
+            match element.text().await {
+                Ok(text) => return text,
+                Err(err) => last_error = Some(err),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}: {last_error:?}");
     }
 
     pub async fn exists(&self, css: &str) -> bool {

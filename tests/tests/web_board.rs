@@ -39,14 +39,17 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
     // The sign-in page, then the second factor set up from the secret the page shows.
     browser.goto(&format!("{board}/werk")).await;
     assert_eq!(
-        browser.path().await,
+        browser.wait_path("/aanmelden").await,
         "/aanmelden",
         "not signed in: to the sign-in page"
     );
     browser.assert_accessible("sign-in").await;
     browser.screenshot("aanmelden").await;
     sign_in(&browser, &board, "v.devries", PASSWORD).await;
-    assert_eq!(browser.path().await, "/aanmelden/code");
+    assert_eq!(
+        browser.wait_path("/aanmelden/code").await,
+        "/aanmelden/code"
+    );
     let secret = browser.text("#sleutel").await;
     browser.assert_accessible("second factor set-up").await;
     browser.screenshot("tweede-stap-instellen").await;
@@ -54,7 +57,7 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
         .fill("#code", &code(&secret, node.clock.now_ms()))
         .await;
     browser.click("button[type=submit]").await;
-    assert_eq!(browser.path().await, "/werk");
+    assert_eq!(browser.wait_path("/werk").await, "/werk");
     browser.assert_accessible("my work").await;
     browser.screenshot("mijn-werk").await;
     assert_eq!(browser.text("[data-testid=telling-intake]").await, "0");
@@ -96,6 +99,7 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
     browser
         .click("form[action='/casussen/nieuw'] button[type=submit]")
         .await;
+    assert_eq!(browser.wait_text("#status", "aangemeld").await, "aangemeld");
     let case_path = browser.path().await;
     assert!(case_path.starts_with("/casussen/"), "{case_path}");
     let case_id = case_path.trim_start_matches("/casussen/").to_owned();
@@ -170,9 +174,9 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
 
     // Signing out ends the session: the old cookie no longer opens a page.
     browser.click(".board-person button").await;
-    assert_eq!(browser.path().await, "/aanmelden");
+    assert_eq!(browser.wait_path("/aanmelden").await, "/aanmelden");
     browser.goto(&format!("{board}/casussen")).await;
-    assert_eq!(browser.path().await, "/aanmelden");
+    assert_eq!(browser.wait_path("/aanmelden").await, "/aanmelden");
     browser.close().await;
     node.stop().await;
 }
@@ -198,7 +202,7 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
     );
     browser.assert_accessible("sign-in refused").await;
     sign_in(&browser, &board, "t.lid", PASSWORD).await;
-    assert_eq!(browser.path().await, "/werk");
+    assert_eq!(browser.wait_path("/werk").await, "/werk");
     browser.goto(&format!("{board}/casussen/{case_id}")).await;
     assert!(!browser.exists("form[action$='/identiteit']").await);
     assert!(
@@ -230,7 +234,7 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
     // An idle session ends: 16 minutes later the board asks to sign in again.
     node.clock.advance_ms(16 * 60_000);
     browser.goto(&format!("{board}/werk")).await;
-    assert_eq!(browser.path().await, "/aanmelden");
+    assert_eq!(browser.wait_path("/aanmelden").await, "/aanmelden");
 
     // Five wrong passwords lock the account, even for the right one.
     for _ in 0..5 {
@@ -375,6 +379,67 @@ async fn the_lekstroom_walk_through_in_the_browser() {
     browser.click("label[for=c0-doorzetting]").await;
     browser.click("form[action$='/bespreking'] button").await;
     assert!(browser.wait_path_prefix("/tafels/").await);
+    let session_page = browser.client.current_url().await.unwrap().to_string();
+
+    // A second case joins the agenda and the chair puts it first; the minutes and the calendar show the session.
+    let second = node.submit().await;
+    node.workflow.start_intake(&second, "test").await.unwrap();
+    node.workflow.accept_case(&second, "test").await.unwrap();
+    browser.goto(&session_page).await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('agendacasus').value = arguments[0];",
+            vec![serde_json::json!(second)],
+        )
+        .await
+        .unwrap();
+    browser.click("form[action$='/agenda'] button").await;
+    let short = |id: &str| id[id.len() - 12..].to_owned();
+    // Whether the agenda lists `first` before `then`.
+    let in_order = |text: &str, first: &str, then: &str| matches!((text.find(&short(first)), text.find(&short(then))), (Some(a), Some(b)) if a < b);
+    assert!(in_order(&browser.text("#agenda").await, &case_id, &second));
+    browser.click("#agenda form button").await;
+    let mut reordered = false;
+    for _ in 0..100 {
+        if in_order(&browser.text("#agenda").await, &second, &case_id) {
+            reordered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reordered, "the second case is first now");
+    // The case list filtered by this session holds its agenda.
+    let session_id = session_page.rsplit('/').next().unwrap().to_owned();
+    browser
+        .goto(&format!("{board}/casussen?tafel={session_id}"))
+        .await;
+    let listed = browser.text("#casuslijst").await;
+    assert!(
+        listed.contains(&short(&second)) && listed.contains(&short(&case_id)),
+        "{listed}"
+    );
+    assert!(listed.contains("Casussen op deze pagina: 2"), "{listed}");
+    browser.goto(&session_page).await;
+    browser.click("#verslag").await;
+    let minutes = browser.text("main").await;
+    assert!(minutes.contains("Maatwerktraject bij Accare"), "{minutes}");
+    assert!(
+        minutes.contains("de jongere, ouder(s), zorgaanbieder (Accare)"),
+        "{minutes}"
+    );
+    // The summary the chair typed named Daan: the minutes leave it out.
+    assert!(!minutes.contains("Daan"), "no identifiers in the minutes");
+    assert!(minutes.contains("niet afgedrukt"), "{minutes}");
+    browser.assert_accessible("minutes").await;
+    browser.goto(&format!("{board}/tafels?maand=2026-03")).await;
+    assert!(
+        browser
+            .text("#maand")
+            .await
+            .contains("Stadshuis Nieuwegein")
+    );
+    browser.assert_accessible("sessions calendar").await;
 
     // The plan: procesregisseur, case manager, start, a task done, the commitment delivered, then closing.
     browser.goto(&format!("{board}/casussen/{case_id}")).await;
@@ -427,7 +492,7 @@ async fn the_lekstroom_walk_through_in_the_browser() {
         .click("form[action$='/taak-bijwerken'] button")
         .await;
     assert!(browser.wait_gone("form[action$='/taak-bijwerken']").await);
-    assert_eq!(browser.path().await, "/termijnen");
+    assert_eq!(browser.wait_path("/termijnen").await, "/termijnen");
     browser.goto(&format!("{board}/casussen/{case_id}")).await;
     browser
         .click("form[action$='/toezegging-bijwerken'] button")
@@ -553,7 +618,7 @@ async fn the_administrator_manages_people() {
         .await
         .unwrap();
     browser.goto(&format!("{board}/casussen")).await;
-    assert_eq!(browser.path().await, "/aanmelden");
+    assert_eq!(browser.wait_path("/aanmelden").await, "/aanmelden");
     sign_in(&browser, &board, "c.chair", PASSWORD).await;
     assert_eq!(
         browser.wait_path("/aanmelden/code").await,

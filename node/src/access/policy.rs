@@ -112,8 +112,13 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
 ];
 
 /// What the web board does besides the RPCs above, with the roles allowed: managing the node's people (their
-/// roles, passwords, second factors and API tokens), which the API leaves to the operator's command line.
-pub const BOARD_ACTIONS: &[(&str, &[Role])] = &[("Board/ManagePeople", OPERATORS)];
+/// roles, passwords, second factors and API tokens), which the API leaves to the operator's command line, and the
+/// order of an agenda.
+pub const BOARD_ACTIONS: &[(&str, &[Role])] = &[
+    ("Board/ManagePeople", OPERATORS),
+    // The order of a session's agenda: the chair's, like the agenda itself.
+    ("Board/ReorderAgenda", CHAIR),
+];
 
 /// Whether someone holding `held` may do the board action `action` (`Board/ManagePeople`); an action missing
 /// from [`BOARD_ACTIONS`] is allowed to nobody.

@@ -338,8 +338,8 @@ pub async fn list(
 
 /// The case file without identifiers: texts, history, discussions, plan and people.
 pub async fn detail(pool: &sqlx::AnyPool, id: &str) -> Result<CaseDetail> {
-    // The parts are independent reads: asked at once, on connections of their own, a case page waits for the
-    // slowest rather than for all of them in turn.
+    // The other parts are independent reads: asked at once, on connections of their own, a case page waits for
+    // the slowest rather than for all of them in turn.
     let texts = async {
         Ok::<_, Error>(
             sqlx::query(
@@ -372,8 +372,9 @@ pub async fn detail(pool: &sqlx::AnyPool, id: &str) -> Result<CaseDetail> {
         })
         .collect::<Result<Vec<_>>>()
     };
-    let (summary, texts, history, plan, (discussions, session_ids)) = tokio::try_join!(
-        summary(pool, id),
+    // The summary first: an unknown case is NotFound, not whichever read fails first.
+    let summary = summary(pool, id).await?;
+    let (texts, history, plan, (discussions, session_ids)) = tokio::try_join!(
         texts,
         history,
         super::plan::of_case(pool, id),

@@ -117,6 +117,51 @@ pub async fn add_to_agenda(
 }
 
 /// Replaces who attended the discussion of a case at a session.
+/// Moves a case one place earlier or later on a session's agenda, swapping it with its neighbour; false when it
+/// is already first (or last), or not on the agenda.
+pub async fn move_on_agenda(
+    tx: &mut Transaction,
+    session_id: &str,
+    case_id: &str,
+    earlier: bool,
+) -> Result<bool> {
+    let position: Option<i64> = sqlx::query_scalar(
+        "SELECT position FROM agenda_items WHERE session_id = $1 AND case_id = $2",
+    )
+    .bind(session_id)
+    .bind(case_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(position) = position else {
+        return Ok(false);
+    };
+    let neighbour = if earlier {
+        "SELECT case_id, position FROM agenda_items WHERE session_id = $1 AND position < $2 \
+         ORDER BY position DESC LIMIT 1"
+    } else {
+        "SELECT case_id, position FROM agenda_items WHERE session_id = $1 AND position > $2 \
+         ORDER BY position LIMIT 1"
+    };
+    let neighbour = sqlx::query(neighbour)
+        .bind(session_id)
+        .bind(position)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(neighbour) = neighbour else {
+        return Ok(false);
+    };
+    let (other, other_position): (String, i64) = (neighbour.get(0), neighbour.get(1));
+    for (case, to) in [(case_id, other_position), (other.as_str(), position)] {
+        sqlx::query("UPDATE agenda_items SET position = $3 WHERE session_id = $1 AND case_id = $2")
+            .bind(session_id)
+            .bind(case)
+            .bind(to)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(true)
+}
+
 pub async fn record_attendance(tx: &mut Transaction, attendance: &Attendance) -> Result<()> {
     sqlx::query(
         "UPDATE agenda_items SET youth_present = $1, parents_present = $2 \

@@ -69,6 +69,7 @@ struct ListPage {
     rows: Vec<CaseRow>,
     states: Vec<Choice>,
     categories: Vec<Choice>,
+    sessions: Vec<Choice>,
     municipality: String,
     overdue: bool,
     next: Option<String>,
@@ -92,7 +93,10 @@ pub async fn list(
         state,
         category,
         municipality: validate::optional_short_text("municipality", get("gemeente"))?,
-        session_id: None,
+        session_id: match get("tafel") {
+            "" => None,
+            session => Some(validate::id("session_id", session)?),
+        },
         overdue_before: (get("verlopen") == "ja").then(|| workflow.clock().today()),
     };
     let after = match get("na") {
@@ -108,6 +112,7 @@ pub async fn list(
         ("knelpunt", get("knelpunt")),
         ("gemeente", get("gemeente")),
         ("verlopen", get("verlopen")),
+        ("tafel", get("tafel")),
     ]);
     let next = page.next_after.map(|after| {
         next_query.push_str(&format!("&na={after}"));
@@ -125,6 +130,17 @@ pub async fn list(
             })
             .collect(),
         categories: category_choices(&category.into_iter().collect::<Vec<_>>()),
+        sessions: workflow
+            .list_sessions(None, None)
+            .await?
+            .iter()
+            .rev()
+            .map(|s| Choice {
+                chosen: s.id == get("tafel"),
+                value: s.id.clone(),
+                label: format!("{} ({})", dutch::date(s.date), s.location),
+            })
+            .collect(),
         municipality: get("gemeente").to_owned(),
         overdue: get("verlopen") == "ja",
         next,

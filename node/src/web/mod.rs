@@ -63,6 +63,8 @@ pub fn router(board: Board) -> Router {
         .route("/tafels", get(tables::list).post(tables::create))
         .route("/tafels/{id}", get(tables::page))
         .route("/tafels/{id}/agenda", post(tables::add_to_agenda))
+        .route("/tafels/{id}/volgorde", post(tables::reorder))
+        .route("/tafels/{id}/verslag", get(tables::minutes))
         .route("/tafels/{id}/voorzitter", get(tables::chair))
         .route("/tafels/{id}/aanwezigheid", post(tables::attendance))
         .route("/tafels/{id}/bespreking", post(tables::discussion))

@@ -59,6 +59,10 @@ struct SessionTyped {
 #[template(path = "tables.html")]
 struct TablesPage {
     frame: Option<Frame>,
+    month: String,
+    previous_month: String,
+    next_month: String,
+    weeks: Vec<Vec<CalendarDay>>,
     csrf: String,
     upcoming: Vec<SessionRow>,
     past: Vec<SessionRow>,
@@ -67,8 +71,14 @@ struct TablesPage {
     error: Option<String>,
 }
 
-pub async fn list(signed_in: SignedIn) -> Result<Response, WebError> {
-    let page = tables_page(&signed_in, SessionTyped::default(), None).await?;
+pub async fn list(
+    signed_in: SignedIn,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let mut page = tables_page(&signed_in, SessionTyped::default(), None).await?;
+    if let Some(month) = query.get("maand").and_then(|m| month_start(m)) {
+        page.show_month(&signed_in, month).await?;
+    }
     Ok(Html(page.render()?).into_response())
 }
 
@@ -86,15 +96,66 @@ async fn tables_page(
         .await?;
     let (mut past, upcoming): (Vec<_>, Vec<_>) = sessions.iter().partition(|s| s.date < today);
     past.reverse();
-    Ok(TablesPage {
+    let first = today.replace_day(1).unwrap_or(today);
+    let mut page = TablesPage {
         frame: Some(signed_in.frame("/tafels")),
+        month: String::new(),
+        previous_month: String::new(),
+        next_month: String::new(),
+        weeks: Vec::new(),
         csrf: signed_in.session.csrf.clone(),
         upcoming: upcoming.into_iter().map(SessionRow::from).collect(),
         past: past.into_iter().map(SessionRow::from).collect(),
         may_plan: signed_in.may("SessionService/CreateSession"),
         typed,
         error,
-    })
+    };
+    page.set_month(first, today, &sessions);
+    Ok(page)
+}
+
+/// `2026-03` as the first day of that month.
+fn month_start(text: &str) -> Option<time::Date> {
+    let (year, month) = text.split_once('-')?;
+    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(year.parse().ok()?, month, 1).ok()
+}
+
+fn month_text(first: time::Date) -> String {
+    format!("{}-{:02}", first.year(), u8::from(first.month()))
+}
+
+impl TablesPage {
+    fn set_month(&mut self, first: time::Date, today: time::Date, sessions: &[TableSession]) {
+        let previous = first
+            .previous_day()
+            .and_then(|d| d.replace_day(1).ok())
+            .unwrap_or(first);
+        let next = first
+            .replace_day(28)
+            .ok()
+            .and_then(|d| d.checked_add(time::Duration::days(4)))
+            .and_then(|d| d.replace_day(1).ok())
+            .unwrap_or(first);
+        let name = dutch::date(first);
+        self.month = name
+            .split_once(' ')
+            .map_or(name.clone(), |(_, m)| m.to_owned());
+        self.previous_month = month_text(previous);
+        self.next_month = month_text(next);
+        self.weeks = calendar(first, today, sessions);
+    }
+
+    async fn show_month(
+        &mut self,
+        signed_in: &SignedIn,
+        first: time::Date,
+    ) -> Result<(), WebError> {
+        let workflow = &signed_in.board.workflow;
+        let sessions = workflow.list_sessions(None, None).await?;
+        self.set_month(first, workflow.clock().today(), &sessions);
+        Ok(())
+    }
 }
 
 pub async fn create(signed_in: SignedIn, fields: Fields) -> Result<Response, WebError> {
@@ -148,6 +209,7 @@ pub async fn create(signed_in: SignedIn, fields: Fields) -> Result<Response, Web
 #[template(path = "table.html")]
 struct TablePage {
     frame: Option<Frame>,
+    may_reorder: bool,
     csrf: String,
     session: SessionRow,
     agenda: Vec<CaseRow>,
@@ -199,6 +261,7 @@ async fn table_page(
     }
     Ok(TablePage {
         frame: Some(signed_in.frame("/tafels")),
+        may_reorder: signed_in.may("Board/ReorderAgenda") && session.agenda.len() > 1,
         csrf: signed_in.session.csrf.clone(),
         session: SessionRow::from(&session),
         agenda,
@@ -519,4 +582,192 @@ pub async fn discussion(
             Ok((status, Html(page.render()?)).into_response())
         }
     }
+}
+
+/// Moves a case one place up or down the agenda (the chair's order for the session).
+pub async fn reorder(
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> Result<Response, WebError> {
+    let action = "Board/ReorderAgenda";
+    signed_in.require(action).await?;
+    signed_in.check_csrf(&fields)?;
+    let session = session_of(&signed_in, &id).await?;
+    let case_id = crate::domain::validate::id("case_id", fields.get("case_id"))
+        .map_err(|_| WebError::BadForm)?;
+    let earlier = fields.get("richting") == "op";
+    signed_in
+        .board
+        .workflow
+        .move_on_agenda(&session.id, &case_id, earlier)
+        .await?;
+    signed_in.audit(action, Some(&case_id), "ok").await?;
+    Ok(Redirect::to(&format!("/tafels/{}#agenda", session.id)).into_response())
+}
+
+/// What the minutes print instead of a text that could name the youth.
+const WITHHELD: &str = "(niet afgedrukt: de tekst noemt mogelijk de jongere; zie de casus)";
+
+/// One case in the minutes: who was there and what was decided, without identifiers.
+struct MinutesItem {
+    case: CaseRow,
+    present: String,
+    next_step: Option<String>,
+    regie: String,
+    summary: String,
+    commitments: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "minutes.html")]
+struct MinutesPage {
+    frame: Option<Frame>,
+    session: SessionRow,
+    items: Vec<MinutesItem>,
+}
+
+/// The session's minutes, to print: per case on the agenda, who was at the table, the next step, who keeps regie
+/// and the commitments. Every case read is on the audit trail.
+pub async fn minutes(signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, WebError> {
+    signed_in.require("SessionService/GetSession").await?;
+    signed_in.require("CaseService/GetCase").await?;
+    let session = session_of(&signed_in, &id).await?;
+    let workflow = &signed_in.board.workflow;
+    let mut items = Vec::new();
+    for case_id in &session.agenda {
+        let detail = workflow.case_detail(case_id).await?;
+        let attendance = workflow.attendance(&session.id, case_id).await?;
+        signed_in
+            .audit("CaseService/GetCase", Some(case_id), "ok")
+            .await?;
+        let mut present = Vec::new();
+        if attendance.youth_present {
+            present.push("de jongere".to_owned());
+        }
+        if attendance.parents_present {
+            present.push("ouder(s)".to_owned());
+        }
+        present.extend(
+            attendance
+                .attendees
+                .iter()
+                .map(|a| format!("{} ({})", dutch::attendee_role(a.role), a.organisation)),
+        );
+        let discussion = detail
+            .discussions
+            .iter()
+            .find(|d| d.session_id == session.id);
+        let commitments: Vec<String> = detail
+            .commitments
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {} (uiterlijk {}{})",
+                    c.provider,
+                    c.description,
+                    dutch::date(c.due),
+                    if c.authority_confirmed {
+                        ", met doorzettingsmacht"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect();
+        let next_step = discussion.map(|d| d.next_step.clone());
+        let regie = discussion
+            .map(|d| d.regie_holder.clone())
+            .unwrap_or_default();
+        let summary = discussion.map(|d| d.summary.clone()).unwrap_or_default();
+        // Free text is what the table typed: whatever in it could name the youth stays off the paper.
+        let mut texts: Vec<&str> = vec![next_step.as_deref().unwrap_or(""), &regie, &summary];
+        texts.extend(commitments.iter().map(String::as_str));
+        let printable = workflow.printable(case_id, &texts).await?;
+        let shown = |text: &str, ok: bool| {
+            if ok {
+                text.to_owned()
+            } else {
+                WITHHELD.to_owned()
+            }
+        };
+        items.push(MinutesItem {
+            case: CaseRow::from(&detail.summary),
+            present: if present.is_empty() {
+                "niet vastgelegd".into()
+            } else {
+                present.join(", ")
+            },
+            next_step: next_step.as_deref().map(|t| shown(t, printable[0])),
+            regie: shown(&regie, printable[1]),
+            summary: shown(&summary, printable[2]),
+            commitments: commitments
+                .iter()
+                .zip(&printable[3..])
+                .map(|(text, ok)| shown(text, *ok))
+                .collect(),
+        });
+    }
+    let page = MinutesPage {
+        frame: Some(signed_in.frame("/tafels")),
+        session: SessionRow::from(&session),
+        items,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// One day in the month calendar, with the sessions held that day.
+pub struct CalendarDay {
+    pub day: Option<u8>,
+    pub today: bool,
+    pub sessions: Vec<(String, String)>,
+}
+
+/// The weeks of the month of `first` (Monday first), each day with its sessions.
+fn calendar(
+    first: time::Date,
+    today: time::Date,
+    sessions: &[TableSession],
+) -> Vec<Vec<CalendarDay>> {
+    let lead = first.weekday().number_days_from_monday();
+    let mut days: Vec<CalendarDay> = (0..lead)
+        .map(|_| CalendarDay {
+            day: None,
+            today: false,
+            sessions: Vec::new(),
+        })
+        .collect();
+    let mut day = first;
+    while day.month() == first.month() {
+        days.push(CalendarDay {
+            day: Some(day.day()),
+            today: day == today,
+            sessions: sessions
+                .iter()
+                .filter(|s| s.date == day)
+                .map(|s| (s.id.clone(), format!("{} {}", s.start_time, s.location)))
+                .collect(),
+        });
+        match day.next_day() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    while !days.len().is_multiple_of(7) {
+        days.push(CalendarDay {
+            day: None,
+            today: false,
+            sessions: Vec::new(),
+        });
+    }
+    let mut weeks = Vec::new();
+    let mut days = days.into_iter();
+    loop {
+        let week: Vec<CalendarDay> = days.by_ref().take(7).collect();
+        if week.is_empty() {
+            break;
+        }
+        weeks.push(week);
+    }
+    weeks
 }

@@ -108,6 +108,24 @@ impl Workflow {
         self.clock.now_ms()
     }
 
+    /// Which of `texts` about a case may be printed: none that holds a BSN, a date that could be a birth date or —
+    /// when the case has identifiers here — the youth's name (the border's detector, for paper that leaves the
+    /// room). The identifiers are read only to compare, never returned.
+    pub async fn printable(&self, case_id: &str, texts: &[&str]) -> Result<Vec<bool>> {
+        let youth = match crate::storage::identity::get(&self.storage, case_id).await {
+            Ok(youth) => Some(youth),
+            Err(Error::NotFound { .. }) => None,
+            Err(err) => return Err(err),
+        };
+        let today = self.clock.today();
+        Ok(texts
+            .iter()
+            .map(|text| {
+                crate::domain::disclosure::identifying(text, youth.as_ref(), today).is_none()
+            })
+            .collect())
+    }
+
     /// Refuses free text about to leave the node when it carries a BSN, a date of birth or — for a case with
     /// identifiers here — the youth's name; the error names the field, never the text.
     pub(crate) async fn check_leaves_no_identifiers(

@@ -26,6 +26,22 @@ impl Workflow {
         storage::sessions::list(self.storage.pool(), from, to).await
     }
 
+    /// Moves a case one place earlier or later on a session's agenda (the chair's order for the two hours);
+    /// recorded on the audit trail by the caller. False when there is nothing to move.
+    pub async fn move_on_agenda(
+        &self,
+        session_id: &str,
+        case_id: &str,
+        earlier: bool,
+    ) -> Result<bool> {
+        self.session(session_id).await?;
+        let mut tx = self.storage.begin().await?;
+        let moved =
+            storage::sessions::move_on_agenda(&mut tx, session_id, case_id, earlier).await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+
     /// Who was at the table for a case on a session's agenda (nobody recorded yet: an empty list).
     pub async fn attendance(&self, session_id: &str, case_id: &str) -> Result<Attendance> {
         let mut conn = self.storage.pool().acquire().await?;
