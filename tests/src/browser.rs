@@ -14,6 +14,12 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// axe-core 4.14.1 (MPL-2.0, `tests/assets/LICENSE-axe-core`), from the npm package.
 const AXE: &str = include_str!("../assets/axe.min.js");
 
+/// The code an authenticator app holding `secret` (as the enrolment page shows it) displays at `node_ms`.
+pub fn totp_code(secret: &str, node_ms: i64) -> String {
+    expertnet_node::access::second_factor::TotpSecret::from_base32(&secret.replace(' ', ""))
+        .code_at((node_ms / 1000) as u64)
+}
+
 /// A browser session; the browser and its driver end with it.
 pub struct Browser {
     pub client: Client,
@@ -201,6 +207,37 @@ impl Browser {
             .expect("url")
             .path()
             .to_owned()
+    }
+
+    /// Fills in the board's sign-in form and sends it.
+    pub async fn sign_in(&self, board: &str, name: &str, password: &str) {
+        self.goto(&format!("{board}/aanmelden")).await;
+        self.fill("#naam", name).await;
+        self.fill("#wachtwoord", password).await;
+        self.click("button[type=submit]").await;
+    }
+
+    /// Signs in a person who still has to set up their second factor, taking the secret from the page and
+    /// answering with the code an authenticator app shows at `node_ms` (the node's clock); lands on Mijn werk.
+    pub async fn sign_in_enrolling(&self, board: &str, name: &str, password: &str, node_ms: i64) {
+        self.sign_in(board, name, password).await;
+        let secret = self.text("#sleutel").await;
+        self.fill("#code", &totp_code(&secret, node_ms)).await;
+        self.click("button[type=submit]").await;
+        assert_eq!(self.wait_path("/werk").await, "/werk");
+    }
+
+    /// Waits (up to 30 s, without reloading: the page's own script must bring it) until `css` shows `text`.
+    pub async fn live_text(&self, css: &str, text: &str) -> String {
+        let mut shown = String::new();
+        for _ in 0..300 {
+            shown = self.text(css).await;
+            if shown.contains(text) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        shown
     }
 
     /// Runs axe-core on the page and fails on any serious or critical violation, naming them.

@@ -1,25 +1,12 @@
 //! The web board in a real headless Chromium against a real node: sign-in with a second factor, a case from
 //! submission through intake in the browser, the refusals a person meets, and axe-core on every page type.
 
-use expertnet_node::access::second_factor::TotpSecret;
 use expertnet_node::clock::Clock;
 use expertnet_node::domain::people::Role;
-use expertnet_tests::browser::Browser;
+use expertnet_tests::browser::{Browser, totp_code};
 use expertnet_tests::{add_person, spawn_board, spawn_node};
 
 const PASSWORD: &str = "een lang wachtwoord";
-
-/// The code an authenticator app with `secret` shows at the node's (manual) time.
-fn code(secret: &str, node_ms: i64) -> String {
-    TotpSecret::from_base32(&secret.replace(' ', "")).code_at((node_ms / 1000) as u64)
-}
-
-async fn sign_in(browser: &Browser, board: &str, name: &str, password: &str) {
-    browser.goto(&format!("{board}/aanmelden")).await;
-    browser.fill("#naam", name).await;
-    browser.fill("#wachtwoord", password).await;
-    browser.click("button[type=submit]").await;
-}
 
 #[tokio::test]
 async fn a_case_goes_from_submission_through_intake_in_the_browser() {
@@ -45,7 +32,7 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
     );
     browser.assert_accessible("sign-in").await;
     browser.screenshot("aanmelden").await;
-    sign_in(&browser, &board, "v.devries", PASSWORD).await;
+    browser.sign_in(&board, "v.devries", PASSWORD).await;
     assert_eq!(
         browser.wait_path("/aanmelden/code").await,
         "/aanmelden/code"
@@ -54,7 +41,7 @@ async fn a_case_goes_from_submission_through_intake_in_the_browser() {
     browser.assert_accessible("second factor set-up").await;
     browser.screenshot("tweede-stap-instellen").await;
     browser
-        .fill("#code", &code(&secret, node.clock.now_ms()))
+        .fill("#code", &totp_code(&secret, node.clock.now_ms()))
         .await;
     browser.click("button[type=submit]").await;
     assert_eq!(browser.wait_path("/werk").await, "/werk");
@@ -193,7 +180,9 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
     let case_id = node.submit().await;
 
     // A wrong password, then a table member (no second factor needed) who may not see identifiers or submit.
-    sign_in(&browser, &board, "t.lid", "niet het wachtwoord").await;
+    browser
+        .sign_in(&board, "t.lid", "niet het wachtwoord")
+        .await;
     assert!(
         browser
             .text("#foutmelding")
@@ -201,7 +190,7 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
             .contains("Naam of wachtwoord klopt niet")
     );
     browser.assert_accessible("sign-in refused").await;
-    sign_in(&browser, &board, "t.lid", PASSWORD).await;
+    browser.sign_in(&board, "t.lid", PASSWORD).await;
     assert_eq!(browser.wait_path("/werk").await, "/werk");
     browser.goto(&format!("{board}/casussen/{case_id}")).await;
     assert!(!browser.exists("form[action$='/identiteit']").await);
@@ -238,9 +227,9 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
 
     // Five wrong passwords lock the account, even for the right one.
     for _ in 0..5 {
-        sign_in(&browser, &board, "k.janssen", "fout fout fout").await;
+        browser.sign_in(&board, "k.janssen", "fout fout fout").await;
     }
-    sign_in(&browser, &board, "k.janssen", PASSWORD).await;
+    browser.sign_in(&board, "k.janssen", PASSWORD).await;
     let alert = browser.text("#foutmelding").await;
     assert!(alert.contains("geblokkeerd"), "{alert}");
     let trail = node.workflow.audit_events(0, 10_000).await.unwrap();
@@ -262,15 +251,6 @@ async fn refusals_a_person_meets_are_clear_and_change_nothing() {
     node.stop().await;
 }
 
-/// Signs in a person who still has to set up their second factor, setting it up from the page.
-async fn sign_in_enrolling(browser: &Browser, board: &str, name: &str, node_ms: i64) {
-    sign_in(browser, board, name, PASSWORD).await;
-    let secret = browser.text("#sleutel").await;
-    browser.fill("#code", &code(&secret, node_ms)).await;
-    browser.click("button[type=submit]").await;
-    assert_eq!(browser.wait_path("/werk").await, "/werk");
-}
-
 /// The README's Lekstroom walk-through, in the browser alone: from submission to closing, then the auditor's
 /// view of who read the file.
 #[tokio::test]
@@ -288,7 +268,9 @@ async fn the_lekstroom_walk_through_in_the_browser() {
     ];
     add_person(&node.workflow, "m.bakker", &team, PASSWORD).await;
     add_person(&node.workflow, "a.visser", &[Role::Auditor], PASSWORD).await;
-    sign_in_enrolling(&browser, &board, "m.bakker", node.clock.now_ms()).await;
+    browser
+        .sign_in_enrolling(&board, "m.bakker", PASSWORD, node.clock.now_ms())
+        .await;
 
     // Submission and intake.
     browser.goto(&format!("{board}/casussen/nieuw")).await;
@@ -519,7 +501,9 @@ async fn the_lekstroom_walk_through_in_the_browser() {
 
     // The auditor: the chain holds, and the access report shows the team's reads of this file.
     node.clock.advance_ms(60_000);
-    sign_in_enrolling(&browser, &board, "a.visser", node.clock.now_ms()).await;
+    browser
+        .sign_in_enrolling(&board, "a.visser", PASSWORD, node.clock.now_ms())
+        .await;
     browser
         .goto(&format!("{board}/audit?controleren=ja&casus={case_id}"))
         .await;
@@ -556,7 +540,9 @@ async fn the_administrator_manages_people() {
     let board = spawn_board(&node.workflow, "flevoland-utrecht").await;
     add_person(&node.workflow, "b.beheer", &[Role::Administrator], PASSWORD).await;
     add_person(&node.workflow, "c.chair", &[Role::Chair], PASSWORD).await;
-    sign_in_enrolling(&browser, &board, "c.chair", node.clock.now_ms()).await;
+    browser
+        .sign_in_enrolling(&board, "c.chair", PASSWORD, node.clock.now_ms())
+        .await;
     browser.goto(&format!("{board}/beheer")).await;
     assert!(
         browser.text("h1").await.contains("Geen toegang"),
@@ -565,7 +551,9 @@ async fn the_administrator_manages_people() {
     browser.click(".board-person button").await;
 
     node.clock.advance_ms(60_000);
-    sign_in_enrolling(&browser, &board, "b.beheer", node.clock.now_ms()).await;
+    browser
+        .sign_in_enrolling(&board, "b.beheer", PASSWORD, node.clock.now_ms())
+        .await;
     browser.goto(&format!("{board}/beheer")).await;
     browser.assert_accessible("people").await;
     // A password that is too short is refused at the field, and nobody is added.
@@ -610,7 +598,9 @@ async fn the_administrator_manages_people() {
     browser.click(".board-person button").await;
 
     // The new colleague signs in (a table member needs no second factor) ...
-    sign_in(&browser, &board, "t.nieuw", "een nieuw wachtwoord").await;
+    browser
+        .sign_in(&board, "t.nieuw", "een nieuw wachtwoord")
+        .await;
     assert_eq!(browser.wait_path("/werk").await, "/werk");
     // ... and is disabled meanwhile: the next page asks to sign in again.
     node.workflow
@@ -619,7 +609,7 @@ async fn the_administrator_manages_people() {
         .unwrap();
     browser.goto(&format!("{board}/casussen")).await;
     assert_eq!(browser.wait_path("/aanmelden").await, "/aanmelden");
-    sign_in(&browser, &board, "c.chair", PASSWORD).await;
+    browser.sign_in(&board, "c.chair", PASSWORD).await;
     assert_eq!(
         browser.wait_path("/aanmelden/code").await,
         "/aanmelden/code"

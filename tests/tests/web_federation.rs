@@ -2,37 +2,15 @@
 //! escalation sent from Lekstroom's board and accepted on Rivierenland's, its status following at Lekstroom
 //! without a reload; a consultation asked on one board and answered on the other.
 
-use expertnet_node::access::second_factor::TotpSecret;
 use expertnet_node::clock::{Clock, SystemClock};
 use expertnet_tests::browser::Browser;
 use expertnet_tests::federation::{LEKSTROOM, RIVIERENLAND, spawn_federation};
 
-/// Waits (up to 30 s, without reloading: the page's script must bring it) until `css` shows `text`.
-async fn live_text(browser: &Browser, css: &str, text: &str) -> String {
-    let mut shown = String::new();
-    for _ in 0..300 {
-        shown = browser.text(css).await;
-        if shown.contains(text) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    shown
-}
-
 /// Signs the demo `team` user in to a board, setting up its second factor.
 async fn sign_in_team(browser: &Browser, board: &str, password: &str) {
-    browser.goto(&format!("{board}/aanmelden")).await;
-    browser.fill("#naam", "team").await;
-    browser.fill("#wachtwoord", password).await;
-    browser.click("button[type=submit]").await;
-    let secret = browser.text("#sleutel").await.replace(' ', "");
-    let now = (SystemClock.now_ms() / 1000) as u64;
     browser
-        .fill("#code", &TotpSecret::from_base32(&secret).code_at(now))
+        .sign_in_enrolling(board, "team", password, SystemClock.now_ms())
         .await;
-    browser.click("button[type=submit]").await;
-    assert_eq!(browser.wait_path("/werk").await, "/werk");
 }
 
 #[tokio::test]
@@ -89,7 +67,9 @@ async fn an_escalation_and_a_consultation_across_two_boards() {
         browser.wait_text("#status", "opgeschaald").await,
         "opgeschaald"
     );
-    let received = live_text(&browser, "#opschalingen", "ontvangen door de andere regio").await;
+    let received = browser
+        .live_text("#opschalingen", "ontvangen door de andere regio")
+        .await;
     assert!(
         received.contains("Actietafel") || received.contains("Rivierenland"),
         "{received}"
@@ -122,7 +102,9 @@ async fn an_escalation_and_a_consultation_across_two_boards() {
 
     // Back at Lekstroom's page: the status follows without a reload.
     browser.goto(&escalated_page).await;
-    let accepted = live_text(&browser, "#opschalingen", "aangenomen door de andere regio").await;
+    let accepted = browser
+        .live_text("#opschalingen", "aangenomen door de andere regio")
+        .await;
     assert!(
         accepted.contains("aangenomen door de andere regio"),
         "{accepted}"
@@ -153,7 +135,9 @@ async fn an_escalation_and_a_consultation_across_two_boards() {
     browser
         .goto(&format!("{rivierenland_board}/consultatie"))
         .await;
-    let waiting = live_text(&browser, "#te-beantwoorden", "regio lekstroom").await;
+    let waiting = browser
+        .live_text("#te-beantwoorden", "regio lekstroom")
+        .await;
     assert!(waiting.contains("lvb"), "{waiting}");
     browser.click("#te-beantwoorden a").await;
     browser
@@ -166,7 +150,7 @@ async fn an_escalation_and_a_consultation_across_two_boards() {
     assert!(browser.text("#antwoorden").await.contains("vaste coach"));
     browser.assert_accessible("consultation").await;
     browser.goto(&question_page).await;
-    let answered = live_text(&browser, "#consultatiestatus", "beantwoord").await;
+    let answered = browser.live_text("#consultatiestatus", "beantwoord").await;
     assert!(answered.contains("beantwoord (1 antwoord)"), "{answered}");
     browser.goto(&question_page).await;
     assert!(browser.text("#antwoorden").await.contains("vaste coach"));
