@@ -461,8 +461,9 @@ async fn the_lekstroom_walk_through_in_the_browser() {
             .await
             .contains("Intake bij school plannen")
     );
-    // Plan en termijnen: the task and the commitment across the node; the task marked done there.
-    browser.goto(&format!("{board}/termijnen")).await;
+    // Plan en termijnen, from the menu: the task and the commitment across the node; the task marked done there.
+    browser.click("a[href='/termijnen']").await;
+    assert_eq!(browser.wait_path("/termijnen").await, "/termijnen");
     let open = browser.text("#termijnen").await;
     assert!(
         open.contains("Intake bij school plannen") && open.contains("Start maatwerktraject"),

@@ -128,6 +128,7 @@ const MENU: &[(&str, &str, &str)] = &[
     ("/casussen", "Casussen", "CaseService/ListCases"),
     ("/casussen/nieuw", "Nieuwe casus", "CaseService/SubmitCase"),
     ("/tafels", "Tafels", "SessionService/ListSessions"),
+    ("/termijnen", "Plan en termijnen", "CaseService/ListOverdue"),
     (
         "/consultatie",
         "Consultatie",
