@@ -349,6 +349,11 @@ async fn the_lekstroom_walk_through_in_the_browser() {
     );
     browser.assert_accessible("chair's mode").await;
     browser.screenshot("voorzittersmodus").await;
+    // At the table the chair often has a tablet: the same page at a tablet's width, checked again.
+    browser.client.set_window_size(820, 1180).await.unwrap();
+    browser.assert_accessible("chair's mode on a tablet").await;
+    browser.screenshot("voorzittersmodus-tablet").await;
+    browser.client.set_window_size(1280, 1000).await.unwrap();
     browser
         .fill(
             "#volgende-stap",
