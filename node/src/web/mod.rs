@@ -9,14 +9,17 @@
 
 mod assets;
 mod audit;
+mod calendar;
 mod case;
 mod cases;
+mod chair;
 mod consultation;
 mod deadlines;
 mod dutch;
 mod error;
 mod escalation;
 mod form;
+mod minutes;
 mod people;
 mod serve;
 mod session;
@@ -64,10 +67,10 @@ pub fn router(board: Board) -> Router {
         .route("/tafels/{id}", get(tables::page))
         .route("/tafels/{id}/agenda", post(tables::add_to_agenda))
         .route("/tafels/{id}/volgorde", post(tables::reorder))
-        .route("/tafels/{id}/verslag", get(tables::minutes))
-        .route("/tafels/{id}/voorzitter", get(tables::chair))
-        .route("/tafels/{id}/aanwezigheid", post(tables::attendance))
-        .route("/tafels/{id}/bespreking", post(tables::discussion))
+        .route("/tafels/{id}/verslag", get(minutes::page))
+        .route("/tafels/{id}/voorzitter", get(chair::page))
+        .route("/tafels/{id}/aanwezigheid", post(chair::attendance))
+        .route("/tafels/{id}/bespreking", post(chair::discussion))
         .route(
             "/consultatie",
             get(consultation::list).post(consultation::ask),
