@@ -44,7 +44,10 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        stream.set_nodelay(true)?;
+        // A socket that will not take the option still serves; one bad connection must not stop the board.
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, %peer, "web board: TCP_NODELAY not set");
+        }
         let service = axum::Extension(ConnectInfo(peer)).layer(app.clone());
         let (acceptor, builder, watcher) = (acceptor.clone(), builder.clone(), graceful.watcher());
         tokio::spawn(async move {
