@@ -227,7 +227,8 @@ impl Browser {
         assert_eq!(self.wait_path("/werk").await, "/werk");
     }
 
-    /// Waits (up to 30 s, without reloading: the page's own script must bring it) until `css` shows `text`.
+    /// Waits (up to 30 s, without reloading) until `css` shows `text`: brought by the page's own script, or by the
+    /// page a form's answer loads.
     pub async fn live_text(&self, css: &str, text: &str) -> String {
         let mut shown = String::new();
         for _ in 0..300 {
