@@ -14,6 +14,19 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// axe-core 4.14.1 (MPL-2.0, `tests/assets/LICENSE-axe-core`), from the npm package.
 const AXE: &str = include_str!("../assets/axe.min.js");
 
+/// What a test types into the board's submission form.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseForm<'a> {
+    pub organisation: &'a str,
+    pub name: &'a str,
+    pub age: &'a str,
+    pub municipality: &'a str,
+    pub question: &'a str,
+    pub tried: &'a str,
+    /// The bottleneck category's value, e.g. `school_absence`.
+    pub category: &'a str,
+}
+
 /// The code an authenticator app holding `secret` (as the enrolment page shows it) displays at `node_ms`.
 pub fn totp_code(secret: &str, node_ms: i64) -> String {
     expertnet_node::access::second_factor::TotpSecret::from_base32(&secret.replace(' ', ""))
@@ -225,6 +238,34 @@ impl Browser {
         self.fill("#code", &totp_code(&secret, node_ms)).await;
         self.click("button[type=submit]").await;
         assert_eq!(self.wait_path("/werk").await, "/werk");
+    }
+
+    /// Submits a case on the board's form and returns its id, from the case page the board then shows.
+    pub async fn submit_case(&self, board: &str, form: CaseForm<'_>) -> String {
+        self.goto(&format!("{board}/casussen/nieuw")).await;
+        self.fill("#organisatie", form.organisation).await;
+        self.fill("#naam", form.name).await;
+        self.fill("#leeftijd", form.age).await;
+        self.fill("#gemeente", form.municipality).await;
+        self.fill("#vraag", form.question).await;
+        self.fill("#geprobeerd", form.tried).await;
+        self.click(&format!("label[for=knelpunt-{}]", form.category))
+            .await;
+        self.click("form[action='/casussen/nieuw'] button[type=submit]")
+            .await;
+        assert_eq!(self.wait_text("#status", "aangemeld").await, "aangemeld");
+        self.path()
+            .await
+            .trim_start_matches("/casussen/")
+            .to_owned()
+    }
+
+    /// On a submitted case's page: starts the intake and accepts the case.
+    pub async fn take_in(&self) {
+        self.click("form[action$='/intake'] button").await;
+        assert_eq!(self.wait_text("#status", "in intake").await, "in intake");
+        self.click("form[action$='/aannemen'] button").await;
+        assert!(self.wait_gone("form[action$='/aannemen']").await);
     }
 
     /// Waits (up to 30 s, without reloading) until `css` shows `text`: brought by the page's own script, or by the

@@ -3,7 +3,7 @@
 
 use expertnet_node::clock::Clock;
 use expertnet_node::domain::people::Role;
-use expertnet_tests::browser::{Browser, totp_code};
+use expertnet_tests::browser::{Browser, CaseForm, totp_code};
 use expertnet_tests::{add_person, spawn_board, spawn_node};
 
 const PASSWORD: &str = "een lang wachtwoord";
@@ -276,36 +276,21 @@ async fn the_lekstroom_walk_through_in_the_browser() {
         .await;
 
     // Submission and intake.
-    browser.goto(&format!("{board}/casussen/nieuw")).await;
-    browser
-        .fill("#organisatie", "Sociaal team Nieuwegein")
-        .await;
-    browser.fill("#naam", "Daan Voorbeeld").await;
-    browser.fill("#leeftijd", "14").await;
-    browser.fill("#gemeente", "Nieuwegein").await;
-    browser
-        .fill(
-            "#vraag",
-            "Thuiszitter sinds een half jaar; geen school past",
+    let case_id = browser
+        .submit_case(
+            &board,
+            CaseForm {
+                organisation: "Sociaal team Nieuwegein",
+                name: "Daan Voorbeeld",
+                age: "14",
+                municipality: "Nieuwegein",
+                question: "Thuiszitter sinds een half jaar; geen school past",
+                tried: "Twee scholen, ambulante hulp",
+                category: "school_absence",
+            },
         )
         .await;
-    browser
-        .fill("#geprobeerd", "Twee scholen, ambulante hulp")
-        .await;
-    browser.click("label[for=knelpunt-school_absence]").await;
-    browser
-        .click("form[action='/casussen/nieuw'] button[type=submit]")
-        .await;
-    assert_eq!(browser.wait_text("#status", "aangemeld").await, "aangemeld");
-    let case_id = browser
-        .path()
-        .await
-        .trim_start_matches("/casussen/")
-        .to_owned();
-    browser.click("form[action$='/intake'] button").await;
-    assert_eq!(browser.wait_text("#status", "in intake").await, "in intake");
-    browser.click("form[action$='/aannemen'] button").await;
-    assert!(browser.wait_gone("form[action$='/aannemen']").await);
+    browser.take_in().await;
 
     // A session, the case on its agenda, and the chair's mode: attendance, discussion, a commitment.
     browser.goto(&format!("{board}/tafels")).await;

@@ -3,7 +3,7 @@
 //! without a reload; a consultation asked on one board and answered on the other.
 
 use expertnet_node::clock::{Clock, SystemClock};
-use expertnet_tests::browser::Browser;
+use expertnet_tests::browser::{Browser, CaseForm};
 use expertnet_tests::federation::{LEKSTROOM, RIVIERENLAND, spawn_federation};
 
 /// Signs the demo `team` user in to a board, setting up its second factor.
@@ -28,27 +28,20 @@ async fn an_escalation_and_a_consultation_across_two_boards() {
 
     // Lekstroom: a case taken in, consent of a parent for Rivierenland, then the escalation.
     browser
-        .goto(&format!("{lekstroom_board}/casussen/nieuw"))
+        .submit_case(
+            &lekstroom_board,
+            CaseForm {
+                organisation: "Sociaal team Houten",
+                name: "Noor Voorbeeld",
+                age: "15",
+                municipality: "Houten",
+                question: "Zit thuis; school en zorg sluiten niet aan",
+                tried: "Twee scholen en ambulante hulp",
+                category: "school_absence",
+            },
+        )
         .await;
-    browser.fill("#organisatie", "Sociaal team Houten").await;
-    browser.fill("#naam", "Noor Voorbeeld").await;
-    browser.fill("#leeftijd", "15").await;
-    browser.fill("#gemeente", "Houten").await;
-    browser
-        .fill("#vraag", "Zit thuis; school en zorg sluiten niet aan")
-        .await;
-    browser
-        .fill("#geprobeerd", "Twee scholen en ambulante hulp")
-        .await;
-    browser.click("label[for=knelpunt-school_absence]").await;
-    browser
-        .click("form[action='/casussen/nieuw'] button[type=submit]")
-        .await;
-    assert_eq!(browser.wait_text("#status", "aangemeld").await, "aangemeld");
-    browser.click("form[action$='/intake'] button").await;
-    assert_eq!(browser.wait_text("#status", "in intake").await, "in intake");
-    browser.click("form[action$='/aannemen'] button").await;
-    assert!(browser.wait_gone("form[action$='/aannemen']").await);
+    browser.take_in().await;
     browser.click("form[action$='/toestemming'] button").await;
     assert!(
         browser
