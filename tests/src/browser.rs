@@ -132,7 +132,6 @@ impl Browser {
         }
     }
 
-    /// The text of the element matching `css`, waiting (up to 10 s) for it to appear.
     /// The text of the element matching `css`, waiting (up to 10 s) for it to appear; read again when the page
     /// was replaced between finding the element and reading it (a form's answer arriving).
     pub async fn text(&self, css: &str) -> String {
@@ -152,6 +151,26 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{css}: {last_error:?}");
+    }
+
+    /// The value of `attribute` on the first element matching `css` (empty when it has none).
+    pub async fn attribute(&self, css: &str, attribute: &str) -> String {
+        let element = self.client.find(Locator::Css(css)).await.expect(css);
+        element
+            .attr(attribute)
+            .await
+            .expect("read attribute")
+            .unwrap_or_default()
+    }
+
+    /// The current value of the form field matching `css` (what is chosen or typed, not its first value).
+    pub async fn value(&self, css: &str) -> String {
+        let element = self.client.find(Locator::Css(css)).await.expect(css);
+        element
+            .prop("value")
+            .await
+            .expect("read value")
+            .unwrap_or_default()
     }
 
     pub async fn exists(&self, css: &str) -> bool {
@@ -211,6 +230,11 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         false
+    }
+
+    /// The whole address the browser is at.
+    pub async fn url(&self) -> String {
+        self.client.current_url().await.expect("url").to_string()
     }
 
     pub async fn path(&self) -> String {

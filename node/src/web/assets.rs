@@ -4,6 +4,7 @@
 //! accessibility statement.
 
 use super::error::WebError;
+use super::i18n::filters;
 use super::session::Visit;
 use askama::Template;
 use axum::extract::Path;

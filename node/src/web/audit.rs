@@ -3,9 +3,10 @@
 //! them is itself on the trail.
 
 use super::cases::short_id;
-use super::dutch;
 use super::error::WebError;
+use super::i18n::{filters, tf};
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::audit::ChainBreak;
 use crate::domain::validate;
 use askama::Template;
@@ -52,9 +53,12 @@ pub async fn page(
         Some(match check.result {
             Ok(verified) => (
                 true,
-                format!(
-                    "De keten klopt: {} gebeurtenissen, tot en met nummer {}.",
-                    verified.events, verified.last_seq
+                tf(
+                    "De keten klopt: {aantal} gebeurtenissen, tot en met nummer {laatste}.",
+                    &[
+                        ("aantal", &verified.events),
+                        ("laatste", &verified.last_seq),
+                    ],
                 ),
                 check.head_hash,
             ),
@@ -81,16 +85,16 @@ pub async fn page(
                     accesses
                         .into_iter()
                         .map(|a| AccessRow {
-                            when: dutch::moment(a.at_ms),
+                            when: wording::moment(a.at_ms),
                             organisation: a.organisation,
-                            roles: dutch::roles_text(&a.roles),
-                            purpose: dutch::purpose(a.purpose),
-                            outcome: dutch::audit_outcome(&a.outcome),
+                            roles: wording::roles_text(&a.roles),
+                            purpose: wording::purpose(a.purpose),
+                            outcome: wording::audit_outcome(&a.outcome),
                         })
                         .collect(),
                 );
             }
-            Err(err) => error = Some(dutch::error(&err)),
+            Err(err) => error = Some(wording::error(&err)),
         }
     }
     let page = AuditPage {
@@ -107,16 +111,24 @@ pub async fn page(
 
 fn chain_break(broken: &ChainBreak) -> String {
     let what = match broken {
-        ChainBreak::Altered { seq } => format!("gebeurtenis {seq} is gewijzigd"),
-        ChainBreak::Missing { from, to } => format!("gebeurtenissen {from} tot {to} ontbreken"),
-        ChainBreak::OutOfPlace { seq, previous } => {
-            format!("gebeurtenis {seq} staat niet na gebeurtenis {previous}")
-        }
-        ChainBreak::Truncated { last, head } => {
-            format!("de keten stopt bij {last}, maar de kop noemt {head}")
-        }
+        ChainBreak::Altered { seq } => tf("gebeurtenis {seq} is gewijzigd", &[("seq", seq)]),
+        ChainBreak::Missing { from, to } => tf(
+            "gebeurtenissen {from} tot {to} ontbreken",
+            &[("from", from), ("to", to)],
+        ),
+        ChainBreak::OutOfPlace { seq, previous } => tf(
+            "gebeurtenis {seq} staat niet na gebeurtenis {previous}",
+            &[("seq", seq), ("previous", previous)],
+        ),
+        ChainBreak::Truncated { last, head } => tf(
+            "de keten stopt bij {last}, maar de kop noemt {head}",
+            &[("last", last), ("head", head)],
+        ),
     };
-    format!("De keten klopt niet: {what}. Meld dit direct aan de functionaris gegevensbescherming.")
+    tf(
+        "De keten klopt niet: {what}. Meld dit direct aan de functionaris gegevensbescherming.",
+        &[("what", &what)],
+    )
 }
 
 /// The whole trail, one JSON object per line, as `audit export` writes it.

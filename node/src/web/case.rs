@@ -4,10 +4,11 @@
 //! appear only after an explicit request with a reason, by a role allowed to see them, and on the audit trail.
 
 use super::cases::{Choice, short_id};
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::{filters, t, tf};
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::domain::lifecycle::Action;
 use crate::domain::{CaseDetail, CommitmentStatus, Outcome, TaskStatus, YouthIdentity, validate};
 use crate::error::Error;
@@ -189,13 +190,13 @@ async fn draw(
                 "{}{}",
                 c.provider,
                 if c.authority_confirmed {
-                    " (met doorzettingsmacht)"
+                    t(" (met doorzettingsmacht)")
                 } else {
                     ""
                 }
             ),
-            due: dutch::date(c.due),
-            status: dutch::commitment_status(c.status).to_owned(),
+            due: wording::date(c.due),
+            status: wording::commitment_status(c.status).to_owned(),
             finish: finishes("toezegging-bijwerken")
                 .filter(|_| c.status == CommitmentStatus::Open)
                 .map(|step| (step, c.id.clone())),
@@ -205,8 +206,8 @@ async fn draw(
         PlanRow {
             what: t.description.clone(),
             who: t.owner.clone(),
-            due: dutch::date(t.due),
-            status: dutch::task_status(t.status).to_owned(),
+            due: wording::date(t.due),
+            status: wording::task_status(t.status).to_owned(),
             finish: finishes("taak-bijwerken")
                 .filter(|_| t.status.is_open())
                 .map(|step| (step, t.id.clone())),
@@ -217,38 +218,40 @@ async fn draw(
         csrf: signed_in.session.csrf.clone(),
         id: summary.id.clone(),
         short_id: short_id(&summary.id),
-        state: dutch::state(summary.state),
+        state: wording::state(summary.state),
         referrer: format!(
             "{} ({})",
             summary.referrer.organisation,
-            dutch::referrer_kind(summary.referrer.kind)
+            wording::referrer_kind(summary.referrer.kind)
         ),
         age: summary.age,
         municipality: summary.municipality.clone(),
         categories: summary
             .categories
             .iter()
-            .map(|c| dutch::category(*c))
+            .map(|c| wording::category(*c))
             .collect(),
-        submitted: dutch::moment(summary.submitted_at),
+        submitted: wording::moment(summary.submitted_at),
         question: detail.question.clone(),
         tried_so_far: detail.tried_so_far.clone(),
         return_reason: detail.return_reason.clone(),
         closing: summary.outcome.map(|outcome| {
             let note = detail.closing_note.clone().unwrap_or_default();
             if note.is_empty() {
-                dutch::outcome(outcome).to_owned()
+                wording::outcome(outcome).to_owned()
             } else {
-                format!("{}: {note}", dutch::outcome(outcome))
+                format!("{}: {note}", wording::outcome(outcome))
             }
         }),
         earlier_cases: detail.earlier_cases.clone(),
         procesregisseur: detail.procesregisseur.as_ref().map(|p| {
-            format!(
-                "{} ({}), sinds {}",
-                p.name,
-                p.organisation,
-                dutch::moment(p.appointed_at)
+            tf(
+                "{naam} ({organisatie}), sinds {moment}",
+                &[
+                    ("naam", &p.name),
+                    ("organisatie", &p.organisation),
+                    ("moment", &wording::moment(p.appointed_at)),
+                ],
             )
         }),
         case_managers: detail
@@ -260,13 +263,13 @@ async fn draw(
             .history
             .iter()
             .map(|h| HistoryRow {
-                when: dutch::moment(h.at),
+                when: wording::moment(h.at),
                 who: h.actor.clone(),
-                what: dutch::action_text(&h.action),
+                what: wording::action_text(&h.action),
                 from_to: if h.from == h.to {
-                    dutch::state(h.to).to_owned()
+                    wording::state(h.to).to_owned()
                 } else {
-                    format!("{} → {}", dutch::state(h.from), dutch::state(h.to))
+                    format!("{} → {}", wording::state(h.from), wording::state(h.to))
                 },
                 why: h.reason.clone(),
             })
@@ -276,7 +279,7 @@ async fn draw(
             .notes
             .iter()
             .map(|n| HistoryRow {
-                when: dutch::moment(n.at),
+                when: wording::moment(n.at),
                 who: n.author.clone(),
                 what: String::new(),
                 from_to: String::new(),
@@ -289,7 +292,7 @@ async fn draw(
             .iter()
             .map(|o| Choice {
                 value: o.as_str().into(),
-                label: dutch::outcome(*o).into(),
+                label: wording::outcome(*o).into(),
                 chosen: false,
             })
             .collect(),
@@ -297,11 +300,11 @@ async fn draw(
         identity: identity.map(|youth| {
             (
                 youth.name,
-                youth.bsn.unwrap_or_else(|| "niet bekend".into()),
+                youth.bsn.unwrap_or_else(|| t("niet bekend").into()),
                 youth
                     .date_of_birth
-                    .map(dutch::date)
-                    .unwrap_or_else(|| "niet bekend".into()),
+                    .map(wording::date)
+                    .unwrap_or_else(|| t("niet bekend").into()),
             )
         }),
         error,
@@ -520,7 +523,7 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
     let purpose = match validate::short_text("purpose", fields.get("purpose")) {
         Ok(purpose) => purpose,
         Err(err) => {
-            let page = draw(&signed_in, detail, None, Some(dutch::error(&err))).await?;
+            let page = draw(&signed_in, detail, None, Some(wording::error(&err))).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
@@ -531,8 +534,9 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
                 .audit(rpc, Some(&id), &format!("ok; reden: {purpose}"))
                 .await?;
             let mut page = draw(&signed_in, detail, Some(youth), None).await?;
-            page.done =
-                Some("De identificerende gegevens staan hieronder; uw inzage is vastgelegd.");
+            page.done = Some(t(
+                "De identificerende gegevens staan hieronder; uw inzage is vastgelegd.",
+            ));
             Ok(Html(page.render()?).into_response())
         }
         Err(err) => {
@@ -540,11 +544,11 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
                 .audit(
                     rpc,
                     Some(&id),
-                    &format!("refused:{}", dutch::status_of(&err).as_u16()),
+                    &format!("refused:{}", wording::status_of(&err).as_u16()),
                 )
                 .await?;
-            let page = draw(&signed_in, detail, None, Some(dutch::error(&err))).await?;
-            Ok((dutch::status_of(&err), Html(page.render()?)).into_response())
+            let page = draw(&signed_in, detail, None, Some(wording::error(&err))).await?;
+            Ok((wording::status_of(&err), Html(page.render()?)).into_response())
         }
     }
 }

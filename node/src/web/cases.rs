@@ -2,10 +2,11 @@
 //! No list, URL or title ever carries a youth's identifiers: rows show number, state, age, municipality and
 //! categories only.
 
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::filters;
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::domain::{
     BottleneckCategory, CaseFilter, CaseState, CaseSummary, ReferrerKind, validate,
 };
@@ -36,16 +37,16 @@ impl From<&CaseSummary> for CaseRow {
         CaseRow {
             id: case.id.clone(),
             short_id: short_id(&case.id),
-            state: dutch::state(case.state),
+            state: wording::state(case.state),
             age: case.age,
             municipality: case.municipality.clone(),
             categories: case
                 .categories
                 .iter()
-                .map(|c| dutch::category(*c))
+                .map(|c| wording::category(*c))
                 .collect::<Vec<_>>()
                 .join(", "),
-            submitted: dutch::moment(case.submitted_at),
+            submitted: wording::moment(case.submitted_at),
         }
     }
 }
@@ -125,7 +126,7 @@ pub async fn list(
             .iter()
             .map(|s| Choice {
                 value: s.as_str().into(),
-                label: dutch::state(*s).into(),
+                label: wording::state(*s).into(),
                 chosen: Some(*s) == state,
             })
             .collect(),
@@ -138,7 +139,7 @@ pub async fn list(
             .map(|s| Choice {
                 chosen: s.id == get("tafel"),
                 value: s.id.clone(),
-                label: format!("{} ({})", dutch::date(s.date), s.location),
+                label: format!("{} ({})", wording::date(s.date), s.location),
             })
             .collect(),
         municipality: get("gemeente").to_owned(),
@@ -163,7 +164,7 @@ pub fn category_choices(chosen: &[BottleneckCategory]) -> Vec<Choice> {
         .iter()
         .map(|c| Choice {
             value: c.as_str().into(),
-            label: dutch::category(*c).into(),
+            label: wording::category(*c).into(),
             chosen: chosen.contains(c),
         })
         .collect()
@@ -211,7 +212,7 @@ impl NewCasePage {
             .iter()
             .map(|k| Choice {
                 value: k.as_str().into(),
-                label: dutch::referrer_kind(*k).into(),
+                label: wording::referrer_kind(*k).into(),
                 chosen: typed.kind == k.as_str(),
             })
             .collect();
@@ -279,8 +280,8 @@ pub async fn submit(signed_in: SignedIn, fields: Fields) -> Result<Response, Web
                 }
                 _ => String::new(),
             };
-            let status = dutch::status_of(&err);
-            let message = dutch::error(&err);
+            let status = wording::status_of(&err);
+            let message = wording::error(&err);
             let page = NewCasePage::page(
                 signed_in.frame("/casussen/nieuw"),
                 typed,

@@ -3,11 +3,12 @@
 //! the next. Every form goes through the API's own parsers and the same workflow functions.
 
 use super::cases::CaseRow;
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::{filters, tf};
 use super::session::{Frame, SignedIn};
 use super::tables::{SessionRow, session_of};
+use super::wording;
 use crate::domain::{AttendeeRole, TableSession};
 use crate::grpc::convert::wire_enum;
 use askama::Template;
@@ -69,6 +70,14 @@ impl ChairPage {
     fn next_nr(&self) -> usize {
         self.nr + 1
     }
+
+    /// "casus 2 van 5": where the chair is on the agenda.
+    fn position(&self) -> String {
+        tf(
+            "casus {nr} van {totaal}",
+            &[("nr", &(self.nr + 1)), ("totaal", &self.total)],
+        )
+    }
 }
 
 async fn chair_page(
@@ -87,7 +96,7 @@ async fn chair_page(
         .filter(|role| !matches!(role, AttendeeRole::Youth | AttendeeRole::Parent))
         .map(|role| Professional {
             value: role.as_str(),
-            label: dutch::attendee_role(*role),
+            label: wording::attendee_role(*role),
             organisation: attendance
                 .attendees
                 .iter()

@@ -3,10 +3,11 @@
 //! date. A question that leaves the node is checked for identifiers by the workflow, as over the API.
 
 use super::cases::Choice;
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::{filters, t, tf};
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::domain::{AskerKind, Consultation, ConsultationStatus};
 use crate::error::Error;
 use crate::grpc::convert::wire_enum;
@@ -32,33 +33,33 @@ impl QuestionRow {
             id: c.id.clone(),
             question: c.question.clone(),
             from: match &c.origin_region {
-                Some(region) => format!("regio {region}"),
-                None if c.asker_organisation.is_empty() => "een ouder of jongere".into(),
+                Some(region) => tf("regio {regio}", &[("regio", region)]),
+                None if c.asker_organisation.is_empty() => t("een ouder of jongere").into(),
                 None => c.asker_organisation.clone(),
             },
-            when: dutch::moment(c.asked_at),
+            when: wording::moment(c.asked_at),
             status: status_line(c),
         }
     }
 }
 
 fn status_line(c: &Consultation) -> String {
-    let mut line = dutch::consultation_status(c.status).to_owned();
+    let mut line = wording::consultation_status(c.status).to_owned();
     if !c.answers.is_empty() {
         line.push_str(&format!(
             " ({} {})",
             c.answers.len(),
             if c.answers.len() == 1 {
-                "antwoord"
+                t("antwoord")
             } else {
-                "antwoorden"
+                t("antwoorden")
             }
         ));
     }
     if let Some(delivery) = c.delivery
         && delivery != crate::domain::DeliveryState::Delivered
     {
-        line.push_str(&format!("; {}", dutch::delivery(delivery)));
+        line.push_str(&format!("; {}", wording::delivery(delivery)));
     }
     line
 }
@@ -241,22 +242,28 @@ fn consultation_page(
         row: QuestionRow::of(c),
         tags: c.expertise_tags.join(", "),
         routed: match (&c.target_region, c.to_network) {
-            (Some(region), _) => format!("gesteld aan regio {region}"),
-            (None, true) if c.routed_to.is_empty() => "gesteld aan het netwerk".into(),
-            (None, true) => format!("gesteld aan het netwerk: {}", c.routed_to.join(", ")),
-            (None, false) if c.origin_region.is_some() => "gesteld aan onze experts".into(),
-            (None, false) => "gesteld aan de experts van deze regio".into(),
+            (Some(region), _) => tf("gesteld aan regio {regio}", &[("regio", region)]),
+            (None, true) if c.routed_to.is_empty() => t("gesteld aan het netwerk").into(),
+            (None, true) => tf(
+                "gesteld aan het netwerk: {regios}",
+                &[("regios", &c.routed_to.join(", "))],
+            ),
+            (None, false) if c.origin_region.is_some() => t("gesteld aan onze experts").into(),
+            (None, false) => t("gesteld aan de experts van deze regio").into(),
         },
         answers: c
             .answers
             .iter()
             .map(|a| AnswerRow {
                 expert: match &a.region {
-                    Some(region) => format!("{} (regio {region})", a.expert),
+                    Some(region) => tf(
+                        "{expert} (regio {regio})",
+                        &[("expert", &a.expert), ("regio", region)],
+                    ),
                     None => a.expert.clone(),
                 },
                 answer: a.answer.clone(),
-                when: dutch::moment(a.answered_at),
+                when: wording::moment(a.answered_at),
             })
             .collect(),
         may_answer: answered_here(c) && signed_in.may("ConsultationService/AnswerConsultation"),

@@ -3,9 +3,10 @@
 //! step as on the case page.
 
 use super::cases::{Choice, short_id};
-use super::dutch;
 use super::error::WebError;
+use super::i18n::filters;
 use super::session::{Frame, SignedIn};
+use super::wording;
 use askama::Template;
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
@@ -58,7 +59,7 @@ pub async fn page(
                     case_short: short_id(&t.case_id),
                     what: t.description.clone(),
                     who: t.owner.clone(),
-                    due: dutch::date(t.due),
+                    due: wording::date(t.due),
                     overdue: t.due < today,
                     finish: ("taak-bijwerken", t.id.clone(), "done"),
                 },
@@ -73,7 +74,7 @@ pub async fn page(
                 case_short: short_id(&c.case_id),
                 what: c.description.clone(),
                 who: c.provider.clone(),
-                due: dutch::date(c.due),
+                due: wording::date(c.due),
                 overdue: c.due < today,
                 finish: ("toezegging-bijwerken", c.id.clone(), "delivered"),
             },

@@ -1,7 +1,8 @@
-//! What the board answers when something cannot be done: a plain Dutch page with the reason, never a stack
+//! What the board answers when something cannot be done: a plain page with the reason, never a stack
 //! trace or a storage detail, and the right HTTP status.
 
-use super::dutch;
+use super::i18n::{filters, t, tf};
+use super::wording;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -52,38 +53,38 @@ impl IntoResponse for WebError {
                 frame = signed_in.map(|f| *f);
                 (
                 StatusCode::FORBIDDEN,
-                "Geen toegang",
-                format!(
-                    "Met uw rol kunt u niet {}. Denkt u dat dat wel zou moeten, vraag het dan de beheerder \
+                t("Geen toegang"),
+                tf(
+                    "Met uw rol kunt u niet {wat}. Denkt u dat dat wel zou moeten, vraag het dan de beheerder \
                      van deze node.",
-                    dutch::request(what)
+                    &[("wat", &wording::request(what))],
                 ),
             )
             }
             WebError::Csrf => (
                 StatusCode::FORBIDDEN,
-                "Formulier verlopen",
-                "Dit formulier hoort niet (meer) bij uw sessie, daarom is er niets gewijzigd. Open de pagina \
-                 opnieuw en probeer het nog eens."
-                    .to_owned(),
+                t("Formulier verlopen"),
+                t("Dit formulier hoort niet (meer) bij uw sessie, daarom is er niets gewijzigd. Open de pagina \
+                 opnieuw en probeer het nog eens.")
+                .to_owned(),
             ),
             WebError::BadForm => (
                 StatusCode::BAD_REQUEST,
-                "Onleesbaar formulier",
-                "Het formulier kwam niet goed aan; er is niets gewijzigd.".to_owned(),
+                t("Onleesbaar formulier"),
+                t("Het formulier kwam niet goed aan; er is niets gewijzigd.").to_owned(),
             ),
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
-                "Niet gevonden",
-                "Deze pagina of casus bestaat niet (meer) op deze node.".to_owned(),
+                t("Niet gevonden"),
+                t("Deze pagina of casus bestaat niet (meer) op deze node.").to_owned(),
             ),
-            WebError::Workflow(err) => (dutch::status_of(&err), "Dat kan niet", dutch::error(&err)),
+            WebError::Workflow(err) => (wording::status_of(&err), t("Dat kan niet"), wording::error(&err)),
             WebError::Render(err) => {
                 tracing::error!(error = %err, "web board: a page could not be drawn");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Er ging iets mis",
-                    "De pagina kon niet worden opgebouwd. Probeer het later opnieuw.".to_owned(),
+                    t("Er ging iets mis"),
+                    t("De pagina kon niet worden opgebouwd. Probeer het later opnieuw.").to_owned(),
                 )
             }
         };

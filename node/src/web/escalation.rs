@@ -4,10 +4,11 @@
 //! again. Each form builds the API's own request and goes through the API's parser and the same workflow.
 
 use super::cases::{Choice, short_id};
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::{filters, t, tf};
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::domain::{CaseSummary, DeliveryState, Escalation, EscalationDirection, LegalBasis};
 use crate::error::Error;
 use crate::grpc::convert::wire_enum;
@@ -38,11 +39,11 @@ pub struct EscalationRow {
 
 /// The status line of an escalation: where it stands, and where its last envelope is.
 fn status_line(escalation: &Escalation) -> String {
-    let mut line = dutch::escalation_status(escalation.status).to_owned();
+    let mut line = wording::escalation_status(escalation.status).to_owned();
     if let Some(delivery) = escalation.delivery
         && delivery != DeliveryState::Delivered
     {
-        line.push_str(&format!(" ({})", dutch::delivery(delivery)));
+        line.push_str(&format!(" ({})", wording::delivery(delivery)));
     }
     line
 }
@@ -55,12 +56,12 @@ impl EscalationRow {
             case_short: short_id(&escalation.case_id),
             partner: region_name(signed_in, &escalation.partner_region),
             direction: match escalation.direction {
-                EscalationDirection::Outgoing => "naar",
-                EscalationDirection::Incoming => "van",
+                EscalationDirection::Outgoing => t("naar"),
+                EscalationDirection::Incoming => t("van"),
             },
             status: status_line(escalation),
             reason: escalation.reason.clone(),
-            when: dutch::moment(escalation.created_at),
+            when: wording::moment(escalation.created_at),
         }
     }
 }
@@ -96,22 +97,34 @@ pub async fn panel(signed_in: &SignedIn, case: &CaseSummary) -> Result<Option<Pa
         .into_iter()
         .map(|c| {
             let giver = match c.basis {
-                LegalBasis::Consent => dutch::consent_giver(&c.given_by),
-                LegalBasis::LegalGround => format!("wettelijke grond: {}", c.given_by),
+                LegalBasis::Consent => wording::consent_giver(&c.given_by),
+                LegalBasis::LegalGround => {
+                    tf("wettelijke grond: {grond}", &[("grond", &c.given_by)])
+                }
             };
             let target = c
                 .scope_target
                 .as_deref()
-                .map(|r| format!(" voor {}", region_name(signed_in, r)))
+                .map(|r| tf(" voor {regio}", &[("regio", &region_name(signed_in, r))]))
                 .unwrap_or_default();
             let until = c
                 .valid_until
-                .map(|d| format!(", geldig tot en met {}", dutch::date(d)))
+                .map(|d| {
+                    tf(
+                        ", geldig tot en met {datum}",
+                        &[("datum", &wording::date(d))],
+                    )
+                })
                 .unwrap_or_default();
             let withdrawn = c
                 .withdrawal
                 .as_ref()
-                .map(|w| format!("; ingetrokken op {}: {}", dutch::moment(w.at), w.reason))
+                .map(|w| {
+                    tf(
+                        "; ingetrokken op {moment}: {reden}",
+                        &[("moment", &wording::moment(w.at)), ("reden", &w.reason)],
+                    )
+                })
                 .unwrap_or_default();
             ConsentRow {
                 sequence: c.sequence,

@@ -2,16 +2,14 @@
 //! commitments — and nothing that could name a youth.
 
 use super::cases::CaseRow;
-use super::dutch;
 use super::error::WebError;
+use super::i18n::{filters, t, tf};
 use super::session::{Frame, SignedIn};
 use super::tables::{SessionRow, session_of};
+use super::wording;
 use askama::Template;
 use axum::extract::Path;
 use axum::response::{Html, IntoResponse, Response};
-
-/// What the minutes print instead of a text that could name the youth.
-const WITHHELD: &str = "(niet afgedrukt: de tekst noemt mogelijk de jongere; zie de casus)";
 
 /// One case in the minutes: who was there and what was decided, without identifiers.
 struct MinutesItem {
@@ -47,16 +45,16 @@ pub async fn page(signed_in: SignedIn, Path(id): Path<String>) -> Result<Respons
             .await?;
         let mut present = Vec::new();
         if attendance.youth_present {
-            present.push("de jongere".to_owned());
+            present.push(t("de jongere").to_owned());
         }
         if attendance.parents_present {
-            present.push("ouder(s)".to_owned());
+            present.push(t("ouder(s)").to_owned());
         }
         present.extend(
             attendance
                 .attendees
                 .iter()
-                .map(|a| format!("{} ({})", dutch::attendee_role(a.role), a.organisation)),
+                .map(|a| format!("{} ({})", wording::attendee_role(a.role), a.organisation)),
         );
         let discussion = detail
             .discussions
@@ -66,17 +64,20 @@ pub async fn page(signed_in: SignedIn, Path(id): Path<String>) -> Result<Respons
             .commitments
             .iter()
             .map(|c| {
-                format!(
-                    "{}: {} (uiterlijk {}{})",
-                    c.provider,
-                    c.description,
-                    dutch::date(c.due),
-                    if c.authority_confirmed {
-                        ", met doorzettingsmacht"
-                    } else {
-                        ""
-                    }
-                )
+                let due = wording::date(c.due);
+                let values: [(&str, &(dyn std::fmt::Display + Sync)); 3] = [
+                    ("aanbieder", &c.provider),
+                    ("wat", &c.description),
+                    ("datum", &due),
+                ];
+                if c.authority_confirmed {
+                    tf(
+                        "{aanbieder}: {wat} (uiterlijk {datum}, met doorzettingsmacht)",
+                        &values,
+                    )
+                } else {
+                    tf("{aanbieder}: {wat} (uiterlijk {datum})", &values)
+                }
             })
             .collect();
         let next_step = discussion.map(|d| d.next_step.clone());
@@ -92,13 +93,13 @@ pub async fn page(signed_in: SignedIn, Path(id): Path<String>) -> Result<Respons
             if ok {
                 text.to_owned()
             } else {
-                WITHHELD.to_owned()
+                t("(niet afgedrukt: de tekst noemt mogelijk de jongere; zie de casus)").to_owned()
             }
         };
         items.push(MinutesItem {
             case: CaseRow::from(&detail.summary),
             present: if present.is_empty() {
-                "niet vastgelegd".into()
+                t("niet vastgelegd").into()
             } else {
                 present.join(", ")
             },

@@ -1,6 +1,7 @@
-//! The web board: the expert table in the browser, in Dutch, for the people who run it. Server-rendered pages
-//! (askama templates compiled into the binary) that work without JavaScript; every page and form goes through
-//! the same workflow functions, role table and audit trail as the gRPC API, so no rule is written twice.
+//! The web board: the expert table in the browser, in Dutch (or English, [`i18n`]), for the people who run it.
+//! Server-rendered pages (askama templates compiled into the binary) that work without JavaScript; every page and
+//! form goes through the same workflow functions, role table and audit trail as the gRPC API, so no rule is written
+//! twice.
 //!
 //! Security: people sign in with password and second factor ([`signin`]); the session lives in the node's
 //! database and its cookie is `HttpOnly`, `SameSite=Strict` and, over TLS, `Secure`; every form carries the
@@ -15,16 +16,17 @@ mod cases;
 mod chair;
 mod consultation;
 mod deadlines;
-mod dutch;
 mod error;
 mod escalation;
 mod form;
+mod i18n;
 mod minutes;
 mod people;
 mod serve;
 mod session;
 mod signin;
 mod tables;
+mod wording;
 mod work;
 
 pub use serve::serve;
@@ -88,7 +90,9 @@ pub fn router(board: Board) -> Router {
         .route("/audit/export", get(audit::export))
         .route("/toegankelijkheid", get(assets::accessibility))
         .route("/assets/{file}", get(assets::file))
+        .route("/taal/{code}", get(i18n::switch))
         .fallback(|| async { error::WebError::NotFound.into_response() })
+        .layer(axum::middleware::from_fn(i18n::choose))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(board)

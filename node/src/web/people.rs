@@ -2,10 +2,11 @@
 //! new password, remove a second factor (a lost phone), lift a lock, give an API token (shown once) and disable
 //! an account. Every change is on the audit trail under the administrator's name, from the board.
 
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::{filters, tf};
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::access::password::Password;
 use crate::domain::Role;
 use crate::error::Error;
@@ -66,11 +67,11 @@ async fn people_page(
                 .unwrap_or_default();
             PersonRow {
                 organisation: user.organisation,
-                roles: dutch::roles(&user.roles),
+                roles: wording::roles(&user.roles),
                 tokens,
                 password,
                 second_factor,
-                locked: locked.filter(|until| *until > now).map(dutch::moment),
+                locked: locked.filter(|until| *until > now).map(wording::moment),
                 disabled: user.disabled_at.is_some(),
                 name: user.name,
             }
@@ -84,7 +85,7 @@ async fn people_page(
             .iter()
             .map(|r| RoleChoice {
                 value: r.as_str(),
-                label: dutch::role(*r),
+                label: wording::role(*r),
             })
             .collect(),
         token,
@@ -137,10 +138,10 @@ pub async fn add(signed_in: SignedIn, fields: Fields) -> Result<Response, WebErr
             let page = people_page(
                 &signed_in,
                 Some((user.name.clone(), token.reveal().to_owned())),
-                Some(format!(
-                    "{} is toegevoegd. Geef het wachtwoord persoonlijk door; wie identificerende gegevens of het \
-                     auditspoor mag zien, stelt bij de eerste aanmelding een tweede stap in.",
-                    user.name
+                Some(tf(
+                    "{naam} is toegevoegd. Geef het wachtwoord persoonlijk door; wie identificerende gegevens of \
+                     het auditspoor mag zien, stelt bij de eerste aanmelding een tweede stap in.",
+                    &[("naam", &user.name)],
                 )),
                 None,
             )
@@ -170,20 +171,34 @@ pub async fn change(
         "wachtwoord" => workflow
             .set_password(op, &name, Password::new(fields.get("password")))
             .await
-            .map(|()| format!("Het wachtwoord van {name} is gewijzigd; hun sessies zijn beëindigd.")),
+            .map(|()| {
+                tf(
+                    "Het wachtwoord van {naam} is gewijzigd; hun sessies zijn beëindigd.",
+                    &[("naam", &name)],
+                )
+            }),
         "tweede-stap" => workflow.reset_second_factor(op, &name).await.map(|()| {
-            format!("De tweede stap van {name} is verwijderd; bij de volgende aanmelding stellen zij een nieuwe in.")
+            tf(
+                "De tweede stap van {naam} is verwijderd; bij de volgende aanmelding stellen zij een nieuwe in.",
+                &[("naam", &name)],
+            )
         }),
         "ontgrendelen" => workflow
             .unlock_user(op, &name)
             .await
-            .map(|()| format!("{name} kan weer aanmelden.")),
+            .map(|()| tf("{naam} kan weer aanmelden.", &[("naam", &name)])),
         "token" => workflow.issue_token(op, &name, Some(365), false).await.map(|t| {
             token = Some((name.clone(), t.reveal().to_owned()));
-            format!("Een nieuw API-token voor {name}, een jaar geldig.")
+            tf(
+                "Een nieuw API-token voor {naam}, een jaar geldig.",
+                &[("naam", &name)],
+            )
         }),
         "uitschakelen" => workflow.disable_user(op, &name).await.map(|()| {
-            format!("{name} is uitgeschakeld: geen aanmelding en geen API-token werkt nog.")
+            tf(
+                "{naam} is uitgeschakeld: geen aanmelding en geen API-token werkt nog.",
+                &[("naam", &name)],
+            )
         }),
         _ => return Err(WebError::NotFound),
     };

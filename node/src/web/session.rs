@@ -22,7 +22,11 @@ fn cookie_name(board: &Board) -> String {
 
 /// The session token a request's cookie carries.
 fn cookie_token(board: &Board, headers: &HeaderMap) -> Option<String> {
-    let name = cookie_name(board);
+    cookie(headers, &cookie_name(board))
+}
+
+/// The value of the cookie `name` a request carries.
+pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -143,6 +147,12 @@ const MENU: &[(&str, &str, &str)] = &[
     ("/beheer", "Beheer", "Board/ManagePeople"),
 ];
 
+/// The menu's labels, in Dutch (for the translation check).
+#[cfg(test)]
+pub(super) fn menu_labels() -> impl Iterator<Item = &'static str> {
+    MENU.iter().map(|(_, label, _)| *label)
+}
+
 impl SignedIn {
     fn path(rpc: &str) -> String {
         format!("/expertnet.v1.{rpc}")
@@ -190,13 +200,13 @@ impl SignedIn {
         case_id: Option<&str>,
         err: crate::Error,
     ) -> Result<(StatusCode, String), WebError> {
-        let status = super::dutch::status_of(&err);
+        let status = super::wording::status_of(&err);
         if status.is_server_error() {
             return Err(err.into());
         }
         self.audit(rpc, case_id, &format!("refused:{}", status.as_u16()))
             .await?;
-        Ok((status, super::dutch::error(&err)))
+        Ok((status, super::wording::error(&err)))
     }
 
     /// Records what the person did or saw, as the API's guard records a call; nothing is shown if it cannot be
@@ -225,7 +235,7 @@ impl SignedIn {
             .filter(|(_, _, rpc)| self.may(rpc))
             .map(|(href, label, _)| NavItem {
                 href,
-                label,
+                label: super::i18n::t(label),
                 current: *href == current,
             })
             .collect()
@@ -235,7 +245,7 @@ impl SignedIn {
         Frame {
             region: self.board.region.clone(),
             user: self.session.caller.user.clone(),
-            roles: super::dutch::roles(&self.session.caller.roles),
+            roles: super::wording::roles(&self.session.caller.roles),
             csrf: self.session.csrf.clone(),
             nav: self.nav(current),
         }

@@ -2,10 +2,11 @@
 //! time for a role that needs one, setting the app up from a QR code. Refusals never say whether the name or
 //! the password was wrong.
 
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::{filters, t, tf};
 use super::session::{SignedIn, Visit, set_cookie};
+use super::wording;
 use crate::access::password::Password;
 use crate::workflow::{CodeCheck, SignIn, Stage};
 use askama::Template;
@@ -75,7 +76,7 @@ pub async fn submit(visit: Visit, fields: Fields) -> Result<Response, WebError> 
                 .insert(header::SET_COOKIE, set_cookie(board, Some(token.reveal())));
             return Ok(response);
         }
-        SignIn::Refused => "Naam of wachtwoord klopt niet.".to_owned(),
+        SignIn::Refused => t("Naam of wachtwoord klopt niet.").to_owned(),
         SignIn::Locked { until_ms } => locked(until_ms),
     };
     let page = SignInPage {
@@ -88,9 +89,9 @@ pub async fn submit(visit: Visit, fields: Fields) -> Result<Response, WebError> 
 }
 
 fn locked(until_ms: i64) -> String {
-    format!(
-        "Te vaak mislukt: dit account is geblokkeerd tot {}. Vraag zo nodig de beheerder.",
-        dutch::moment(until_ms)
+    tf(
+        "Te vaak mislukt: dit account is geblokkeerd tot {moment}. Vraag zo nodig de beheerder.",
+        &[("moment", &wording::moment(until_ms))],
     )
 }
 
@@ -138,7 +139,8 @@ pub async fn code_submit(visit: Visit, fields: Fields) -> Result<Response, WebEr
     let error = match check {
         CodeCheck::Accepted => return Ok(Redirect::to("/werk").into_response()),
         CodeCheck::Refused => {
-            "Deze code klopt niet of is al gebruikt. Neem de nieuwste code uit uw app.".to_owned()
+            t("Deze code klopt niet of is al gebruikt. Neem de nieuwste code uit uw app.")
+                .to_owned()
         }
         CodeCheck::Locked { until_ms } => {
             let mut response = Redirect::to("/aanmelden").into_response();

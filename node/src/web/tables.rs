@@ -3,10 +3,11 @@
 
 use super::calendar::{CalendarDay, calendar, month_start, month_text};
 use super::cases::CaseRow;
-use super::dutch;
 use super::error::WebError;
 use super::form::Fields;
+use super::i18n::{filters, tf};
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::domain::{CaseFilter, CaseState, TableSession};
 use crate::error::Error;
 use askama::Template;
@@ -27,11 +28,13 @@ impl From<&TableSession> for SessionRow {
     fn from(session: &TableSession) -> SessionRow {
         SessionRow {
             id: session.id.clone(),
-            when: format!(
-                "{} om {} ({} min.)",
-                dutch::date(session.date),
-                session.start_time,
-                session.duration_minutes
+            when: tf(
+                "{datum} om {tijd} ({duur} min.)",
+                &[
+                    ("datum", &wording::date(session.date)),
+                    ("tijd", &session.start_time),
+                    ("duur", &session.duration_minutes),
+                ],
             ),
             location: session.location.clone(),
             chair: session.chair.clone(),
@@ -121,7 +124,7 @@ impl TablesPage {
             .and_then(|d| d.checked_add(time::Duration::days(4)))
             .and_then(|d| d.replace_day(1).ok())
             .unwrap_or(first);
-        let name = dutch::date(first);
+        let name = wording::date(first);
         self.month = name
             .split_once(' ')
             .map_or(name.clone(), |(_, m)| m.to_owned());
@@ -181,8 +184,8 @@ pub async fn create(signed_in: SignedIn, fields: Fields) -> Result<Response, Web
             Ok(Redirect::to(&format!("/tafels/{}", session.id)).into_response())
         }
         Err(err @ Error::InvalidArgument { .. }) => {
-            let status = dutch::status_of(&err);
-            let page = tables_page(&signed_in, typed, Some(dutch::error(&err))).await?;
+            let status = wording::status_of(&err);
+            let page = tables_page(&signed_in, typed, Some(wording::error(&err))).await?;
             Ok((status, Html(page.render()?)).into_response())
         }
         Err(err) => Err(err.into()),

@@ -2,9 +2,10 @@
 //! agenda, open work past its due date, questions waiting for an answer and escalations coming in.
 
 use super::cases::{CaseRow, short_id};
-use super::dutch;
 use super::error::WebError;
+use super::i18n::{filters, t, tf};
 use super::session::{Frame, SignedIn};
+use super::wording;
 use crate::domain::{
     CaseFilter, CaseState, ConsultationStatus, EscalationDirection, EscalationStatus,
 };
@@ -43,8 +44,18 @@ fn case_rows(cases: &[crate::domain::CaseSummary]) -> Vec<WorkRow> {
             let row = CaseRow::from(case);
             WorkRow {
                 href: Some(format!("/casussen/{}", row.id)),
-                label: format!("Casus {} ({})", row.short_id, row.state),
-                detail: format!("{} jaar, {}; {}", row.age, row.municipality, row.categories),
+                label: tf(
+                    "Casus {nummer} ({staat})",
+                    &[("nummer", &row.short_id), ("staat", &row.state)],
+                ),
+                detail: tf(
+                    "{leeftijd} jaar, {gemeente}; {knelpunten}",
+                    &[
+                        ("leeftijd", &row.age),
+                        ("gemeente", &row.municipality),
+                        ("knelpunten", &row.categories),
+                    ],
+                ),
             }
         })
         .collect()
@@ -72,8 +83,8 @@ pub async fn page(signed_in: SignedIn) -> Result<Response, WebError> {
         }
         sections.push(Section {
             id: "intake",
-            title: "Aanmeldingen om in te nemen",
-            empty: "Er wachten geen nieuwe aanmeldingen.",
+            title: t("Aanmeldingen om in te nemen"),
+            empty: t("Er wachten geen nieuwe aanmeldingen."),
             rows: case_rows(&waiting),
         });
     }
@@ -98,10 +109,10 @@ pub async fn page(signed_in: SignedIn) -> Result<Response, WebError> {
         sections.push(Section {
             id: "tafel",
             title: match next {
-                Some(_) => "Op de agenda van de volgende tafel",
-                None => "Volgende tafel",
+                Some(_) => t("Op de agenda van de volgende tafel"),
+                None => t("Volgende tafel"),
             },
-            empty: "Er is nog geen tafel gepland, of de agenda is leeg.",
+            empty: t("Er is nog geen tafel gepland, of de agenda is leeg."),
             rows,
         });
     }
@@ -113,29 +124,36 @@ pub async fn page(signed_in: SignedIn) -> Result<Response, WebError> {
             .iter()
             .map(|task| WorkRow {
                 href: Some(format!("/casussen/{}", task.case_id)),
-                label: format!("Taak: {}", task.description),
-                detail: format!(
-                    "{}; was af op {} (casus {})",
-                    task.owner,
-                    dutch::date(task.due),
-                    short_id(&task.case_id)
+                label: tf("Taak: {taak}", &[("taak", &task.description)]),
+                detail: tf(
+                    "{wie}; was af op {datum} (casus {nummer})",
+                    &[
+                        ("wie", &task.owner),
+                        ("datum", &wording::date(task.due)),
+                        ("nummer", &short_id(&task.case_id)),
+                    ],
                 ),
             })
             .collect();
         rows.extend(overdue.commitments.iter().map(|commitment| WorkRow {
             href: Some(format!("/casussen/{}", commitment.case_id)),
-            label: format!("Toezegging van {}", commitment.provider),
-            detail: format!(
-                "{}; was af op {} (casus {})",
-                commitment.description,
-                dutch::date(commitment.due),
-                short_id(&commitment.case_id)
+            label: tf(
+                "Toezegging van {aanbieder}",
+                &[("aanbieder", &commitment.provider)],
+            ),
+            detail: tf(
+                "{wie}; was af op {datum} (casus {nummer})",
+                &[
+                    ("wie", &commitment.description),
+                    ("datum", &wording::date(commitment.due)),
+                    ("nummer", &short_id(&commitment.case_id)),
+                ],
             ),
         }));
         sections.push(Section {
             id: "termijnen",
-            title: "Verlopen taken en toezeggingen",
-            empty: "Niets is over zijn termijn.",
+            title: t("Verlopen taken en toezeggingen"),
+            empty: t("Niets is over zijn termijn."),
             rows,
         });
     }
@@ -150,19 +168,25 @@ pub async fn page(signed_in: SignedIn) -> Result<Response, WebError> {
             .filter(|c| c.origin_region.is_some() || (!c.to_network && c.target_region.is_none()))
             .map(|c| WorkRow {
                 href: Some(format!("/consultatie/{}", c.id)),
-                label: format!(
-                    "Vraag van {}",
-                    c.origin_region
-                        .as_deref()
-                        .unwrap_or(c.asker_organisation.as_str())
+                label: tf(
+                    "Vraag van {wie}",
+                    &[(
+                        "wie",
+                        &c.origin_region
+                            .as_deref()
+                            .unwrap_or(c.asker_organisation.as_str()),
+                    )],
                 ),
-                detail: format!("gesteld op {}", dutch::moment(c.asked_at)),
+                detail: tf(
+                    "gesteld op {moment}",
+                    &[("moment", &wording::moment(c.asked_at))],
+                ),
             })
             .collect();
         sections.push(Section {
             id: "consultatie",
-            title: "Consultatievragen die op antwoord wachten",
-            empty: "Er wachten geen vragen op een antwoord.",
+            title: t("Consultatievragen die op antwoord wachten"),
+            empty: t("Er wachten geen vragen op een antwoord."),
             rows,
         });
     }
@@ -181,14 +205,17 @@ pub async fn page(signed_in: SignedIn) -> Result<Response, WebError> {
             })
             .map(|e| WorkRow {
                 href: Some(format!("/casussen/{}", e.case_id)),
-                label: format!("Opgeschaald door {}", e.partner_region),
-                detail: format!("ontvangen op {}", dutch::moment(e.created_at)),
+                label: tf("Opgeschaald door {regio}", &[("regio", &e.partner_region)]),
+                detail: tf(
+                    "ontvangen op {moment}",
+                    &[("moment", &wording::moment(e.created_at))],
+                ),
             })
             .collect();
         sections.push(Section {
             id: "opschaling",
-            title: "Binnenkomende opschalingen",
-            empty: "Er komen geen opschalingen binnen.",
+            title: t("Binnenkomende opschalingen"),
+            empty: t("Er komen geen opschalingen binnen."),
             rows,
         });
     }

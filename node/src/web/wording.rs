@@ -1,7 +1,9 @@
-//! The board's Dutch: the expert table's words for states, actions, categories and roles, dates as people in
-//! the Netherlands write them, and the workflow's refusals told in Dutch. The refusal is the workflow's own
-//! (its error value); only its wording is made here.
+//! The board's wording: the expert table's words for states, actions, categories and roles, dates as people in
+//! the Netherlands write them, and the workflow's refusals told to a person. Written in Dutch, given in the
+//! person's language by [`super::i18n`]. The refusal is the workflow's own (its error value); only its wording
+//! is made here.
 
+use super::i18n::{Language, current, t, tf};
 use crate::domain::lifecycle::{Action, CaseState, IllegalAction};
 use crate::domain::{
     AttendeeRole, BottleneckCategory, CommitmentStatus, ConsentGiver, ConsultationStatus,
@@ -12,7 +14,7 @@ use axum::http::StatusCode;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 pub fn state(state: CaseState) -> &'static str {
-    match state {
+    t(match state {
         CaseState::Submitted => "aangemeld",
         CaseState::Intake => "in intake",
         CaseState::Scheduled => "geagendeerd",
@@ -21,11 +23,11 @@ pub fn state(state: CaseState) -> &'static str {
         CaseState::Closed => "afgesloten",
         CaseState::Returned => "teruggelegd",
         CaseState::Escalated => "opgeschaald",
-    }
+    })
 }
 
 pub fn action(action: Action) -> &'static str {
-    match action {
+    t(match action {
         Action::StartIntake => "intake starten",
         Action::Accept => "aannemen",
         Action::Return => "teruggeven",
@@ -48,13 +50,13 @@ pub fn action(action: Action) -> &'static str {
         Action::UpdateTask => "taak bijwerken",
         Action::AddProgressNote => "notitie toevoegen",
         Action::RecordAttendance => "aanwezigheid vastleggen",
-    }
+    })
 }
 
 /// A history entry's action word (as stored) in Dutch.
 pub fn action_text(stored: &str) -> String {
     if stored == "submit" {
-        return "aangemeld".into();
+        return t("aangemeld").into();
     }
     Action::ALL
         .iter()
@@ -63,7 +65,7 @@ pub fn action_text(stored: &str) -> String {
 }
 
 pub fn category(category: BottleneckCategory) -> &'static str {
-    match category {
+    t(match category {
         BottleneckCategory::ResidentialOutflow => "uitstroom uit residentiële zorg",
         BottleneckCategory::CustomResidentialCare => "maatwerk binnen residentiële zorg",
         BottleneckCategory::WaitingList => "wachtlijst",
@@ -74,11 +76,11 @@ pub fn category(category: BottleneckCategory) -> &'static str {
         BottleneckCategory::FundingDispute => "financieringsgeschil",
         BottleneckCategory::TransitionToAdulthood => "overgang naar volwassenheid (18-/18+)",
         BottleneckCategory::Other => "anders",
-    }
+    })
 }
 
 pub fn attendee_role(role: AttendeeRole) -> &'static str {
-    match role {
+    t(match role {
         AttendeeRole::Youth => "jongere",
         AttendeeRole::Parent => "ouder(s)",
         AttendeeRole::Referrer => "aanmelder",
@@ -91,88 +93,88 @@ pub fn attendee_role(role: AttendeeRole) -> &'static str {
         AttendeeRole::Chair => "voorzitter",
         AttendeeRole::Procesregisseur => "procesregisseur",
         AttendeeRole::Other => "anders",
-    }
+    })
 }
 
 pub fn task_status(status: TaskStatus) -> &'static str {
-    match status {
+    t(match status {
         TaskStatus::Open => "open",
         TaskStatus::InProgress => "bezig",
         TaskStatus::Done => "afgerond",
         TaskStatus::Cancelled => "vervallen",
-    }
+    })
 }
 
 pub fn commitment_status(status: CommitmentStatus) -> &'static str {
-    match status {
+    t(match status {
         CommitmentStatus::Open => "open",
         CommitmentStatus::Delivered => "geleverd",
         CommitmentStatus::Withdrawn => "ingetrokken",
-    }
+    })
 }
 
 pub fn escalation_status(status: EscalationStatus) -> &'static str {
-    match status {
+    t(match status {
         EscalationStatus::Sent => "verstuurd",
         EscalationStatus::Received => "ontvangen door de andere regio",
         EscalationStatus::Accepted => "aangenomen door de andere regio",
         EscalationStatus::Returned => "teruggegeven",
         EscalationStatus::Closed => "afgesloten",
         EscalationStatus::Withdrawn => "ingetrokken",
-    }
+    })
 }
 
 pub fn delivery(state: DeliveryState) -> &'static str {
-    match state {
+    t(match state {
         DeliveryState::Pending => "onderweg",
         DeliveryState::Delivered => "afgeleverd",
         DeliveryState::Dead => "niet af te leveren (beheerder)",
         DeliveryState::Cancelled => "tegengehouden",
-    }
+    })
 }
 
 pub fn consultation_status(status: ConsultationStatus) -> &'static str {
-    match status {
+    t(match status {
         ConsultationStatus::Open => "wacht op antwoord",
         ConsultationStatus::Answered => "beantwoord",
-    }
+    })
 }
 
 pub fn consent_giver(word: &str) -> String {
     match ConsentGiver::parse(word) {
-        Some(ConsentGiver::Youth) => "de jongere (16+)".into(),
-        Some(ConsentGiver::Parent) => "een ouder met gezag".into(),
-        Some(ConsentGiver::LegalRepresentative) => "een wettelijk vertegenwoordiger".into(),
+        Some(ConsentGiver::Youth) => t("de jongere (16+)").into(),
+        Some(ConsentGiver::Parent) => t("een ouder met gezag").into(),
+        Some(ConsentGiver::LegalRepresentative) => t("een wettelijk vertegenwoordiger").into(),
         None => word.to_owned(),
     }
 }
 
 pub fn outcome(outcome: Outcome) -> &'static str {
-    match outcome {
+    t(match outcome {
         Outcome::Solved => "opgelost",
         Outcome::PartlySolved => "deels opgelost",
         Outcome::ReferredOn => "doorverwezen",
         Outcome::Escalated => "opgeschaald",
         Outcome::NoFittingAnswer => "geen passend antwoord (signaal)",
-    }
+    })
 }
 
 pub fn referrer_kind(kind: ReferrerKind) -> &'static str {
-    match kind {
+    t(match kind {
         ReferrerKind::SocialTeam => "sociaal of wijkteam",
         ReferrerKind::CareProvider => "zorgaanbieder",
-    }
+    })
 }
 
 pub fn role(role: Role) -> &'static str {
-    match role {
+    t(match role {
         Role::Administrator => "beheerder",
         Role::Intake => "intake",
         Role::TableMember => "tafellid",
         Role::Chair => "voorzitter",
         Role::Procesregisseur => "procesregisseur",
         Role::Auditor => "auditor",
-    }
+    })
 }
 
 /// A stored comma list of role words (as the audit trail keeps them) in Dutch.
@@ -186,13 +188,13 @@ pub fn roles_text(stored: &str) -> String {
 /// An audit outcome (`ok`, `refused:409`, `denied`) in Dutch.
 pub fn audit_outcome(stored: &str) -> String {
     if stored == "ok" {
-        "toegestaan".into()
+        t("toegestaan").into()
     } else if let Some(reason) = stored.strip_prefix("ok; reden: ") {
-        format!("toegestaan; reden: {reason}")
+        tf("toegestaan; reden: {reden}", &[("reden", &reason)])
     } else if stored == "denied" {
-        "geweigerd (rol)".into()
+        t("geweigerd (rol)").into()
     } else if stored.starts_with("refused") {
-        "geweigerd".into()
+        t("geweigerd").into()
     } else {
         stored.to_owned()
     }
@@ -239,7 +241,7 @@ pub fn date(date: Date) -> String {
     format!(
         "{} {} {}",
         date.day(),
-        MONTHS[usize::from(u8::from(date.month())) - 1],
+        t(MONTHS[usize::from(u8::from(date.month())) - 1]),
         date.year()
     )
 }
@@ -259,7 +261,7 @@ fn dutch_offset(utc: OffsetDateTime) -> UtcOffset {
 
 /// What a person asked for through `rpc` (`CaseService/SubmitCase`), as a refusal names it.
 pub fn request(rpc: &str) -> &str {
-    match rpc {
+    let dutch = match rpc {
         "CaseService/SubmitCase" => "een nieuwe casus aanmelden",
         "CaseService/ListCases" => "de lijst met casussen bekijken",
         "CaseService/GetCase" => "een casus bekijken",
@@ -272,13 +274,14 @@ pub fn request(rpc: &str) -> &str {
         }
         "Board/ManagePeople" => "de mensen van deze node beheren",
         "AuditService/VerifyAudit" => "het auditspoor bekijken",
-        other => other,
-    }
+        other => return other,
+    };
+    t(dutch)
 }
 
 /// What an access was for (`workflow::purpose_of`), in Dutch.
 pub fn purpose(english: &str) -> &'static str {
-    match english {
+    t(match english {
         "registering the case at the expert table" => "de casus aanmelden bij de experttafel",
         "intake: deciding whether the table takes the case" => {
             "intake: past de casus aan deze tafel"
@@ -294,7 +297,7 @@ pub fn purpose(english: &str) -> &'static str {
         "handing the case to another region" => "de casus overdragen aan een andere regio",
         "asking other experts for advice" => "advies vragen aan andere experts",
         _ => "andere behandeling van de casus",
-    }
+    })
 }
 
 /// The form label a request field is shown under.
@@ -368,11 +371,14 @@ pub fn field(field: &str) -> String {
         "expert" => "Expert",
         _ => return field.to_owned(),
     };
-    label.to_owned()
+    t(label).to_owned()
 }
 
 /// A field check's message in Dutch; a message this table does not know stays as the workflow gave it.
 fn check_message(message: &str) -> String {
+    if current() == Language::English {
+        return message.to_owned();
+    }
     let known = [
         ("must not be empty", "is verplicht"),
         ("must be given", "is verplicht"),
@@ -459,11 +465,13 @@ fn illegal(err: &IllegalAction) -> String {
         .iter()
         .map(|s| state(*s))
         .collect();
-    format!(
-        "De casus staat op ‘{}’; ‘{}’ kan alleen als de casus {} is.",
-        state(err.from),
-        action(err.action),
-        allowed.join(" of ")
+    tf(
+        "De casus staat op ‘{staat}’; ‘{stap}’ kan alleen als de casus {toegestaan} is.",
+        &[
+            ("staat", &state(err.from)),
+            ("stap", &action(err.action)),
+            ("toegestaan", &allowed.join(t(" of "))),
+        ],
     )
 }
 
@@ -475,25 +483,28 @@ pub fn error(err: &Error) -> String {
         }
         Error::IllegalAction(illegal_action) => illegal(illegal_action),
         Error::NotFound { kind, id } => match *kind {
-            "case" => format!("Casus {id} bestaat niet (meer) op deze node."),
-            _ => format!("{kind} {id} is niet gevonden."),
+            "case" => tf(
+                "Casus {id} bestaat niet (meer) op deze node.",
+                &[("id", id)],
+            ),
+            _ => tf("{soort} {id} is niet gevonden.", &[("soort", kind), ("id", id)]),
         },
         Error::AlreadyExists { field: name, message } => {
             format!("{}: {}", field(name), check_message(message))
         }
-        Error::Conflict(_) => {
-            "Iemand anders wijzigde de casus op hetzelfde moment. Er is niets gewijzigd; probeer het opnieuw."
-                .into()
-        }
+        Error::Conflict(_) => t(
+            "Iemand anders wijzigde de casus op hetzelfde moment. Er is niets gewijzigd; probeer het opnieuw.",
+        )
+        .into(),
         Error::FailedPrecondition(message) | Error::PermissionDenied(message) => {
-            format!("Dat kan nu niet: {message}.")
+            tf("Dat kan nu niet: {reden}.", &[("reden", message)])
         }
-        Error::Unavailable(_) | Error::Storage(sqlx::Error::PoolTimedOut) => {
+        Error::Unavailable(_) | Error::Storage(sqlx::Error::PoolTimedOut) => t(
             "De node is even te druk of kan het auditspoor niet schrijven. Er is niets getoond of gewijzigd; \
-             probeer het zo opnieuw."
-                .into()
-        }
-        _ => "Er ging iets mis op de node. Er is niets gewijzigd; probeer het later opnieuw.".into(),
+             probeer het zo opnieuw.",
+        )
+        .into(),
+        _ => t("Er ging iets mis op de node. Er is niets gewijzigd; probeer het later opnieuw.").into(),
     }
 }
 
