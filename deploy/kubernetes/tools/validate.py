@@ -270,6 +270,15 @@ def check_overlay(path: Path, version: str) -> dict:
             return result
         if listen_port(at, "federation.listen", federation["listen"]) != ports.get("inbox"):
             error(at, f"federation.listen must use the container's port inbox ({ports.get('inbox')})")
+        board = config.get("web", {}).get("listen", "127.0.0.1:8051")
+        if board:
+            if listen_port(at, "web.listen", board) != ports.get("board"):
+                error(at, f"web.listen must use the container's port board ({ports.get('board')})")
+            if not config["server"].get("tls"):
+                error(at, "the web board is served off loopback only over TLS: [server.tls] is missing")
+            if not any(rule.get("ports") and any(p.get("port") in (ports.get("board"), "board") for p in rule["ports"])
+                       for p_ in policies for rule in p_["spec"].get("ingress", [])):
+                error(overlay, "no NetworkPolicy admits the web board's port")
         url = config["database"]["url"]
         if url.startswith("sqlite:"):
             data_mount = mount_of(pod, container, "persistentVolumeClaim", "expertnet-node-data")
