@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "proto/expertnet/v1/escalation.proto",
     "proto/expertnet/v1/audit.proto",
     "proto/expertnet/v1/signals.proto",
+    "proto/expertnet/v1/review.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -2,13 +2,16 @@
 //! listener in; `serve` in the CLI binds the configured address and waits for SIGTERM or Ctrl-C.
 
 use crate::access::GuardLayer;
-use crate::grpc::{AuditApi, CaseApi, ConsultationApi, EscalationApi, OutboxApi, SessionApi};
+use crate::grpc::{
+    AuditApi, CaseApi, ConsultationApi, EscalationApi, OutboxApi, ReviewApi, SessionApi,
+};
 use crate::workflow::Workflow;
 use expertnet_proto::v1::audit_service_server::AuditServiceServer;
 use expertnet_proto::v1::case_service_server::CaseServiceServer;
 use expertnet_proto::v1::consultation_service_server::ConsultationServiceServer;
 use expertnet_proto::v1::escalation_service_server::EscalationServiceServer;
 use expertnet_proto::v1::outbox_service_server::OutboxServiceServer;
+use expertnet_proto::v1::review_service_server::ReviewServiceServer;
 use expertnet_proto::v1::session_service_server::SessionServiceServer;
 use std::future::Future;
 use std::time::Duration;
@@ -43,6 +46,7 @@ pub async fn serve(
         .await;
     health.set_serving::<OutboxServiceServer<OutboxApi>>().await;
     health.set_serving::<AuditServiceServer<AuditApi>>().await;
+    health.set_serving::<ReviewServiceServer<ReviewApi>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -84,6 +88,10 @@ pub async fn serve(
         )
         .add_service(
             AuditServiceServer::new(AuditApi::new(workflow.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ReviewServiceServer::new(ReviewApi::new(workflow.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

@@ -163,6 +163,15 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Chooses the option with `value` in the select field matching `css`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        let field = self.client.find(Locator::Css(css)).await.expect(css);
+        field
+            .select_by_value(value)
+            .await
+            .expect("choose an option");
+    }
+
     /// The current value of the form field matching `css` (what is chosen or typed, not its first value).
     pub async fn value(&self, css: &str) -> String {
         let element = self.client.find(Locator::Css(css)).await.expect(css);

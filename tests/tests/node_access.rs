@@ -19,6 +19,7 @@ const TEAM_SERVICES: &[&str] = &[
     "EscalationService",
     "OutboxService",
     "AuditService",
+    "ReviewService",
 ];
 
 /// Every method of the team API, from the compiled contract (so a new RPC cannot slip past this test).

@@ -24,6 +24,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/tafels", "SessionService/ListSessions"),
     ("/termijnen", "CaseService/ListOverdue"),
     ("/consultatie", "ConsultationService/ListConsultations"),
+    ("/jaaroverzicht", "ReviewService/GetRegionReview"),
     ("/audit", "AuditService/VerifyAudit"),
     ("/beheer", "Board/ManagePeople"),
 ];

@@ -647,3 +647,72 @@ async fn the_administrator_manages_people() {
     browser.close().await;
     node.stop().await;
 }
+
+/// The region's own yearly review on the board: for the team, with its tables and charts, another year on
+/// request, accessible; refused to a role that does not read the region's cases.
+#[tokio::test]
+async fn the_yearly_review_is_on_the_board() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let node = spawn_node().await;
+    let board = spawn_board(&node.workflow, "lekstroom").await;
+    node.case_in(expertnet_proto::v1::CaseState::Closed, true)
+        .await;
+    node.case_in(expertnet_proto::v1::CaseState::Returned, false)
+        .await;
+    node.case_in(expertnet_proto::v1::CaseState::InProgress, true)
+        .await;
+    add_person(&node.workflow, "t.lid", &[Role::TableMember], PASSWORD).await;
+    add_person(&node.workflow, "b.heer", &[Role::Administrator], PASSWORD).await;
+
+    browser.sign_in(&board, "t.lid", PASSWORD).await;
+    assert_eq!(browser.wait_path("/werk").await, "/werk");
+    browser.click("a[href='/jaaroverzicht']").await;
+    assert_eq!(browser.wait_path("/jaaroverzicht").await, "/jaaroverzicht");
+    assert_eq!(browser.text("h1").await, "Jaaroverzicht 2026");
+    let words = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flow = words(browser.text("#verloop-tabel").await);
+    assert!(flow.contains("Aangemeld 0 3 +3"), "{flow}");
+    assert!(flow.contains("Afgesloten 0 1 +1"), "{flow}");
+    assert_eq!(
+        browser.text("#teruggelegd-lijst").await,
+        "Hoort bij de wijkteams"
+    );
+    assert!(
+        browser.exists("section[aria-labelledby=verloop] svg").await,
+        "a chart beside the table"
+    );
+    browser.assert_accessible("yearly review").await;
+    browser.screenshot("jaaroverzicht").await;
+
+    // Another year, chosen on the page.
+    browser.choose("#jaar", "2025").await;
+    browser
+        .click("form[action='/jaaroverzicht'] button[type=submit]")
+        .await;
+    assert_eq!(
+        browser.wait_text("h1", "Jaaroverzicht 2025").await,
+        "Jaaroverzicht 2025"
+    );
+    let flow = words(browser.text("#verloop-tabel").await);
+    assert!(flow.contains("Aangemeld 0 0 +0"), "{flow}");
+
+    // The administrator runs the node but does not read its cases.
+    browser
+        .click("form[action='/afmelden'] button[type=submit]")
+        .await;
+    browser
+        .sign_in_enrolling(&board, "b.heer", PASSWORD, node.clock.now_ms())
+        .await;
+    assert!(!browser.exists("a[href='/jaaroverzicht']").await);
+    browser.goto(&format!("{board}/jaaroverzicht")).await;
+    assert!(browser.text("h1").await.contains("Geen toegang"));
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("het jaaroverzicht van de regio bekijken")
+    );
+    browser.close().await;
+}

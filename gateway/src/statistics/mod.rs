@@ -3,7 +3,6 @@
 //! shown before disclosure control.
 
 pub mod access;
-mod charts;
 pub mod disclosure;
 pub mod odometer;
 pub mod privacy;

@@ -3,7 +3,6 @@
 //! no-fitting-answer signals), as one HTML document with SVG charts. Everything in it comes from released tables,
 //! so it shows exactly what disclosure control lets anyone see: hidden values stay hidden (`x`, no bar).
 
-use super::charts::{Series, bar_chart, line_chart};
 use super::disclosure::Control;
 use super::release::Asked;
 use super::store::StatisticsStore;
@@ -11,6 +10,7 @@ use super::tables::{Family, Table};
 use super::view;
 use crate::error::{Error, Result};
 use expertnet_federation::Registry;
+use expertnet_federation::charts::{Series, bar_chart, line_chart};
 use expertnet_proto::v1 as wire;
 use std::fmt::Write;
 
@@ -38,6 +38,11 @@ fn value(v: Option<&wire::ShownValue>) -> Option<u64> {
 
 fn text(v: Option<u64>) -> String {
     v.map_or_else(|| "x".to_owned(), |v| v.to_string())
+}
+
+/// A vocabulary word as a chart label: `waiting_list` → "waiting list".
+fn readable(word: &str) -> String {
+    word.to_lowercase().replace('_', " ")
 }
 
 fn escape(s: &str) -> String {
@@ -236,7 +241,11 @@ fn render(
         }),
         ("Age bands", |q: &Quarter| &q.by_age_band),
     ] {
-        let labels = pick(&quarters[0]).columns.clone();
+        let labels: Vec<String> = pick(&quarters[0])
+            .columns
+            .iter()
+            .map(|c| readable(c))
+            .collect();
         let chart =
             bar_chart(heading, &labels, &column_series(quarters, pick)).map_err(chart_error)?;
         let _ = write!(html, "<h2>{heading}</h2>\n<figure>{chart}</figure>\n");
@@ -281,9 +290,10 @@ fn render(
                 .collect(),
         })
         .collect();
+    let category_labels: Vec<String> = categories.iter().map(|c| readable(c)).collect();
     let chart = bar_chart(
         "Closed cases per bottleneck category",
-        &categories,
+        &category_labels,
         &by_category,
     )
     .map_err(chart_error)?;
@@ -302,7 +312,7 @@ fn render(
         .collect();
     let chart = bar_chart(
         "No fitting answer, per primary category",
-        &categories,
+        &category_labels,
         &signals,
     )
     .map_err(chart_error)?;

@@ -109,6 +109,11 @@ pub const MATRIX: &[(&str, &str, &[Role])] = &[
     ),
     ("expertnet.v1.AuditService", "ExportAudit", AUDITORS),
     ("expertnet.v1.AuditService", "AccessReport", AUDITORS),
+    (
+        "expertnet.v1.ReviewService",
+        "GetRegionReview",
+        CASE_READERS,
+    ),
 ];
 
 /// What the web board does besides the RPCs above, with the roles allowed: managing the node's people (their

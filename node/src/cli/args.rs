@@ -83,6 +83,8 @@ pub enum Command {
     Consult(ConsultCommand),
     /// Open commitments and tasks past their due date, across the node.
     Overdue(OverdueArgs),
+    /// The region's own yearly review: every figure of its cases, to read, print or save as a PDF.
+    Review(ReviewArgs),
     /// Handing cases to other regions: consent, escalation, and what came in.
     #[command(subcommand)]
     Escalation(EscalationCommand),
@@ -409,6 +411,16 @@ pub enum TaskCommand {
         #[arg(long, value_parser = words(TaskStatus::ALL))]
         status: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The calendar year; default this year (reviewed up to today).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Write the whole review as a standalone HTML file here; without it, a short table of the year's flow.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

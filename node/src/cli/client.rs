@@ -9,6 +9,7 @@ use expertnet_proto::v1::case_service_client::CaseServiceClient;
 use expertnet_proto::v1::consultation_service_client::ConsultationServiceClient;
 use expertnet_proto::v1::escalation_service_client::EscalationServiceClient;
 use expertnet_proto::v1::outbox_service_client::OutboxServiceClient;
+use expertnet_proto::v1::review_service_client::ReviewServiceClient;
 use expertnet_proto::v1::session_service_client::SessionServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
@@ -77,6 +78,10 @@ pub async fn escalations(args: &ClientArgs) -> Result<EscalationServiceClient<Si
 
 pub async fn outbox(args: &ClientArgs) -> Result<OutboxServiceClient<SignedChannel>> {
     Ok(OutboxServiceClient::new(channel(args).await?))
+}
+
+pub async fn review(args: &ClientArgs) -> Result<ReviewServiceClient<SignedChannel>> {
+    Ok(ReviewServiceClient::new(channel(args).await?))
 }
 
 pub async fn audit(args: &ClientArgs) -> Result<AuditServiceClient<SignedChannel>> {

@@ -12,6 +12,7 @@ mod escalation;
 mod keys;
 mod output;
 mod retention;
+mod review;
 mod seed;
 mod serve;
 mod session;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Session(command) => session::run(&cli.client, command).await,
         Command::Consult(command) => consult::run(&cli.client, command).await,
         Command::Overdue(args) => case::overdue(&cli.client, args).await,
+        Command::Review(args) => review::run(&cli.client, args).await,
         Command::Escalation(command) => escalation::run(&cli.client, command).await,
         Command::Outbox(command) => escalation::outbox(&cli.client, command).await,
     }

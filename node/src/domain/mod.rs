@@ -6,6 +6,7 @@ pub mod federation;
 pub mod lifecycle;
 pub mod model;
 pub mod people;
+pub mod review;
 pub mod signals;
 pub mod validate;
 pub mod vocabulary;

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod plan;
 pub mod retention;
+pub mod review;
 mod rows;
 pub mod sessions;
 pub mod sign_in;

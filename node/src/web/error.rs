@@ -7,21 +7,31 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum WebError {
     /// No valid session: to the sign-in page.
+    #[error("not signed in")]
     NotSignedIn,
     /// The person's roles do not allow this; names what was asked, and keeps the page's frame (menu, sign-out)
     /// for a signed-in person.
+    #[error("the role table does not allow {0}")]
     Forbidden(&'static str, Option<Box<super::session::Frame>>),
     /// A form without this session's CSRF token.
+    #[error("the form carries no valid CSRF token")]
     Csrf,
+    #[error("the form could not be read")]
     BadForm,
+    #[error("not found")]
     NotFound,
     /// The workflow refused or failed.
+    #[error(transparent)]
     Workflow(crate::Error),
     /// A page could not be drawn.
+    #[error("the page could not be drawn: {0}")]
     Render(askama::Error),
+    /// A chart of a report could not be drawn.
+    #[error("a chart could not be drawn: {0}")]
+    Chart(String),
 }
 
 impl From<crate::Error> for WebError {
@@ -47,6 +57,7 @@ struct MessagePage<'a> {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let mut frame = None;
+        let self_text = self.to_string();
         let (status, title, message) = match self {
             WebError::NotSignedIn => return Redirect::to("/aanmelden").into_response(),
             WebError::Forbidden(what, signed_in) => {
@@ -79,8 +90,8 @@ impl IntoResponse for WebError {
                 t("Deze pagina of casus bestaat niet (meer) op deze node.").to_owned(),
             ),
             WebError::Workflow(err) => (wording::status_of(&err), t("Dat kan niet"), wording::error(&err)),
-            WebError::Render(err) => {
-                tracing::error!(error = %err, "web board: a page could not be drawn");
+            WebError::Render(_) | WebError::Chart(_) => {
+                tracing::error!(error = %self_text, "web board: a page could not be drawn");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     t("Er ging iets mis"),

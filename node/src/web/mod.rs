@@ -22,6 +22,7 @@ mod form;
 mod i18n;
 mod minutes;
 mod people;
+mod review;
 mod serve;
 mod session;
 mod signin;
@@ -29,6 +30,7 @@ mod tables;
 mod wording;
 mod work;
 
+pub use review::document as review_document;
 pub use serve::serve;
 
 use crate::workflow::{SignInPolicy, Workflow};
@@ -86,6 +88,7 @@ pub fn router(board: Board) -> Router {
         .route("/status/opschaling/{id}", get(escalation::status))
         .route("/beheer", get(people::page).post(people::add))
         .route("/beheer/{name}/{step}", post(people::change))
+        .route("/jaaroverzicht", get(review::page))
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
         .route("/toegankelijkheid", get(assets::accessibility))

@@ -143,6 +143,11 @@ const MENU: &[(&str, &str, &str)] = &[
         "Opschalingen",
         "EscalationService/ListEscalations",
     ),
+    (
+        "/jaaroverzicht",
+        "Jaaroverzicht",
+        "ReviewService/GetRegionReview",
+    ),
     ("/audit", "Audit", "AuditService/VerifyAudit"),
     ("/beheer", "Beheer", "Board/ManagePeople"),
 ];

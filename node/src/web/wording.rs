@@ -274,6 +274,7 @@ pub fn request(rpc: &str) -> &str {
         }
         "Board/ManagePeople" => "de mensen van deze node beheren",
         "AuditService/VerifyAudit" => "het auditspoor bekijken",
+        "ReviewService/GetRegionReview" => "het jaaroverzicht van de regio bekijken",
         other => return other,
     };
     t(dutch)

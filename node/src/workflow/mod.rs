@@ -11,6 +11,7 @@ mod outbox;
 mod people;
 mod plan;
 mod retention;
+mod review;
 mod sessions;
 mod sign_in;
 mod signals;

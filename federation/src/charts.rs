@@ -1,5 +1,6 @@
 //! Charts for reports, drawn as SVG with plotters: grouped horizontal bars per label and lines over quarters.
-//! A missing value (hidden by disclosure control) draws nothing.
+//! A missing value (hidden by disclosure control) draws nothing. Labels are drawn as given (plotters escapes
+//! them), so a caller passes words a person reads.
 
 use plotters::prelude::*;
 
@@ -46,7 +47,7 @@ pub fn bar_chart(title: &str, labels: &[String], series: &[Series]) -> Result<St
                 let from_top = n as f64 - y;
                 let i = from_top.floor() as usize;
                 if (from_top - from_top.floor() - 0.5).abs() < 1e-6 && i < n {
-                    labels[i].to_lowercase().replace('_', " ")
+                    labels[i].clone()
                 } else {
                     String::new()
                 }
