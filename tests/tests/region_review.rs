@@ -295,23 +295,25 @@ async fn the_review_counts_what_was_seeded(node: TestNode) {
     assert_eq!(review.submitted_per_quarter_year_before, vec![0, 3, 0, 0]);
 
     // Why cases were handed back: the intake's words, except those that name the youth.
-    let reasons: Vec<(String, bool)> = review
+    let mut reasons: Vec<(String, bool, u64)> = review
         .returns
         .iter()
-        .map(|r| (r.reason.clone(), r.withheld))
+        .map(|r| (r.reason.clone(), r.withheld, r.cases))
         .collect();
-    assert_eq!(
-        reasons,
-        cases
-            .iter()
-            .filter_map(|c| c.returned)
-            .map(|r| if r.contains(TEST_BSN) {
-                (String::new(), true)
+    reasons.sort();
+    let mut expected: Vec<(String, bool, u64)> = cases
+        .iter()
+        .filter_map(|c| c.returned)
+        .map(|r| {
+            if r.contains(TEST_BSN) {
+                (String::new(), true, 1)
             } else {
-                (r.to_owned(), false)
-            })
-            .collect::<Vec<_>>()
-    );
+                (r.to_owned(), false, 1)
+            }
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(reasons, expected);
 
     // Lead times per category named, and outcomes.
     for lead in &review.lead_times {

@@ -130,7 +130,9 @@ pub struct RegionReview {
     pub totals_year_before: YearTotals,
     pub submitted_per_quarter: [u64; 4],
     pub submitted_per_quarter_year_before: [u64; 4],
-    pub return_reasons: Vec<Option<String>>,
+    /// Why cases were handed back, each wording once with how often it was given, the most frequent first;
+    /// `None` for the words left out.
+    pub return_reasons: Vec<(Option<String>, u64)>,
     /// Per category named by the year's closed cases (a case naming two counts in both).
     pub lead_times: Vec<LeadTime>,
     /// Every outcome, with zero for those that did not occur.
@@ -184,8 +186,21 @@ pub fn review(year: YearFacts, before: &YearFacts, today: Date) -> RegionReview 
         },
         escalations: year.escalations,
         consultations: consultations(&year.consultations),
-        return_reasons: year.return_reasons,
+        return_reasons: grouped(year.return_reasons),
     }
+}
+
+/// Each reason once with its count, the most frequent first (then in the order of the words).
+fn grouped(reasons: Vec<Option<String>>) -> Vec<(Option<String>, u64)> {
+    let mut counts: Vec<(Option<String>, u64)> = Vec::new();
+    for reason in reasons {
+        match counts.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((reason, 1)),
+        }
+    }
+    counts.sort_by(|(a, n), (b, m)| m.cmp(n).then_with(|| a.cmp(b)));
+    counts
 }
 
 fn lead_times(closed: &[ClosedCase]) -> Vec<LeadTime> {
@@ -290,6 +305,23 @@ mod tests {
             outcome,
             lead_time_ms: days * 86_400_000,
         }
+    }
+
+    #[test]
+    fn reasons_given_again_are_counted_once_most_frequent_first() {
+        let reasons = ["wijkteam", "leerplicht", "wijkteam"]
+            .map(|r| Some(r.to_owned()))
+            .into_iter()
+            .chain([None])
+            .collect();
+        assert_eq!(
+            grouped(reasons),
+            vec![
+                (Some("wijkteam".to_owned()), 2),
+                (None, 1),
+                (Some("leerplicht".to_owned()), 1),
+            ]
+        );
     }
 
     #[test]

@@ -74,9 +74,10 @@ pub fn to_wire(r: RegionReview, region: &str) -> wire::RegionReview {
         returns: r
             .return_reasons
             .into_iter()
-            .map(|reason| wire::ReviewReturn {
+            .map(|(reason, cases)| wire::ReviewReturn {
                 withheld: reason.is_none(),
                 reason: reason.unwrap_or_default(),
+                cases,
             })
             .collect(),
         lead_times: r
@@ -166,7 +167,7 @@ pub fn from_wire(r: wire::RegionReview) -> Result<RegionReview> {
         return_reasons: r
             .returns
             .into_iter()
-            .map(|ret| (!ret.withheld).then_some(ret.reason))
+            .map(|ret| ((!ret.withheld).then_some(ret.reason), ret.cases))
             .collect(),
         lead_times: r
             .lead_times

@@ -255,16 +255,24 @@ fn the_year(review: &RegionReview) -> Result<ReviewSection, WebError> {
 
 fn handed_back(review: &RegionReview) -> ReviewSection {
     let mut part = section("teruggelegd", t("Teruggelegd, en waarom"));
+    let handed_back: u64 = review.return_reasons.iter().map(|(_, n)| n).sum();
     part.paragraphs.push(tf(
         "Intake gaf {n} aanmeldingen terug aan de aanmelder, omdat ze niet aan deze tafel hoorden:",
-        &[("n", &review.return_reasons.len())],
+        &[("n", &handed_back)],
     ));
     part.items = review
         .return_reasons
         .iter()
-        .map(|reason| match reason {
-            Some(reason) => reason.clone(),
-            None => t("(niet getoond: de tekst noemt mogelijk de jongere)").to_owned(),
+        .map(|(reason, n)| {
+            let reason = match reason {
+                Some(reason) => reason.as_str(),
+                None => t("(niet getoond: de tekst noemt mogelijk de jongere)"),
+            };
+            if *n == 1 {
+                reason.to_owned()
+            } else {
+                tf("{reden} ({n} keer)", &[("reden", &reason), ("n", n)])
+            }
         })
         .collect();
     part
