@@ -294,6 +294,56 @@ async fn concurrent_task_updates_close_a_task_once(workflow: Workflow, _clock: M
     assert_eq!(updates, 1, "{history:?}");
 }
 
+/// Two people withdraw the same consent at once: one withdrawal, one refusal, one entry in the history.
+async fn concurrent_withdrawals_withdraw_a_consent_once(workflow: Workflow, _clock: ManualClock) {
+    let (case, _) = discussed(&workflow).await;
+    let consent = workflow
+        .record_consent(
+            &case.id,
+            "r",
+            NewConsent {
+                basis: LegalBasis::Consent,
+                given_by: "parent".into(),
+                note: String::new(),
+                scope: ConsentScope::ConsultWithIdentifiers,
+                scope_target: None,
+                valid_until: None,
+            },
+        )
+        .await
+        .unwrap();
+    let tries = ["de moeder", "de vader"].map(|reason| {
+        let workflow = workflow.clone();
+        let id = case.id.clone();
+        tokio::spawn(async move {
+            workflow
+                .withdraw_consent(&id, consent.sequence, "r", reason.into())
+                .await
+        })
+    });
+    let mut outcomes = Vec::new();
+    for t in tries {
+        outcomes.push(t.await.unwrap());
+    }
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().any(
+            |o| matches!(o, Err(Error::FailedPrecondition(m)) if m.contains("withdrawn already"))
+        ),
+        "{outcomes:?}"
+    );
+    let history = workflow.case_detail(&case.id).await.unwrap().history;
+    let withdrawals = history
+        .iter()
+        .filter(|t| t.action == "withdraw_consent")
+        .count();
+    assert_eq!(withdrawals, 1, "{history:?}");
+}
+
 async fn list_filters_and_pages(workflow: Workflow, _clock: ManualClock) {
     let mut ids = Vec::new();
     for i in 0..7 {
@@ -811,6 +861,7 @@ storage_suite!(
     concurrent_transitions_move_a_case_once,
     concurrent_accepts_accept_once,
     concurrent_task_updates_close_a_task_once,
+    concurrent_withdrawals_withdraw_a_consent_once,
     list_filters_and_pages,
     sessions_agenda_and_attendance,
     plan_and_overdue,

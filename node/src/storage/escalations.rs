@@ -79,15 +79,15 @@ where
     .collect()
 }
 
-/// Marks a consent withdrawn; `None` when there is no such consent, the consent as it was when it had been
-/// withdrawn already.
+/// Marks a consent withdrawn and returns it. Refuses (`FailedPrecondition`) a consent withdrawn already —
+/// decided here, inside the transaction, so two withdrawals at once cannot both succeed.
 pub async fn withdraw_consent(
     tx: &mut Transaction,
     case_id: &str,
     sequence: i64,
     withdrawal: &ConsentWithdrawal,
 ) -> Result<Consent> {
-    sqlx::query(
+    let changed = sqlx::query(
         "UPDATE consents SET withdrawn_at = $1, withdrawn_by = $2, withdrawal_reason = $3 \
          WHERE case_id = $4 AND sequence = $5 AND withdrawn_at IS NULL",
     )
@@ -97,7 +97,15 @@ pub async fn withdraw_consent(
     .bind(case_id)
     .bind(sequence)
     .execute(&mut **tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        // Withdrawn by a request that committed in between (or never there): the caller's transaction, with its
+        // history entry, must not commit.
+        return Err(Error::FailedPrecondition(format!(
+            "consent {sequence} of case {case_id} was withdrawn already"
+        )));
+    }
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CONSENT_COLUMNS} FROM consents WHERE case_id = $1 AND sequence = $2"
     )))
