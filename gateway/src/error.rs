@@ -58,8 +58,13 @@ pub enum Error {
     #[error("configuration: {0}")]
     Config(String),
 
-    #[error("server: {0}")]
-    Server(#[from] tonic::transport::Error),
+    /// The noise mechanism could not be built or applied; details stay in the gateway's log.
+    #[error("differential privacy: {0}")]
+    Privacy(String),
+
+    /// A report (a yearly review's chart) could not be drawn.
+    #[error("report: {0}")]
+    Report(String),
 }
 
 impl Error {
@@ -86,11 +91,11 @@ impl From<Error> for Status {
             Error::DeadlineExceeded(_) => Status::deadline_exceeded(message),
             Error::BudgetExhausted(_) => Status::resource_exhausted(message),
             Error::Refused { code, .. } => Status::new(code, message),
-            Error::Storage(_) => {
-                tracing::error!(error = %message, "statistics store failed");
+            Error::Storage(_) | Error::Privacy(_) | Error::Report(_) => {
+                tracing::error!(error = %message, "statistics failed inside the gateway");
                 Status::internal("internal error at the gateway")
             }
-            Error::Config(_) | Error::Server(_) => Status::internal(message),
+            Error::Config(_) => Status::internal(message),
         }
     }
 }

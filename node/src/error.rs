@@ -49,6 +49,14 @@ pub enum Error {
     /// field, never a value.
     #[error("identity vault: {0}")]
     Vault(String),
+
+    /// Something the node stored that it cannot read back (an outbox envelope that is no longer valid JSON).
+    #[error("unreadable stored data: {0}")]
+    Unreadable(String),
+
+    /// The gRPC server could not be set up or stopped serving.
+    #[error("server: {0}")]
+    Server(String),
 }
 
 impl Error {

@@ -2,6 +2,7 @@
 //! listener in; `serve` in the CLI binds the configured address and waits for SIGTERM or Ctrl-C.
 
 use crate::access::GuardLayer;
+use crate::error::{Error, Result};
 use crate::grpc::{
     AuditApi, CaseApi, ConsultationApi, EscalationApi, OutboxApi, ReviewApi, SessionApi,
 };
@@ -32,7 +33,7 @@ pub async fn serve(
     workflow: Workflow,
     tls: Option<ServerTlsConfig>,
     shutdown: impl Future<Output = ()> + Send,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<CaseServiceServer<CaseApi>>().await;
     health
@@ -50,7 +51,8 @@ pub async fn serve(
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+        .build_v1()
+        .map_err(|e| Error::Server(format!("reflection: {e}")))?;
 
     // `Server::tcp_nodelay` does not apply to a listener we bind ourselves: set it on each accepted stream.
     let incoming = TcpListenerStream::new(listener).map(|stream| {
@@ -61,7 +63,9 @@ pub async fn serve(
 
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = tls {
-        builder = builder.tls_config(tls)?;
+        builder = builder
+            .tls_config(tls)
+            .map_err(|e| Error::Server(format!("TLS: {e}")))?;
     }
     builder
         .timeout(REQUEST_TIMEOUT)
@@ -99,6 +103,7 @@ pub async fn serve(
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
+        .await
+        .map_err(|e| Error::Server(e.to_string()))?;
     Ok(())
 }

@@ -162,7 +162,7 @@ pub struct TestNode {
     pub raw_channel: Channel,
     pub db: TestDb,
     shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<JoinHandle<expertnet_node::Result<()>>>,
 }
 
 /// The user the test harness signs in as.

@@ -157,7 +157,7 @@ pub struct NodeHandle {
     config: FederationConfig,
     runtime: Option<FederationRuntime>,
     shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<JoinHandle<expertnet_node::Result<()>>>,
     web_shutdown: Option<oneshot::Sender<()>>,
     web_server: Option<JoinHandle<std::io::Result<()>>>,
 }

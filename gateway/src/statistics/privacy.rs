@@ -42,7 +42,7 @@ pub fn check_epsilon(field: &str, epsilon: f64) -> Result<()> {
 /// `counts` with discrete Laplace noise for ε (sensitivity 1), clamped at 0.
 pub fn noisy(counts: &[u64], epsilon: f64) -> Result<Vec<u64>> {
     check_epsilon("epsilon", epsilon)?;
-    let failed = |e: opendp::error::Error| Error::Storage(format!("differential privacy: {e}"));
+    let failed = |e: opendp::error::Error| Error::Privacy(e.to_string());
     let measurement = make_laplace::<_, _, MaxDivergence>(
         VectorDomain::new(AtomDomain::<i64>::default()),
         L1Distance::<i64>::default(),
@@ -52,8 +52,8 @@ pub fn noisy(counts: &[u64], epsilon: f64) -> Result<Vec<u64>> {
     .map_err(failed)?;
     let spent = measurement.map(&1).map_err(failed)?;
     if spent > epsilon * (1.0 + 1e-9) {
-        return Err(Error::Storage(format!(
-            "differential privacy: the mechanism costs ε = {spent}, more than {epsilon}"
+        return Err(Error::Privacy(format!(
+            "the mechanism costs ε = {spent}, more than {epsilon}"
         )));
     }
     let exact: Vec<i64> = counts.iter().map(|c| *c as i64).collect();

@@ -165,7 +165,7 @@ fn render(
     let periods: Vec<String> = quarters.iter().map(|q| q.period.clone()).collect();
     let closed = |q: &Quarter| value(q.by_outcome.grand_total.as_ref());
     let mut html = String::new();
-    let chart_error = |e: String| Error::Storage(format!("yearly review chart: {e}"));
+    let chart_error = |e: String| Error::Report(format!("yearly review chart: {e}"));
     let _ = write!(
         html,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Yearly review {year}: {title}</title>\

@@ -1,5 +1,5 @@
 //! What crosses a node's border, free of transport: the four kinds of envelope and the minimum dataset of an
-//! escalation. `federation::wire` turns them into the contract's `Envelope` and back.
+//! escalation. `federation::envelope` turns them into the contract's `Envelope` and back.
 
 use super::*;
 

@@ -83,8 +83,7 @@ pub fn to_json(envelope: &wire::Envelope) -> String {
 }
 
 pub fn from_json(text: &str) -> Result<wire::Envelope> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::Storage(sqlx::Error::Decode(format!("outbox envelope: {e}").into())))
+    serde_json::from_str(text).map_err(|e| Error::Unreadable(format!("outbox envelope: {e}")))
 }
 
 /// An envelope taken in: its key, the sending region (checked by the gateway) and what it carries.

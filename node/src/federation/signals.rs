@@ -3,6 +3,7 @@
 
 use crate::domain::signals::{Quarter, Snapshot};
 use crate::domain::{AgeBand, LeadTimeBand};
+use crate::error::{Error, Result};
 use crate::grpc::convert::wire_enum;
 use crate::workflow::Workflow;
 use expertnet_proto::v1 as wire;
@@ -96,9 +97,13 @@ pub async fn push(
     region: &str,
     client: &mut GatewayServiceClient<Channel>,
     period: Quarter,
-) -> anyhow::Result<bool> {
+) -> Result<bool> {
     let snapshot = workflow.snapshot(region, period).await?;
-    let receipt = client.push_snapshot(to_wire(&snapshot)).await?.into_inner();
+    let receipt = client
+        .push_snapshot(to_wire(&snapshot))
+        .await
+        .map_err(|status| Error::Unavailable(format!("gateway: {}", status.message())))?
+        .into_inner();
     workflow
         .signals_crossed("send", period, "to gateway")
         .await?;

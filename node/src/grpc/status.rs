@@ -19,7 +19,12 @@ impl From<Error> for Status {
             Error::Storage(sqlx::Error::PoolTimedOut) => {
                 Status::unavailable("the node's database is busy; retry")
             }
-            Error::Storage(_) | Error::Migration(_) | Error::Config(_) | Error::Vault(_) => {
+            Error::Storage(_)
+            | Error::Migration(_)
+            | Error::Config(_)
+            | Error::Vault(_)
+            | Error::Unreadable(_)
+            | Error::Server(_) => {
                 tracing::error!(error = %err, "request failed inside the node");
                 Status::internal("internal error at the node")
             }
