@@ -206,7 +206,11 @@ impl StatisticsStore {
             areas,
             cube,
         } = self.figures(period, family, areas).await?;
-        let protected = disclosure::protect(&cube, control);
+        // Disclosure control is CPU work that grows with the number of regions: it runs on the blocking pool so
+        // the runtime's thread keeps forwarding calls meanwhile.
+        let protected = tokio::task::spawn_blocking(move || disclosure::protect(&cube, control))
+            .await
+            .map_err(|e| Error::Report(format!("disclosure control did not finish: {e}")))?;
         let mut keys: Vec<Key> = protected.values.keys().copied().collect();
         keys.sort();
         let release = Release {

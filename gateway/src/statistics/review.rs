@@ -82,9 +82,17 @@ pub async fn yearly(
             "{region} has no released quarter in {year}: a quarter is released once it is over and reported"
         )));
     }
+    let periods = quarters.iter().map(|q| q.period.clone()).collect();
+    // Drawing the charts is CPU work: off the thread that forwards calls.
+    let region = region.to_owned();
+    let html = tokio::task::spawn_blocking(move || {
+        render(&name, &region, year, &quarters, &earlier, control.k)
+    })
+    .await
+    .map_err(|e| Error::Report(format!("the review did not finish: {e}")))??;
     Ok(Review {
-        html: render(&name, region, year, &quarters, &earlier, control.k)?,
-        quarters: quarters.iter().map(|q| q.period.clone()).collect(),
+        html,
+        quarters: periods,
     })
 }
 
