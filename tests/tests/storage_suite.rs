@@ -426,6 +426,15 @@ async fn sessions_agenda_and_attendance(workflow: Workflow, _clock: ManualClock)
     workflow.accept_case(&case.id, "x").await.unwrap();
     let s = workflow.add_to_agenda(&s.id, &case.id, "x").await.unwrap();
     assert_eq!(s.agenda, vec![case.id.clone()]);
+    // Lists count the agenda without reading it; a session without cases counts zero.
+    let empty = session(&workflow, date!(2026 - 02 - 01)).await;
+    let overview = workflow.session_overview(None, None).await.unwrap();
+    let counted: Vec<(String, u64)> = overview
+        .iter()
+        .map(|l| (l.id.clone(), l.on_agenda))
+        .collect();
+    assert_eq!(counted, vec![(empty.id.clone(), 0), (s.id.clone(), 1)]);
+    assert_eq!(overview[1], SessionListing::from(&s));
     let err = workflow
         .add_to_agenda(&s.id, &case.id, "x")
         .await

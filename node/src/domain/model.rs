@@ -244,6 +244,32 @@ pub struct TableSession {
     pub created_at: Millis,
 }
 
+/// A session as lists show it: how many cases its agenda holds, not which (a list of sessions reads no agenda).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionListing {
+    pub id: String,
+    pub date: Date,
+    pub start_time: String,
+    pub duration_minutes: u32,
+    pub location: String,
+    pub chair: String,
+    pub on_agenda: u64,
+}
+
+impl From<&TableSession> for SessionListing {
+    fn from(session: &TableSession) -> SessionListing {
+        SessionListing {
+            id: session.id.clone(),
+            date: session.date,
+            start_time: session.start_time.clone(),
+            duration_minutes: session.duration_minutes,
+            location: session.location.clone(),
+            chair: session.chair.clone(),
+            on_agenda: session.agenda.len() as u64,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attendance {
     pub session_id: String,

@@ -59,6 +59,46 @@ fn session_from_row(row: &sqlx::any::AnyRow, agenda: Vec<String>) -> Result<Tabl
     })
 }
 
+/// Sessions between two days (inclusive), by date, in one query whatever the agendas hold; with
+/// `count_agenda` the length of each agenda (a join over it), without it `on_agenda` is 0 (a choice of session
+/// in a form needs no count).
+pub async fn overview(
+    pool: &sqlx::AnyPool,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+    count_agenda: bool,
+) -> Result<Vec<SessionListing>> {
+    let sql = if count_agenda {
+        "SELECT s.id, s.session_date, s.start_time, s.duration_minutes, s.location, s.chair, COUNT(a.case_id) \
+         FROM table_sessions s LEFT JOIN agenda_items a ON a.session_id = s.id \
+         WHERE s.session_date >= $1 AND s.session_date <= $2 \
+         GROUP BY s.id, s.session_date, s.start_time, s.duration_minutes, s.location, s.chair \
+         ORDER BY s.session_date, s.start_time, s.id LIMIT 1000"
+    } else {
+        "SELECT s.id, s.session_date, s.start_time, s.duration_minutes, s.location, s.chair, CAST(0 AS BIGINT) \
+         FROM table_sessions s WHERE s.session_date >= $1 AND s.session_date <= $2 \
+         ORDER BY s.session_date, s.start_time, s.id LIMIT 1000"
+    };
+    let rows = sqlx::query(sql)
+        .bind(from.map(date_text).unwrap_or_else(|| "0000-01-01".into()))
+        .bind(to.map(date_text).unwrap_or_else(|| "9999-12-31".into()))
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SessionListing {
+                id: row.get(0),
+                date: stored_date("session_date", &row.get::<String, _>(1))?,
+                start_time: row.get(2),
+                duration_minutes: u32::try_from(row.get::<i64, _>(3)).unwrap_or(0),
+                location: row.get(4),
+                chair: row.get(5),
+                on_agenda: row.get::<i64, _>(6) as u64,
+            })
+        })
+        .collect()
+}
+
 /// Sessions between two days (inclusive), by date; agendas included.
 pub async fn list(
     pool: &sqlx::AnyPool,

@@ -1,6 +1,6 @@
 //! The month calendar of the table's sessions.
 
-use crate::domain::TableSession;
+use crate::domain::SessionListing;
 
 /// `2026-03` as the first day of that month.
 pub(super) fn month_start(text: &str) -> Option<time::Date> {
@@ -24,7 +24,7 @@ pub struct CalendarDay {
 pub(super) fn calendar(
     first: time::Date,
     today: time::Date,
-    sessions: &[TableSession],
+    sessions: &[SessionListing],
 ) -> Vec<Vec<CalendarDay>> {
     let lead = first.weekday().number_days_from_monday();
     let mut days: Vec<CalendarDay> = (0..lead)

@@ -132,7 +132,7 @@ pub async fn list(
             .collect(),
         categories: category_choices(&category.into_iter().collect::<Vec<_>>()),
         sessions: workflow
-            .list_sessions(None, None)
+            .session_choices(None, None)
             .await?
             .iter()
             .rev()

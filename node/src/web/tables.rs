@@ -8,7 +8,7 @@ use super::form::Fields;
 use super::i18n::{filters, tf};
 use super::session::{Frame, SignedIn};
 use super::wording;
-use crate::domain::{CaseFilter, CaseState, TableSession};
+use crate::domain::{CaseFilter, CaseState, SessionListing, TableSession};
 use crate::error::Error;
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -21,11 +21,17 @@ pub struct SessionRow {
     pub when: String,
     pub location: String,
     pub chair: String,
-    pub cases: usize,
+    pub cases: u64,
 }
 
 impl From<&TableSession> for SessionRow {
     fn from(session: &TableSession) -> SessionRow {
+        SessionRow::from(&SessionListing::from(session))
+    }
+}
+
+impl From<&SessionListing> for SessionRow {
+    fn from(session: &SessionListing) -> SessionRow {
         SessionRow {
             id: session.id.clone(),
             when: tf(
@@ -38,7 +44,7 @@ impl From<&TableSession> for SessionRow {
             ),
             location: session.location.clone(),
             chair: session.chair.clone(),
-            cases: session.agenda.len(),
+            cases: session.on_agenda,
         }
     }
 }
@@ -88,7 +94,7 @@ async fn tables_page(
     signed_in.require("SessionService/ListSessions").await?;
     let workflow = &signed_in.board.workflow;
     let today = workflow.clock().today();
-    let sessions = workflow.list_sessions(None, None).await?;
+    let sessions = workflow.session_overview(None, None).await?;
     signed_in
         .audit("SessionService/ListSessions", None, "ok")
         .await?;
@@ -113,7 +119,7 @@ async fn tables_page(
 }
 
 impl TablesPage {
-    fn set_month(&mut self, first: time::Date, today: time::Date, sessions: &[TableSession]) {
+    fn set_month(&mut self, first: time::Date, today: time::Date, sessions: &[SessionListing]) {
         let previous = first
             .previous_day()
             .and_then(|d| d.replace_day(1).ok())
@@ -139,7 +145,7 @@ impl TablesPage {
         first: time::Date,
     ) -> Result<(), WebError> {
         let workflow = &signed_in.board.workflow;
-        let sessions = workflow.list_sessions(None, None).await?;
+        let sessions = workflow.session_overview(None, None).await?;
         self.set_month(first, workflow.clock().today(), &sessions);
         Ok(())
     }

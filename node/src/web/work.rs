@@ -91,14 +91,15 @@ pub async fn page(signed_in: SignedIn) -> Result<Response, WebError> {
 
     if signed_in.may("SessionService/ListSessions") {
         let next = workflow
-            .list_sessions(Some(today), None)
+            .session_choices(Some(today), None)
             .await?
             .into_iter()
             .next();
         let rows = match &next {
-            Some(session) => {
+            Some(listing) => {
+                let session = workflow.session(&listing.id).await?;
                 let mut rows = Vec::new();
-                for case_id in &session.agenda {
+                for case_id in session.agenda.iter().take(SECTION_ROWS as usize) {
                     let case = workflow.case_detail(case_id).await?.summary;
                     rows.extend(case_rows(&[case]));
                 }

@@ -26,6 +26,26 @@ impl Workflow {
         storage::sessions::list(self.storage.pool(), from, to).await
     }
 
+    /// Sessions between two days (inclusive) with the length of their agendas, for lists and calendars: unlike
+    /// [`Workflow::list_sessions`] it reads no agenda, it counts it.
+    pub async fn session_overview(
+        &self,
+        from: Option<time::Date>,
+        to: Option<time::Date>,
+    ) -> Result<Vec<SessionListing>> {
+        storage::sessions::overview(self.storage.pool(), from, to, true).await
+    }
+
+    /// Sessions between two days (inclusive) to choose from in a form: neither agenda read nor counted
+    /// (`on_agenda` is 0).
+    pub async fn session_choices(
+        &self,
+        from: Option<time::Date>,
+        to: Option<time::Date>,
+    ) -> Result<Vec<SessionListing>> {
+        storage::sessions::overview(self.storage.pool(), from, to, false).await
+    }
+
     /// Moves a case one place earlier or later on a session's agenda (the chair's order for the two hours);
     /// recorded on the audit trail by the caller. False when there is nothing to move.
     pub async fn move_on_agenda(
