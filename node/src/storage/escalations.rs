@@ -247,6 +247,20 @@ where
     row.as_ref().map(from_row).transpose()
 }
 
+/// The escalations of one case, out and in, newest first.
+pub async fn of_case(pool: &sqlx::AnyPool, case_id: &str) -> Result<Vec<Escalation>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM escalations e WHERE e.case_id = $1 ORDER BY e.created_at DESC, e.id",
+        columns()
+    )))
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 pub async fn list(
     pool: &sqlx::AnyPool,
     direction: Option<EscalationDirection>,

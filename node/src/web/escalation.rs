@@ -91,9 +91,11 @@ pub async fn panel(signed_in: &SignedIn, case: &CaseSummary) -> Result<Option<Pa
         return Ok(None);
     }
     let workflow = &signed_in.board.workflow;
-    let consents = workflow
-        .consents(&case.id)
-        .await?
+    let (consents, escalations) = tokio::try_join!(
+        workflow.consents(&case.id),
+        workflow.case_escalations(&case.id)
+    )?;
+    let consents = consents
         .into_iter()
         .map(|c| {
             let giver = match c.basis {
@@ -133,11 +135,8 @@ pub async fn panel(signed_in: &SignedIn, case: &CaseSummary) -> Result<Option<Pa
             }
         })
         .collect();
-    let escalations = workflow
-        .list_escalations(None)
-        .await?
+    let escalations = escalations
         .iter()
-        .filter(|e| e.case_id == case.id)
         .map(|e| EscalationRow::of(e, signed_in))
         .collect();
     let partners = workflow

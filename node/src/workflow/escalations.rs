@@ -312,6 +312,11 @@ impl Workflow {
         storage::escalations::list(self.storage.pool(), direction).await
     }
 
+    /// The escalations of one case, out and in, newest first (all of them, however many the node holds).
+    pub async fn case_escalations(&self, case_id: &str) -> Result<Vec<Escalation>> {
+        storage::escalations::of_case(self.storage.pool(), case_id).await
+    }
+
     /// When a linked case is accepted, returned or closed here, the region that escalated it hears so:
     /// the status enters the outbox in the transaction of the change.
     pub(crate) async fn report_to_sender(
