@@ -47,15 +47,29 @@ pub async fn get(conn: &mut sqlx::AnyConnection, id: &str) -> Result<TableSessio
 }
 
 fn session_from_row(row: &sqlx::any::AnyRow, agenda: Vec<String>) -> Result<TableSession> {
+    let listing = listing_from_row(row, agenda.len() as u64)?;
     Ok(TableSession {
+        id: listing.id,
+        date: listing.date,
+        start_time: listing.start_time,
+        duration_minutes: listing.duration_minutes,
+        location: listing.location,
+        chair: listing.chair,
+        created_at: row.get(6),
+        agenda,
+    })
+}
+
+/// A session's own columns (id, date, start, duration, place, chair: the first six of every session query).
+fn listing_from_row(row: &sqlx::any::AnyRow, on_agenda: u64) -> Result<SessionListing> {
+    Ok(SessionListing {
         id: row.get(0),
         date: stored_date("session_date", &row.get::<String, _>(1))?,
         start_time: row.get(2),
         duration_minutes: u32::try_from(row.get::<i64, _>(3)).unwrap_or(0),
         location: row.get(4),
         chair: row.get(5),
-        created_at: row.get(6),
-        agenda,
+        on_agenda,
     })
 }
 
@@ -85,17 +99,7 @@ pub async fn overview(
         .fetch_all(pool)
         .await?;
     rows.iter()
-        .map(|row| {
-            Ok(SessionListing {
-                id: row.get(0),
-                date: stored_date("session_date", &row.get::<String, _>(1))?,
-                start_time: row.get(2),
-                duration_minutes: u32::try_from(row.get::<i64, _>(3)).unwrap_or(0),
-                location: row.get(4),
-                chair: row.get(5),
-                on_agenda: row.get::<i64, _>(6) as u64,
-            })
-        })
+        .map(|row| listing_from_row(row, row.get::<i64, _>(6) as u64))
         .collect()
 }
 

@@ -88,9 +88,14 @@ static ENGLISH: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
 
 /// `dutch` in the request's language. A text the catalogue lacks stays Dutch.
 pub fn t(dutch: &'static str) -> &'static str {
+    translated(dutch).unwrap_or(dutch)
+}
+
+/// The request's language's text for `dutch`, when it is not Dutch and the catalogue has it.
+fn translated(dutch: &str) -> Option<&'static str> {
     match current() {
-        Language::Dutch => dutch,
-        Language::English => english(dutch).unwrap_or(dutch),
+        Language::Dutch => None,
+        Language::English => english(dutch),
     }
 }
 
@@ -188,10 +193,7 @@ pub mod filters {
     #[askama::filter_fn]
     pub fn t(dutch: impl Display, _env: &dyn askama::Values) -> askama::Result<String> {
         let dutch = dutch.to_string();
-        Ok(match super::current() {
-            super::Language::Dutch => dutch,
-            super::Language::English => super::english(&dutch).map_or(dutch, str::to_owned),
-        })
+        Ok(super::translated(&dutch).map_or(dutch, str::to_owned))
     }
 }
 
