@@ -165,13 +165,20 @@ impl CasePage {
     }
 }
 
-async fn draw(
-    signed_in: &SignedIn,
+/// What the case page shows, read at once: the case's file and, for those who see escalations, its consents
+/// and escalations.
+struct CaseView {
     detail: CaseDetail,
+    escalation: Option<super::escalation::Panel>,
+}
+
+fn draw(
+    signed_in: &SignedIn,
+    view: CaseView,
     identity: Option<YouthIdentity>,
     error: Option<String>,
-) -> Result<CasePage, WebError> {
-    let escalation = super::escalation::panel(signed_in, &detail.summary).await?;
+) -> CasePage {
+    let CaseView { detail, escalation } = view;
     let summary = &detail.summary;
     let steps: Vec<&'static str> = STEPS
         .iter()
@@ -213,7 +220,7 @@ async fn draw(
                 .map(|step| (step, t.id.clone())),
         }
     }));
-    Ok(CasePage {
+    CasePage {
         frame: Some(signed_in.frame("/casussen")),
         csrf: signed_in.session.csrf.clone(),
         id: summary.id.clone(),
@@ -310,34 +317,41 @@ async fn draw(
         error,
         done: None,
         escalation,
-    })
+    }
 }
 
 fn case_id(id: &str) -> Result<String, WebError> {
     validate::id("case_id", id).map_err(|_| WebError::NotFound)
 }
 
-async fn detail(signed_in: &SignedIn, id: &str) -> Result<CaseDetail, WebError> {
-    match signed_in.board.workflow.case_detail(id).await {
-        Ok(detail) => Ok(detail),
-        Err(Error::NotFound { .. }) => {
+/// Reads the case's file and its escalation panel side by side: they are independent reads.
+async fn view(signed_in: &SignedIn, id: &str) -> Result<CaseView, WebError> {
+    let panel = super::escalation::panel(signed_in, id);
+    match tokio::join!(signed_in.board.workflow.case_detail(id), panel) {
+        (Ok(detail), escalation) => Ok(CaseView {
+            detail,
+            escalation: escalation?,
+        }),
+        (Err(Error::NotFound { .. }), _) => {
             signed_in
                 .audit("CaseService/GetCase", Some(id), "refused:NotFound")
                 .await?;
             Err(WebError::NotFound)
         }
-        Err(err) => Err(err.into()),
+        (Err(err), _) => Err(err.into()),
     }
 }
 
+/// The case page. Its audit event is committed while the page is drawn, and the page is sent only after both.
 pub async fn page(signed_in: SignedIn, Path(id): Path<String>) -> Result<Response, WebError> {
     signed_in.require("CaseService/GetCase").await?;
     let id = case_id(&id)?;
-    let detail = detail(&signed_in, &id).await?;
-    signed_in
-        .audit("CaseService/GetCase", Some(&id), "ok")
-        .await?;
-    Ok(Html(draw(&signed_in, detail, None, None).await?.render()?).into_response())
+    let view = view(&signed_in, &id).await?;
+    let (_, html) = tokio::try_join!(
+        signed_in.audit("CaseService/GetCase", Some(&id), "ok"),
+        async { Ok::<_, WebError>(draw(&signed_in, view, None, None).render()?) }
+    )?;
+    Ok(Html(html).into_response())
 }
 
 /// Takes one step on the case; on refusal the page comes back with the reason and the case unchanged.
@@ -496,8 +510,8 @@ pub async fn act(
         Err(Error::NotFound { kind: "case", .. }) => Err(WebError::NotFound),
         Err(err) => {
             let (status, reason) = signed_in.refusal(step.rpc, Some(&id), err).await?;
-            let detail = detail(&signed_in, &id).await?;
-            let page = draw(&signed_in, detail, None, Some(reason)).await?;
+            let view = view(&signed_in, &id).await?;
+            let page = draw(&signed_in, view, None, Some(reason));
             Ok((status, Html(page.render()?)).into_response())
         }
     }
@@ -519,11 +533,11 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
     let rpc = "CaseService/GetYouthIdentity";
     signed_in.require(rpc).await?;
     signed_in.check_csrf(&fields)?;
-    let detail = detail(&signed_in, &id).await?;
+    let view = view(&signed_in, &id).await?;
     let purpose = match validate::short_text("purpose", fields.get("purpose")) {
         Ok(purpose) => purpose,
         Err(err) => {
-            let page = draw(&signed_in, detail, None, Some(wording::error(&err))).await?;
+            let page = draw(&signed_in, view, None, Some(wording::error(&err)));
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
         }
     };
@@ -533,7 +547,7 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
             signed_in
                 .audit(rpc, Some(&id), &format!("ok; reden: {purpose}"))
                 .await?;
-            let mut page = draw(&signed_in, detail, Some(youth), None).await?;
+            let mut page = draw(&signed_in, view, Some(youth), None);
             page.done = Some(t(
                 "De identificerende gegevens staan hieronder; uw inzage is vastgelegd.",
             ));
@@ -547,7 +561,7 @@ async fn identity(signed_in: SignedIn, id: String, fields: Fields) -> Result<Res
                     &format!("refused:{}", wording::status_of(&err).as_u16()),
                 )
                 .await?;
-            let page = draw(&signed_in, detail, None, Some(wording::error(&err))).await?;
+            let page = draw(&signed_in, view, None, Some(wording::error(&err)));
             Ok((wording::status_of(&err), Html(page.render()?)).into_response())
         }
     }

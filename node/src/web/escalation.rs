@@ -9,7 +9,7 @@ use super::form::Fields;
 use super::i18n::{filters, t, tf};
 use super::session::{Frame, SignedIn};
 use super::wording;
-use crate::domain::{CaseSummary, DeliveryState, Escalation, EscalationDirection, LegalBasis};
+use crate::domain::{DeliveryState, Escalation, EscalationDirection, LegalBasis};
 use crate::error::Error;
 use crate::grpc::convert::wire_enum;
 use askama::Template;
@@ -86,14 +86,14 @@ pub struct Panel {
 }
 
 /// The panel for a case, or `None` for a person whose roles do not see escalations.
-pub async fn panel(signed_in: &SignedIn, case: &CaseSummary) -> Result<Option<Panel>, WebError> {
+pub async fn panel(signed_in: &SignedIn, case_id: &str) -> Result<Option<Panel>, WebError> {
     if !signed_in.may("EscalationService/ListEscalations") {
         return Ok(None);
     }
     let workflow = &signed_in.board.workflow;
     let (consents, escalations) = tokio::try_join!(
-        workflow.consents(&case.id),
-        workflow.case_escalations(&case.id)
+        workflow.consents(case_id),
+        workflow.case_escalations(case_id)
     )?;
     let consents = consents
         .into_iter()
