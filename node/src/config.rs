@@ -227,18 +227,20 @@ impl NodeConfig {
             return Ok(path.clone());
         }
         match Backend::of_url(&self.database.url) {
-            Some(Backend::Sqlite) => {
-                let options = SqliteConnectOptions::from_str(&self.database.url).map_err(|e| {
-                    Error::Config(format!("database.url: {e}"))
-                })?;
-                Ok(options.get_filename().with_extension("keys.toml"))
-            }
+            Some(Backend::Sqlite) => Ok(self.sqlite_file()?.with_extension("keys.toml")),
             _ => Err(Error::Config(
                 "identity.keyring: a node on PostgreSQL needs a keyring file for the youth's encrypted \
                  identifiers (EXPERTNET_IDENTITY__KEYRING)"
                     .into(),
             )),
         }
+    }
+
+    /// The database file of a node on SQLite, as `database.url` names it.
+    pub fn sqlite_file(&self) -> Result<PathBuf> {
+        let options = SqliteConnectOptions::from_str(&self.database.url)
+            .map_err(|e| Error::Config(format!("database.url: {e}")))?;
+        Ok(options.get_filename().to_path_buf())
     }
 
     /// Loads the keyring (making one on first start) and opens the vault with it.

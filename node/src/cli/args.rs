@@ -63,6 +63,10 @@ pub enum Command {
     /// The keys of the youth's encrypted identifiers: status, rotation, pruning (run on the node's machine).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Copy the node's SQLite database while it serves, and its keyring to a separate file; both are checked.
+    Backup(BackupArgs),
+    /// Bring a backup and its keyring into an empty data folder, checked before a node serves from it.
+    Restore(RestoreArgs),
     /// The node's users and their API tokens (run on the node's machine, against its database).
     #[command(subcommand)]
     User(UserCommand),
@@ -165,6 +169,31 @@ pub struct DatabaseArgs {
     /// Database URL: sqlite://file.db or postgres://user@host/db.
     #[arg(long, env = "EXPERTNET_DATABASE_URL")]
     pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The file the database is copied to (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The file the keyring is exported to (must not exist): keep it apart from the database copy.
+    #[arg(long)]
+    pub keyring_out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The configuration of the node to restore: its `database.url` and keyring must not exist yet.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The database copy made by `backup --out`.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The keyring exported by `backup --keyring-out`.
+    #[arg(long)]
+    pub keyring: PathBuf,
 }
 
 #[derive(Debug, Args)]

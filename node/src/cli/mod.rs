@@ -5,6 +5,7 @@
 
 mod args;
 mod audit;
+mod backup;
 mod case;
 mod client;
 mod consult;
@@ -28,6 +29,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Seed(args) => seed::run(args).await,
         Command::Keys(command) => keys::run(command).await,
+        Command::Backup(args) => backup::back_up(args).await,
+        Command::Restore(args) => backup::restore(args).await,
         Command::User(command) => user::run(command).await,
         Command::Audit(command) => audit::run(&cli.client, command).await,
         Command::Retention(command) => retention::run(command).await,

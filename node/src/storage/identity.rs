@@ -149,6 +149,50 @@ pub async fn keys_in_use(storage: &Storage) -> Result<Vec<(Option<String>, i64)>
     Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// Opens every stored youth's identifiers and recomputes each BSN's pseudonym: proof that the vault's keyring
+/// belongs to this database, the keys and the pseudonym secret both (a backup and a restore check it before a
+/// node serves from the copy). Rows from before encryption are counted, not opened. Returns how many rows were
+/// read; the first that does not open is the error, named by its case.
+pub async fn check_all(storage: &Storage) -> Result<u64> {
+    const PAGE: i64 = 1000;
+    let vault = storage.vault();
+    let mut after = String::new();
+    let mut checked = 0;
+    loop {
+        let rows = sqlx::query(
+            "SELECT case_id, name, bsn, date_of_birth, key_id, bsn_pseudonym FROM youth_identities \
+             WHERE case_id > $1 ORDER BY case_id LIMIT $2",
+        )
+        .bind(&after)
+        .bind(PAGE)
+        .fetch_all(storage.pool())
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(checked);
+        };
+        after = last.get(0);
+        for row in &rows {
+            checked += 1;
+            if row.get::<Option<String>, _>(4).is_none() {
+                continue;
+            }
+            let case_id: String = row.get(0);
+            let stored = SealedRow {
+                name: row.get(1),
+                bsn: row.get(2),
+                date_of_birth: row.get(3),
+            };
+            let youth = stored.open(vault, &case_id)?;
+            let pseudonym: Option<String> = row.get(5);
+            if youth.bsn.as_deref().map(|bsn| vault.pseudonym(bsn)) != pseudonym {
+                return Err(Error::Vault(format!(
+                    "the BSN pseudonym of case {case_id} was made with another pseudonym secret"
+                )));
+            }
+        }
+    }
+}
+
 /// Seals again, with the vault's current key, every row sealed with another key — and seals rows written before
 /// identifiers were encrypted (no key yet; their plaintext is replaced). In batches, each its own transaction.
 /// Returns how many rows changed.

@@ -5,6 +5,7 @@
 //! transactions start with a write, so SQLite takes its write lock up front and never has to upgrade a read lock.
 
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod case_writer;
 pub mod cases;
