@@ -8,6 +8,7 @@
 //!   gateway).
 
 pub mod charts;
+pub mod metrics;
 pub mod peer;
 pub mod pki;
 pub mod registry;

@@ -3,6 +3,7 @@
 //! stops start-up with a message naming the key.
 
 use crate::error::{Error, Result};
+use expertnet_federation::metrics::MetricsConfig;
 use expertnet_federation::settings::describe_figment_error;
 use expertnet_federation::{Registry, TlsFiles};
 use figment::Figment;
@@ -42,6 +43,9 @@ pub struct GatewayConfig {
     /// The ε all coordinators together may spend on noisy tables of one quarter: what colluding coordinators (or
     /// one person with several certificates) could learn together is bounded by it.
     pub statistics_privacy_budget_total: f64,
+    /// The Prometheus endpoint (`GET /metrics`, plain HTTP: keep it on an address only the scraper reaches).
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
 
 impl Default for GatewayConfig {
@@ -63,6 +67,7 @@ impl Default for GatewayConfig {
             statistics_k: 5,
             statistics_privacy_budget: 1.0,
             statistics_privacy_budget_total: 3.0,
+            metrics: MetricsConfig::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod grpc;
 pub mod http2;
+pub mod metrics;
 pub mod network;
 pub mod nodes;
 pub mod routing;

@@ -14,6 +14,7 @@ use crate::statistics::StatisticsStore;
 use crate::statistics::disclosure::Control;
 use crate::statistics::odometer::Budgets;
 use crate::wire;
+use expertnet_federation::metrics::{Metrics, RpcTimer};
 use expertnet_federation::{Peer, PeerError};
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
 use expertnet_proto::v1::gateway_service_server::GatewayServiceServer;
@@ -41,6 +42,8 @@ pub struct Gateway {
     heartbeat_interval_secs: u32,
     max_message_bytes: usize,
     publishing: Publishing,
+    /// What the gateway counts; served by [`crate::metrics::serve`].
+    pub metrics: Metrics,
 }
 
 impl Gateway {
@@ -73,6 +76,7 @@ impl Gateway {
                 },
             },
             max_message_bytes: config.max_message_bytes,
+            metrics: crate::metrics::registry(),
         })
     }
 }
@@ -119,6 +123,7 @@ pub async fn serve(
     let calls = Arc::new(Calls {
         api,
         generated,
+        metrics: gateway.metrics,
         max_message_bytes: gateway.max_message_bytes,
         exporting: expertnet_federation::telemetry::export_configured(),
     });
@@ -238,6 +243,7 @@ impl Client {
 struct Calls {
     api: GatewayApi,
     generated: Routes,
+    metrics: Metrics,
     max_message_bytes: usize,
     /// Whether spans are exported; if not, a forwarded call records none and passes the caller's trace
     /// context on as it came.
@@ -265,20 +271,29 @@ impl Calls {
         if !forwarding {
             request.extensions_mut().insert(client.tls.clone());
         }
+        let timer = RpcTimer::start(&self.metrics, request.uri().path());
         async move {
-            if forwarding {
-                return forwarding::answer(
+            let answer = if forwarding {
+                forwarding::answer(
                     &calls.api,
                     &caller,
                     request,
                     calls.max_message_bytes,
                     in_span,
                 )
-                .await;
+                .await
+            } else {
+                // Boxed: the generated servers' state is larger than Route's, and every call's future would
+                // otherwise be as large (docs/BENCHMARKS.md).
+                Box::pin(calls.answer_generated(request)).await
+            };
+            match answer {
+                http2::Answer::Unary(message) => {
+                    timer.finish(tonic::Code::Ok);
+                    http2::Answer::Unary(message)
+                }
+                http2::Answer::Response(response) => http2::Answer::Response(timer.watch(response)),
             }
-            // Boxed: the generated servers' state is larger than Route's, and every call's future would
-            // otherwise be as large (docs/BENCHMARKS.md).
-            Box::pin(calls.answer_generated(request)).await
         }
         .instrument(span)
     }

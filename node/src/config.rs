@@ -12,6 +12,7 @@ use crate::vault::Vault;
 use crate::vault::keyring::Keyring;
 use crate::workflow::{RetentionPolicy, SignInPolicy};
 use expertnet_federation::ServerIdentity;
+use expertnet_federation::metrics::MetricsConfig;
 use expertnet_federation::settings::describe_figment_error;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -39,6 +40,9 @@ pub struct NodeConfig {
     /// The web board.
     #[serde(default)]
     pub web: WebConfig,
+    /// The Prometheus endpoint (`GET /metrics`, plain HTTP: keep it on an address only the scraper reaches).
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
 
 /// The web board: where it listens (HTTPS with `server.tls` when given) and how sign-in behaves.
@@ -105,6 +109,7 @@ impl Default for NodeConfig {
             identity: IdentityConfig::default(),
             retention: RetentionPolicy::default(),
             web: WebConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -219,6 +224,11 @@ impl NodeConfig {
                 self.web.listen
             ))
         })
+    }
+
+    /// The metrics endpoint's address, or `None` when `metrics.listen` is empty (the default).
+    pub fn metrics_addr(&self) -> Result<Option<SocketAddr>> {
+        self.metrics.addr("metrics").map_err(Error::Config)
     }
 
     /// The keyring file: `identity.keyring`, or beside an SQLite database file.

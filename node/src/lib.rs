@@ -12,6 +12,7 @@ pub mod error;
 pub mod federation;
 pub mod grpc;
 pub mod housekeeping;
+pub mod metrics;
 pub mod server;
 pub mod storage;
 pub mod synthetic;

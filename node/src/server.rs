@@ -7,6 +7,7 @@ use crate::grpc::{
     AuditApi, CaseApi, ConsultationApi, EscalationApi, OutboxApi, ReviewApi, SessionApi,
 };
 use crate::workflow::Workflow;
+use expertnet_federation::metrics::RpcMetricsLayer;
 use expertnet_proto::v1::audit_service_server::AuditServiceServer;
 use expertnet_proto::v1::case_service_server::CaseServiceServer;
 use expertnet_proto::v1::consultation_service_server::ConsultationServiceServer;
@@ -69,6 +70,7 @@ pub async fn serve(
     }
     builder
         .timeout(REQUEST_TIMEOUT)
+        .layer(RpcMetricsLayer::new(workflow.metrics().clone()))
         .layer(GuardLayer::new(workflow.clone()))
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .trace_fn(expertnet_federation::trace::rpc_span)

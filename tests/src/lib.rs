@@ -7,6 +7,7 @@ pub mod federation;
 pub mod fixtures;
 pub mod process;
 pub mod process_federation;
+pub mod scrape;
 pub mod tap;
 
 use expertnet_node::access::{BearerToken, SignedChannel};

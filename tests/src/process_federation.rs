@@ -4,6 +4,7 @@
 
 use crate::federation::{TeamClients, deployed_registry};
 use crate::workspace_binary;
+use expertnet_federation::metrics::MetricsConfig;
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, ServerIdentity};
 use expertnet_gateway::config::GatewayConfig;
@@ -126,6 +127,8 @@ pub struct SpawnedNode {
     pub team_addr: SocketAddr,
     /// The node's federation inbox (mutual TLS; only the gateway may deliver).
     pub inbox_addr: SocketAddr,
+    /// The node's Prometheus endpoint.
+    pub metrics_addr: SocketAddr,
     pub database_url: String,
     /// The API token of the test user (every role).
     pub token: String,
@@ -138,6 +141,8 @@ pub struct ProcessFederation {
     pub pki: Pki,
     pub gateway: Spawned,
     pub gateway_addr: SocketAddr,
+    /// The gateway's Prometheus endpoint.
+    pub gateway_metrics_addr: SocketAddr,
     pub nodes: BTreeMap<String, SpawnedNode>,
 }
 
@@ -182,6 +187,7 @@ impl ProcessFederation {
         pki.ensure(&parties).expect("dev PKI");
 
         let gateway_port = free_port();
+        let gateway_metrics_port = free_port();
         let mut ports = BTreeMap::new();
         let mut listed = Vec::new();
         for region in deployed_registry().regions() {
@@ -209,6 +215,9 @@ impl ProcessFederation {
                 "sqlite://{}",
                 dir.path().join("gateway-statistics.db").display()
             ),
+            metrics: MetricsConfig {
+                listen: format!("127.0.0.1:{gateway_metrics_port}"),
+            },
             ..GatewayConfig::default()
         };
         let mut gateway = Spawned {
@@ -225,6 +234,7 @@ impl ProcessFederation {
 
         let mut nodes = BTreeMap::new();
         for (region, (team, inbox)) in ports {
+            let metrics = free_port();
             let database_url = format!(
                 "sqlite://{}",
                 dir.path().join(format!("{region}.db")).display()
@@ -262,6 +272,9 @@ impl ProcessFederation {
                     listen: String::new(),
                     ..WebConfig::default()
                 },
+                metrics: MetricsConfig {
+                    listen: format!("127.0.0.1:{metrics}"),
+                },
             };
             let config_file = write_toml(dir.path(), &format!("{region}.toml"), &config);
             let token = crate::process::add_test_user(
@@ -285,6 +298,7 @@ impl ProcessFederation {
                     process,
                     team_addr: SocketAddr::from(([127, 0, 0, 1], team)),
                     inbox_addr: SocketAddr::from(([127, 0, 0, 1], inbox)),
+                    metrics_addr: SocketAddr::from(([127, 0, 0, 1], metrics)),
                     database_url,
                     token,
                 },
@@ -295,6 +309,7 @@ impl ProcessFederation {
             pki,
             gateway,
             gateway_addr: SocketAddr::from(([127, 0, 0, 1], gateway_port)),
+            gateway_metrics_addr: SocketAddr::from(([127, 0, 0, 1], gateway_metrics_port)),
             nodes,
         }
     }

@@ -109,3 +109,36 @@ fn the_kubernetes_registry_is_the_deployed_one_but_for_the_endpoints() {
         "each node is reached in its own namespace"
     );
 }
+
+#[test]
+fn prometheus_scrapes_every_metrics_endpoint_of_the_deployed_configs() {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy");
+    let scrape = std::fs::read_to_string(deploy.join("prometheus/prometheus.yml")).unwrap();
+    let gateway = GatewayConfig::load(
+        Some(&deploy.join("gateway.toml")),
+        &GatewayOverrides::default(),
+    )
+    .unwrap();
+    assert!(
+        scrape.contains(&format!("targets: [\"{}\"]", gateway.metrics.listen)),
+        "the gateway's metrics endpoint {} is scraped",
+        gateway.metrics.listen
+    );
+    for region in deployed_registry().regions() {
+        let path = deploy.join("node").join(format!("{}.toml", region.id));
+        let config = NodeConfig::load(Some(&path), &Overrides::default()).unwrap();
+        let target = format!("targets: [\"{}\"]", config.metrics.listen);
+        let at = scrape
+            .find(&target)
+            .unwrap_or_else(|| panic!("{}'s metrics endpoint is not scraped", region.id));
+        let labels = &scrape[at..];
+        let labels = &labels[..labels[target.len()..]
+            .find("targets:")
+            .map_or(labels.len(), |end| end + target.len())];
+        assert!(
+            labels.contains(&format!("region: {}", region.id)),
+            "{}'s target carries its region label",
+            region.id
+        );
+    }
+}

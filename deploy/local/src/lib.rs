@@ -55,6 +55,9 @@ pub struct Settings {
     pub inbox_base_port: u16,
     /// The first region's web board port, the next region's one higher; 0 lets the OS choose.
     pub web_base_port: u16,
+    /// The gateway's metrics port; the first region's is one higher, the next region's one higher again; 0 lets
+    /// the OS choose.
+    pub metrics_base_port: u16,
     /// Database URL per region; regions not listed get an SQLite file under `dir`.
     pub databases: BTreeMap<String, String>,
     pub heartbeat_secs: u32,
@@ -78,6 +81,7 @@ impl Settings {
             team_base_port: 50051,
             inbox_base_port: 50061,
             web_base_port: 8051,
+            metrics_base_port: 9150,
             databases: BTreeMap::new(),
             heartbeat_secs: 5,
             down_after_secs: 15,
@@ -95,6 +99,7 @@ impl Settings {
             team_base_port: 0,
             inbox_base_port: 0,
             web_base_port: 0,
+            metrics_base_port: 0,
             heartbeat_secs: 1,
             down_after_secs: 3,
             max_backoff_ms: 200,
@@ -121,18 +126,49 @@ async fn bind(port: u16, what: &str) -> Result<TcpListener> {
 #[derive(Debug)]
 pub struct GatewayHandle {
     pub addr: SocketAddr,
+    /// Its Prometheus endpoint (`GET /metrics`, plain HTTP on loopback).
+    pub metrics_addr: SocketAddr,
     pub gateway: Gateway,
     config: GatewayConfig,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<expertnet_gateway::error::Result<()>>>,
+    metrics: Option<Served>,
 }
 
-/// A node's three ports: the team API, the federation inbox and the web board.
+/// A node's four ports: the team API, the federation inbox, the web board and the metrics.
 #[derive(Debug)]
 struct Listeners {
     team: TcpListener,
     inbox: TcpListener,
     web: TcpListener,
+    metrics: TcpListener,
+}
+
+/// A node's web board or a metrics endpoint, and how to stop it.
+#[derive(Debug)]
+struct Served {
+    shutdown: oneshot::Sender<()>,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    fn spawn<F>(serve: impl FnOnce(oneshot::Receiver<()>) -> F) -> Served
+    where
+        F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+    {
+        let (shutdown, stopped) = oneshot::channel();
+        Served {
+            shutdown,
+            server: tokio::spawn(serve(stopped)),
+        }
+    }
+
+    async fn stop(self, what: &str) {
+        let _ = self.shutdown.send(());
+        if let Ok(Err(err)) = self.server.await {
+            tracing::error!(error = %err, "{what} stopped with an error");
+        }
+    }
 }
 
 /// A running node.
@@ -143,6 +179,8 @@ pub struct NodeHandle {
     pub inbox_addr: SocketAddr,
     /// The web board (HTTPS with the region's certificate).
     pub web_addr: SocketAddr,
+    /// The Prometheus endpoint (`GET /metrics`, plain HTTP on loopback).
+    pub metrics_addr: SocketAddr,
     /// The demo team user's password for the board (`team.password` beside the database, mode 0600).
     pub team_password: String,
     pub workflow: Workflow,
@@ -158,8 +196,8 @@ pub struct NodeHandle {
     runtime: Option<FederationRuntime>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<expertnet_node::Result<()>>>,
-    web_shutdown: Option<oneshot::Sender<()>>,
-    web_server: Option<JoinHandle<std::io::Result<()>>>,
+    web: Option<Served>,
+    metrics: Option<Served>,
 }
 
 /// The whole federation.
@@ -190,16 +228,27 @@ impl LocalFederation {
 
         let gateway_listener = bind(settings.gateway_port, "gateway").await?;
         let gateway_addr = local_addr(&gateway_listener)?;
+        let gateway_metrics = bind(settings.metrics_base_port, "gateway metrics").await?;
         let mut listeners = Vec::new();
         let mut regions = Vec::new();
         for (i, region) in settings.registry.regions().enumerate() {
             let team = bind(Settings::port(settings.team_base_port, i), &region.id).await?;
             let inbox = bind(Settings::port(settings.inbox_base_port, i), &region.id).await?;
             let web = bind(Settings::port(settings.web_base_port, i), &region.id).await?;
+            let metrics = bind(
+                Settings::port(settings.metrics_base_port, i + 1),
+                &region.id,
+            )
+            .await?;
             let mut region = region.clone();
             region.endpoint = format!("https://{}", local_addr(&inbox)?);
             regions.push(region);
-            listeners.push(Listeners { team, inbox, web });
+            listeners.push(Listeners {
+                team,
+                inbox,
+                web,
+                metrics,
+            });
         }
         let registry = Registry::new(regions)
             .and_then(|r| r.with_areas(settings.registry.areas().to_vec()))
@@ -222,7 +271,8 @@ impl LocalFederation {
             ),
             ..GatewayConfig::default()
         };
-        let gateway = GatewayHandle::start(gateway_config, gateway_listener).await?;
+        let gateway =
+            GatewayHandle::start(gateway_config, gateway_listener, gateway_metrics).await?;
 
         let mut nodes = BTreeMap::new();
         for (index, (region, listeners)) in registry.regions().zip(listeners).enumerate() {
@@ -301,6 +351,7 @@ impl LocalFederation {
             team: bind(old.team_addr.port(), region).await?,
             inbox: bind(old.inbox_addr.port(), region).await?,
             web: bind(old.web_addr.port(), region).await?,
+            metrics: bind(old.metrics_addr.port(), region).await?,
         };
         let node = NodeHandle::start(
             region,
@@ -322,7 +373,8 @@ impl LocalFederation {
 
     pub async fn restart_gateway(&mut self) -> Result<()> {
         let listener = bind(self.gateway.addr.port(), "gateway").await?;
-        self.gateway = GatewayHandle::start(self.gateway.config.clone(), listener).await?;
+        let metrics = bind(self.gateway.metrics_addr.port(), "gateway metrics").await?;
+        self.gateway = GatewayHandle::start(self.gateway.config.clone(), listener, metrics).await?;
         Ok(())
     }
 
@@ -343,9 +395,19 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
 }
 
 impl GatewayHandle {
-    async fn start(config: GatewayConfig, listener: TcpListener) -> Result<GatewayHandle> {
+    async fn start(
+        config: GatewayConfig,
+        listener: TcpListener,
+        metrics_listener: TcpListener,
+    ) -> Result<GatewayHandle> {
         let addr = local_addr(&listener)?;
+        let metrics_addr = local_addr(&metrics_listener)?;
         let gateway = Gateway::from_config(&config).await?;
+        let metrics = Served::spawn(|stopped| {
+            expertnet_gateway::metrics::serve(metrics_listener, gateway.clone(), async move {
+                let _ = stopped.await;
+            })
+        });
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(expertnet_gateway::server::serve(
             listener,
@@ -356,14 +418,19 @@ impl GatewayHandle {
         ));
         Ok(GatewayHandle {
             addr,
+            metrics_addr,
             gateway,
             config,
             shutdown: Some(shutdown),
             server: Some(server),
+            metrics: Some(metrics),
         })
     }
 
     pub async fn stop(&mut self) {
+        if let Some(metrics) = self.metrics.take() {
+            metrics.stop("gateway metrics").await;
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -392,7 +459,12 @@ impl NodeHandle {
         config: FederationConfig,
         database_url: String,
         keyring_path: &Path,
-        Listeners { team, inbox, web }: Listeners,
+        Listeners {
+            team,
+            inbox,
+            web,
+            metrics,
+        }: Listeners,
         clock: Arc<dyn Clock>,
         synthetic: Synthetic,
     ) -> Result<NodeHandle> {
@@ -427,6 +499,12 @@ impl NodeHandle {
         ensure_password(&workflow, &folder.join("auditor.password"), "auditor").await?;
         let team_addr = local_addr(&team)?;
         let web_addr = local_addr(&web)?;
+        let metrics_addr = local_addr(&metrics)?;
+        let metrics = Served::spawn(|stopped| {
+            expertnet_node::metrics::serve(metrics, workflow.clone(), async move {
+                let _ = stopped.await;
+            })
+        });
         let runtime = FederationRuntime::start(workflow.clone(), &config, inbox)?;
         let (shutdown, stopped) = oneshot::channel::<()>();
         // The team API speaks TLS with the region's certificate from the dev PKI (it names 127.0.0.1 too).
@@ -444,7 +522,6 @@ impl NodeHandle {
                 let _ = stopped.await;
             },
         ));
-        let (web_shutdown, web_stopped) = oneshot::channel::<()>();
         let browser_tls = ServerIdentity {
             cert: config.tls.cert.clone(),
             key: config.tls.key.clone(),
@@ -457,19 +534,17 @@ impl NodeHandle {
             region: region.to_owned(),
             secure: true,
         };
-        let web_server = tokio::spawn(expertnet_node::web::serve(
-            web,
-            board,
-            Some(browser_tls),
-            async move {
-                let _ = web_stopped.await;
-            },
-        ));
+        let web = Served::spawn(|stopped| {
+            expertnet_node::web::serve(web, board, Some(browser_tls), async move {
+                let _ = stopped.await;
+            })
+        });
         Ok(NodeHandle {
             region: region.to_owned(),
             team_addr,
             inbox_addr: runtime.inbox_addr,
             web_addr,
+            metrics_addr,
             team_password,
             workflow,
             database_url,
@@ -481,8 +556,8 @@ impl NodeHandle {
             runtime: Some(runtime),
             shutdown: Some(shutdown),
             server: Some(server),
-            web_shutdown: Some(web_shutdown),
-            web_server: Some(web_server),
+            web: Some(web),
+            metrics: Some(metrics),
         })
     }
 
@@ -502,21 +577,11 @@ impl NodeHandle {
     }
 
     pub async fn stop(&mut self) {
-        if let Some(shutdown) = self.web_shutdown.take() {
-            let _ = shutdown.send(());
+        if let Some(metrics) = self.metrics.take() {
+            metrics.stop("node metrics").await;
         }
-        if let Some(web_server) = self.web_server.take()
-            && let Ok(Err(err)) = web_server.await
-        {
-            tracing::error!(region = %self.region, error = %err, "web board stopped with an error");
-        }
-        if let Some(shutdown) = self.web_shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(web_server) = self.web_server.take()
-            && let Ok(Err(err)) = web_server.await
-        {
-            tracing::error!(region = %self.region, error = %err, "web board stopped with an error");
+        if let Some(web) = self.web.take() {
+            web.stop("web board").await;
         }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());

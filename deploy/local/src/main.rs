@@ -51,6 +51,7 @@ async fn run(args: Args) -> Result<()> {
         "team API (expertnet-node --node …)",
         "--token-file",
         "inbox (mTLS)",
+        "metrics",
     ]);
     for node in federation.nodes.values() {
         table.add_row([
@@ -60,6 +61,7 @@ async fn run(args: Args) -> Result<()> {
             node.url(),
             node.team_token_file.display().to_string(),
             format!("https://{}", node.inbox_addr),
+            format!("http://{}/metrics", node.metrics_addr),
         ]);
     }
     println!(
@@ -68,9 +70,11 @@ async fn run(args: Args) -> Result<()> {
     );
     println!("{table}");
     println!(
-        "gateway: https://{}  (coordinators: cargo run -q -p expertnet-gateway -- network --pki {})",
+        "gateway: https://{}  (coordinators: cargo run -q -p expertnet-gateway -- network --pki {}); \
+         metrics http://{}/metrics",
         federation.gateway.addr,
-        federation.pki.dir().display()
+        federation.pki.dir().display(),
+        federation.gateway.metrics_addr
     );
     let areas: Vec<String> = federation
         .registry()

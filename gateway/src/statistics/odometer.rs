@@ -21,10 +21,40 @@ pub struct Budgets {
     pub total: f64,
 }
 
+/// What the statistics have released and spent, for the gateway's metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ledger {
+    pub releases: u64,
+    /// Per quarter, the ε all consumers together have spent.
+    pub epsilon_spent: Vec<(String, f64)>,
+}
+
 /// The ledger row of all consumers together; consumer names are certificate names (a-z and '-') and never this.
 const EVERYONE: &str = "*";
 
 impl StatisticsStore {
+    /// Releases kept and the network's ε spent per quarter.
+    pub async fn ledger(&self) -> Result<Ledger> {
+        let releases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM releases")
+            .fetch_one(self.pool())
+            .await
+            .map_err(storage)?;
+        let spent: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT period, spent_micro FROM privacy_spent WHERE consumer = $1 ORDER BY period",
+        )
+        .bind(EVERYONE)
+        .fetch_all(self.pool())
+        .await
+        .map_err(storage)?;
+        Ok(Ledger {
+            releases: releases as u64,
+            epsilon_spent: spent
+                .into_iter()
+                .map(|(period, micro)| (period, micro as f64 / MICRO))
+                .collect(),
+        })
+    }
+
     /// Charges `epsilon` to `consumer`'s budget for `period` and to the total, recording `query`; refused when
     /// either would be passed.
     pub async fn charge(

@@ -141,6 +141,7 @@ where
                 Ok(caller) => caller,
                 Err(refusal) => {
                     let outcome = refusal.outcome;
+                    crate::metrics::access_refused(shared.workflow.metrics(), &outcome);
                     let event = shared.event(
                         None,
                         &action,
@@ -157,6 +158,7 @@ where
                     caller.roles_text()
                 ));
                 tracing::warn!(user = %caller.user, %action, "refused by the role table");
+                crate::metrics::access_refused(shared.workflow.metrics(), "denied");
                 let event = shared.event(
                     Some(&caller),
                     &action,

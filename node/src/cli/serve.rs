@@ -111,6 +111,20 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         }
         None => None,
     };
+    let metrics = match config.metrics_addr()? {
+        Some(metrics_addr) => {
+            let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("metrics.listen: cannot bind {metrics_addr}"))?;
+            tracing::info!(listen = %metrics_listener.local_addr()?, "metrics serving");
+            Some(tokio::spawn(crate::metrics::serve(
+                metrics_listener,
+                workflow.clone(),
+                expertnet_federation::shutdown::signal(),
+            )))
+        }
+        None => None,
+    };
     let tls = match &config.server.tls {
         Some(identity) => Some(
             identity
@@ -128,6 +142,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     .await?;
     if let Some(board) = board {
         board.await.context("web board")??;
+    }
+    if let Some(metrics) = metrics {
+        metrics.await.context("metrics")??;
     }
     housekeeping.stop().await;
     if let Some(federation) = federation {

@@ -4,6 +4,7 @@
 //! delivered envelope is marked so, in the node's database.
 
 use super::envelope;
+use crate::metrics;
 use crate::storage::outbox::Due;
 use crate::workflow::{DeliveryPolicy, Failure, Workflow};
 use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
@@ -97,6 +98,14 @@ impl Courier {
             Ok(reply) => {
                 let delivered_to = reply.into_inner().delivered_to;
                 tracing::info!(to = ?delivered_to, attempts = item.attempts + 1, "delivered");
+                let registry = self.workflow.metrics();
+                metrics::delivery_attempt(registry, item.kind, "delivered");
+                let written = self.workflow.clock().now_ms() - item.created_at;
+                metrics::delivered(
+                    registry,
+                    item.kind,
+                    Duration::from_millis(u64::try_from(written).unwrap_or(0)),
+                );
                 self.workflow.delivered(&item, &delivered_to).await
             }
             Err(status) => {
@@ -112,6 +121,11 @@ impl Courier {
                 };
                 let error = format!("{:?}: {}", status.code(), status.message());
                 tracing::info!(%error, attempts = item.attempts + 1, "not delivered");
+                let outcome = match failure {
+                    Failure::Transient => "transient",
+                    Failure::Permanent => "refused",
+                };
+                metrics::delivery_attempt(self.workflow.metrics(), item.kind, outcome);
                 self.workflow
                     .delivery_failed(&item, failure, &error, &self.policy)
                     .await

@@ -237,6 +237,9 @@ pub async fn serve_inbox(
         .map_err(|e| Error::Config(format!("federation.tls: {e}")))?
         .timeout(Duration::from_secs(30))
         .trace_fn(expertnet_federation::trace::rpc_span)
+        .layer(expertnet_federation::metrics::RpcMetricsLayer::new(
+            workflow.metrics().clone(),
+        ))
         .add_service(
             InboxServiceServer::new(InboxApi::new(workflow))
                 .max_decoding_message_size(crate::server::MAX_MESSAGE_BYTES),

@@ -63,6 +63,12 @@ pub async fn submit(visit: Visit, fields: Fields) -> Result<Response, WebError> 
             &visit.access_point(),
         )
         .await?;
+    let counted = match &outcome {
+        SignIn::Started { .. } => "ok",
+        SignIn::Refused => "refused",
+        SignIn::Locked { .. } => "locked",
+    };
+    crate::metrics::sign_in(board.workflow.metrics(), "password", counted);
     let error = match outcome {
         SignIn::Started { token, stage } => {
             let to = if stage == Stage::SignedIn {
@@ -136,6 +142,12 @@ pub async fn code_submit(visit: Visit, fields: Fields) -> Result<Response, WebEr
             &visit.access_point(),
         )
         .await?;
+    let counted = match &check {
+        CodeCheck::Accepted => "ok",
+        CodeCheck::Refused => "refused",
+        CodeCheck::Locked { .. } => "locked",
+    };
+    crate::metrics::sign_in(board.workflow.metrics(), "second_factor", counted);
     let error = match check {
         CodeCheck::Accepted => return Ok(Redirect::to("/werk").into_response()),
         CodeCheck::Refused => {

@@ -73,6 +73,11 @@ impl Workflow {
         };
         self.wake_courier();
         tracing::info!(from = %from_region, kind = kind.as_str(), ?receipt, "envelope received");
+        let counted = match receipt {
+            Receipt::Taken => "taken",
+            Receipt::Duplicate => "duplicate",
+        };
+        crate::metrics::envelope_received(self.metrics(), kind, counted);
         Ok(receipt)
     }
 

@@ -32,6 +32,7 @@ use crate::error::{Error, Result};
 use crate::storage::case_writer::CaseWriter;
 use crate::storage::cases::{CaseFields, Change};
 use crate::storage::{self, Storage, Transaction};
+use expertnet_federation::metrics::Metrics;
 use std::sync::Arc;
 
 /// How often a change is retried when a concurrent request moved the case first.
@@ -44,6 +45,7 @@ pub struct Workflow {
     case_writer: CaseWriter,
     audit: AuditTrail,
     federation: Option<FederationLink>,
+    metrics: Metrics,
 }
 
 /// A change of a case that has been checked and applied inside an open transaction; the caller adds its own
@@ -64,11 +66,17 @@ impl Workflow {
             case_writer,
             audit,
             federation: None,
+            metrics: crate::metrics::registry(),
         }
     }
 
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+
+    /// The node's metrics registry: what its servers, courier and board count.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The audit event of an envelope crossing this node's border (`direction` is `send` or `receive`).
