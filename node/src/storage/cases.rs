@@ -7,7 +7,7 @@ use super::{Backend, Transaction, identity};
 use crate::domain::federation::MinimumDataset;
 use crate::domain::*;
 use crate::error::{Error, Result};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, FromRow, Row};
 
 /// Columns a change may set besides the state; `None` leaves a column as it is.
 #[derive(Debug, Clone, Default)]
@@ -340,16 +340,6 @@ pub async fn list(
 pub async fn detail(pool: &sqlx::AnyPool, id: &str) -> Result<CaseDetail> {
     // The other parts are independent reads: asked at once, on connections of their own, a case page waits for
     // the slowest rather than for all of them in turn.
-    let texts = async {
-        Ok::<_, Error>(
-            sqlx::query(
-                "SELECT question, tried_so_far, return_reason, closing_note FROM cases WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_one(pool)
-            .await?,
-        )
-    };
     let history = async {
         sqlx::query(
             "SELECT sequence, at, actor, from_state, to_state, action, reason FROM case_events \
@@ -372,20 +362,28 @@ pub async fn detail(pool: &sqlx::AnyPool, id: &str) -> Result<CaseDetail> {
         })
         .collect::<Result<Vec<_>>>()
     };
-    // The summary first: an unknown case is NotFound, not whichever read fails first.
-    let summary = summary(pool, id).await?;
-    let (texts, history, plan, (discussions, session_ids)) = tokio::try_join!(
-        texts,
+    // The case's own row first, its texts with it: an unknown case is NotFound, not whichever read fails first.
+    let sql = format!(
+        "SELECT {CASE_COLUMNS}, c.question, c.tried_so_far, c.return_reason, c.closing_note \
+         FROM cases c WHERE c.id = $1"
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::not_found("case", id))?;
+    let summary = CaseRow::from_row(&row)?.into_summary()?;
+    let (history, plan, (discussions, session_ids)) = tokio::try_join!(
         history,
         super::plan::of_case(pool, id),
         super::sessions::discussions_of_case(pool, id),
     )?;
     Ok(CaseDetail {
         summary,
-        question: texts.get(0),
-        tried_so_far: texts.get(1),
-        return_reason: texts.get(2),
-        closing_note: texts.get(3),
+        question: row.try_get("question")?,
+        tried_so_far: row.try_get("tried_so_far")?,
+        return_reason: row.try_get("return_reason")?,
+        closing_note: row.try_get("closing_note")?,
         history,
         discussions,
         commitments: plan.commitments,

@@ -97,7 +97,10 @@ pub fn router(board: Board) -> Router {
         .fallback(|| async { error::WebError::NotFound.into_response() })
         .layer(axum::middleware::from_fn(i18n::choose))
         .layer(axum::middleware::from_fn(security_headers))
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest),
+        )
         .with_state(board)
 }
 
