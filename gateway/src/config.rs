@@ -3,6 +3,7 @@
 //! stops start-up with a message naming the key.
 
 use crate::error::{Error, Result};
+use crate::transport::ServerLimits;
 use expertnet_federation::metrics::MetricsConfig;
 use expertnet_federation::settings::describe_figment_error;
 use expertnet_federation::{Registry, TlsFiles};
@@ -43,6 +44,12 @@ pub struct GatewayConfig {
     /// The ε all coordinators together may spend on noisy tables of one quarter: what colluding coordinators (or
     /// one person with several certificates) could learn together is bounded by it.
     pub statistics_privacy_budget_total: f64,
+    /// A connection to a node is PINGed after this long without one and dropped when the node does not answer
+    /// within 10 s, so a node that vanished is found before a call waits on it. 0: no PINGs.
+    pub node_keepalive_secs: u64,
+    /// How the port holds its clients to account: connections, calls in flight, HTTP/2 limits, timeouts.
+    #[serde(default)]
+    pub server: ServerLimits,
     /// The Prometheus endpoint (`GET /metrics`, plain HTTP: keep it on an address only the scraper reaches).
     #[serde(default)]
     pub metrics: MetricsConfig,
@@ -67,6 +74,8 @@ impl Default for GatewayConfig {
             statistics_k: 5,
             statistics_privacy_budget: 1.0,
             statistics_privacy_budget_total: 3.0,
+            node_keepalive_secs: 30,
+            server: ServerLimits::default(),
             metrics: MetricsConfig::default(),
         }
     }
@@ -111,6 +120,11 @@ impl GatewayConfig {
             .map_err(|err| Error::Config(describe_figment_error(&err)))?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// How long a node connection may be silent before it is PINGed; `None` when never.
+    pub fn node_keepalive(&self) -> Option<Duration> {
+        (self.node_keepalive_secs > 0).then(|| Duration::from_secs(self.node_keepalive_secs))
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -165,6 +179,8 @@ impl GatewayConfig {
                 "max_message_bytes: must be between 1024 and 16777216".into(),
             ));
         }
+        self.server.validate().map_err(Error::Config)?;
+        self.metrics.addr("metrics").map_err(Error::Config)?;
         Ok(())
     }
 

@@ -6,15 +6,13 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod grpc;
-pub mod http2;
 pub mod metrics;
 pub mod network;
 pub mod nodes;
 pub mod routing;
 pub mod server;
 pub mod statistics;
-pub mod upstream;
-pub mod wire;
+pub mod transport;
 
 pub use config::GatewayConfig;
 pub use error::Error;

@@ -3,8 +3,10 @@
 //! registry gives.
 
 use crate::error::{Error, Result};
-use crate::upstream::{Abandoner, CallError, NodeConnection, UnaryReply, Upstream};
-use crate::wire;
+use crate::transport::upstream::{
+    Abandoner, CallError, DEFAULT_KEEPALIVE, NodeConnection, UnaryReply, Upstream,
+};
+use crate::transport::wire;
 use bytes::Bytes;
 use expertnet_federation::peer::node_host;
 use expertnet_federation::{Registry, TlsFiles};
@@ -47,6 +49,16 @@ pub struct NodeClients {
 impl NodeClients {
     /// Prepares a connection per region; nothing connects until the first call.
     pub fn new(registry: &Registry, tls: &TlsFiles, timeout: Duration) -> Result<NodeClients> {
+        NodeClients::with_keepalive(registry, tls, timeout, Some(DEFAULT_KEEPALIVE))
+    }
+
+    /// Like [`NodeClients::new`], each node connection PINGed after `keepalive` without one (`None`: never).
+    pub fn with_keepalive(
+        registry: &Registry,
+        tls: &TlsFiles,
+        timeout: Duration,
+        keepalive: Option<Duration>,
+    ) -> Result<NodeClients> {
         let config = tls
             .rustls_client()
             .map_err(|e| Error::Config(format!("tls.{e}")))?;
@@ -58,7 +70,8 @@ impl NodeClients {
                 config.clone(),
                 Duration::from_secs(2),
             )
-            .map_err(|e| Error::Config(format!("registry: {}: {e}", region.id)))?;
+            .map_err(|e| Error::Config(format!("registry: {}: {e}", region.id)))?
+            .with_keepalive(keepalive);
             upstreams.insert(region.id.clone(), upstream);
         }
         Ok(NodeClients {
@@ -80,7 +93,7 @@ impl NodeClients {
         })
     }
 
-    /// Delivers an envelope, framed as the sender sent it ([`crate::wire`]), to `region`'s inbox. The trace
+    /// Delivers an envelope, framed as the sender sent it ([`crate::transport::wire`]), to `region`'s inbox. The trace
     /// context goes on (the span's the gateway records for the call, or else the sender's), and the sender's
     /// `grpc-timeout` when that is shorter than the forward timeout. A node that cannot be reached or does not
     /// answer in time is [`Error::Unavailable`]; a node that refuses passes its code on.

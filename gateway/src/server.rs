@@ -1,34 +1,29 @@
 //! The gateway's gRPC server as a function of a listener and a shutdown signal: tests bind port 0 and pass the
 //! listener in; `serve` in the CLI binds the configured address and waits for SIGTERM or Ctrl-C. Mutual TLS
 //! only: a client without a certificate from the federation CA does not get past the handshake. Connections
-//! are served by [`crate::http2`]; `Route` below tonic's codec, the rest by the generated servers.
+//! are served by [`crate::transport`] (hyper, held to the configured limits); here each call is answered: `Route`
+//! below tonic's codec, the rest by the generated servers.
 
 use crate::config::GatewayConfig;
 use crate::error::{Error, Result};
 use crate::grpc::{CoordinatorApi, GatewayApi, forwarding};
-use crate::http2::{self, RecvBody};
 use crate::network::Network;
 use crate::nodes::NodeClients;
 use crate::statistics::Publishing;
 use crate::statistics::StatisticsStore;
 use crate::statistics::disclosure::Control;
 use crate::statistics::odometer::Budgets;
-use crate::wire;
+use crate::transport::wire;
+use crate::transport::{self, Answer, Client, Port, ServerLimits};
 use expertnet_federation::metrics::{Metrics, RpcTimer};
-use expertnet_federation::{Peer, PeerError};
 use expertnet_proto::v1::coordinator_service_server::CoordinatorServiceServer;
 use expertnet_proto::v1::gateway_service_server::GatewayServiceServer;
+use hyper::body::Incoming;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
+use tokio::net::TcpListener;
 use tonic::service::Routes;
-use tonic::transport::server::{Connected, TcpConnectInfo, TlsConnectInfo};
 use tower_service::Service;
 use tracing::Instrument;
 
@@ -41,6 +36,7 @@ pub struct Gateway {
     tls: Arc<rustls::ServerConfig>,
     heartbeat_interval_secs: u32,
     max_message_bytes: usize,
+    limits: ServerLimits,
     publishing: Publishing,
     /// What the gateway counts; served by [`crate::metrics::serve`].
     pub metrics: Metrics,
@@ -54,7 +50,12 @@ impl Gateway {
             .tls
             .rustls_server()
             .map_err(|e| Error::Config(format!("tls.{e}")))?;
-        let nodes = NodeClients::new(&registry, &config.tls, config.forward_timeout())?;
+        let nodes = NodeClients::with_keepalive(
+            &registry,
+            &config.tls,
+            config.forward_timeout(),
+            config.node_keepalive(),
+        )?;
         let statistics = StatisticsStore::open(&config.statistics_database).await?;
         Ok(Gateway {
             statistics,
@@ -76,13 +77,14 @@ impl Gateway {
                 },
             },
             max_message_bytes: config.max_message_bytes,
+            limits: config.server,
             metrics: crate::metrics::registry(),
         })
     }
 }
 
 /// Serves the gateway's services, health and reflection on `listener` until `shutdown` resolves; then takes no
-/// new calls and lets those in flight finish (for at most [`SHUTDOWN_GRACE`]).
+/// new calls and lets those in flight finish (for at most [`transport::SHUTDOWN_GRACE`]).
 pub async fn serve(
     listener: TcpListener,
     gateway: Gateway,
@@ -100,7 +102,6 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()
         .map_err(|e| Error::Config(format!("reflection: {e}")))?;
-    let forward_timeout = gateway.nodes.forward_timeout();
     let api = GatewayApi::new(
         gateway.network.clone(),
         gateway.nodes.clone(),
@@ -127,116 +128,17 @@ pub async fn serve(
         max_message_bytes: gateway.max_message_bytes,
         exporting: expertnet_federation::telemetry::export_configured(),
     });
-    let mut pacing = pacing(forward_timeout);
-    let acceptor = TlsAcceptor::from(gateway.tls);
-    let (closing, closed) = watch::channel(false);
-    let mut connections = JoinSet::new();
-    let mut shutdown = pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => {
-                    connections.spawn(connection(tcp, peer, acceptor.clone(), calls.clone(), closed.clone()));
-                }
-                Err(err) => {
-                    // Out of file descriptors and the like: wait a moment instead of spinning.
-                    tracing::warn!(error = %err, "could not accept a connection");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            _ = pacing.tick() => {}
-            () = &mut shutdown => break,
-        }
-    }
-    drop(listener);
-    // `closed` is still held here, so there is always a receiver.
-    let _ = closing.send(true);
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!(
-            open = connections.len(),
-            "calls still in flight after the shutdown grace; cut off"
-        );
-    }
+    let port = Port {
+        tls: gateway.tls,
+        limits: gateway.limits,
+        handler: move |request, client: &Client| calls.answer(request, client),
+    };
+    transport::serve(listener, port, shutdown).await;
     Ok(())
-}
-
-/// A tick the accept loop waits on, keeping a timer due within half the forward timeout at all times so that
-/// arming a forwarded call's deadline does not wake the runtime. Tokio wakes its I/O driver (a write to an
-/// eventfd and one more `epoll_wait`) when a new timer is due before the driver's next planned wake-up; between
-/// calls that wake-up is otherwise the keep-alive, seconds away, so every call paid for it — on the forwarding
-/// path, between receiving a request and passing it on. One tick per half timeout costs nothing by comparison
-/// (docs/BENCHMARKS.md).
-fn pacing(forward_timeout: Duration) -> tokio::time::Interval {
-    let mut ticks = tokio::time::interval(forward_timeout / 2);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticks
 }
 
 /// Longest a call may take unless its `grpc-timeout` asks for less.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest a shutdown waits for the calls in flight.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-
-/// One client connection: mutual TLS, then HTTP/2 with the certificate in every request's extensions.
-async fn connection(
-    tcp: TcpStream,
-    peer: SocketAddr,
-    acceptor: TlsAcceptor,
-    calls: Arc<Calls>,
-    closed: watch::Receiver<bool>,
-) {
-    if let Err(err) = tcp.set_nodelay(true) {
-        tracing::debug!(%peer, error = %err, "connection gone before it started");
-        return;
-    }
-    let limits = http2::Limits::default();
-    let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(err)) => {
-            tracing::info!(%peer, error = %err, "refused a connection: TLS handshake failed");
-            return;
-        }
-        Err(_) => {
-            let within = limits.handshake_timeout;
-            tracing::info!(%peer, "refused a connection: no TLS handshake within {within:?}");
-            return;
-        }
-    };
-    let client = Client::of(tls.connect_info());
-    let served = http2::serve_connection(
-        tls,
-        limits,
-        move |request| calls.answer(request, &client),
-        closed,
-    )
-    .await;
-    if let Err(err) = served {
-        tracing::debug!(%peer, error = %err, "connection ended with an error");
-    }
-}
-
-/// A client connection as its calls need it: the TLS details tonic's generated services read from a request's
-/// extensions, and the identity its certificate gives, read once for all its calls.
-#[derive(Debug, Clone)]
-struct Client {
-    tls: TlsConnectInfo<TcpConnectInfo>,
-    identity: Arc<Result<Peer, PeerError>>,
-}
-
-impl Client {
-    fn of(tls: TlsConnectInfo<TcpConnectInfo>) -> Client {
-        let identity = Peer::of_certificates(tls.peer_certs());
-        Client {
-            tls,
-            identity: Arc::new(identity),
-        }
-    }
-}
 
 /// What answers the calls on every connection.
 #[derive(Debug)]
@@ -256,9 +158,9 @@ impl Calls {
     /// other call by its `grpc-timeout` or [`CALL_TIMEOUT`].
     fn answer(
         self: &Arc<Self>,
-        mut request: http::Request<RecvBody>,
+        mut request: http::Request<Incoming>,
         client: &Client,
-    ) -> impl Future<Output = http2::Answer> + Send + 'static + use<> {
+    ) -> impl Future<Output = Answer> + Send + 'static + use<> {
         let forwarding = request.uri().path() == forwarding::ROUTE_PATH;
         let span = if forwarding && !self.exporting {
             tracing::Span::none()
@@ -288,18 +190,18 @@ impl Calls {
                 Box::pin(calls.answer_generated(request)).await
             };
             match answer {
-                http2::Answer::Unary(message) => {
+                Answer::Unary(message) => {
                     timer.finish(tonic::Code::Ok);
-                    http2::Answer::Unary(message)
+                    Answer::Unary(message)
                 }
-                http2::Answer::Response(response) => http2::Answer::Response(timer.watch(response)),
+                Answer::Response(response) => Answer::Response(timer.watch(response)),
             }
         }
         .instrument(span)
     }
 
     /// A call to one of the generated servers, within its deadline.
-    async fn answer_generated(&self, request: http::Request<RecvBody>) -> http2::Answer {
+    async fn answer_generated(&self, request: http::Request<Incoming>) -> Answer {
         let deadline = call_deadline(request.headers());
         let mut generated = self.generated.clone();
         let response = within(deadline, async move {
@@ -307,7 +209,7 @@ impl Calls {
             response
         })
         .await;
-        http2::Answer::Response(response)
+        Answer::Response(response)
     }
 }
 

@@ -13,7 +13,7 @@
 
 use expertnet_federation::peer::{GATEWAY_HOST, node_host};
 use expertnet_federation::{Peer, TlsFiles};
-use expertnet_gateway::upstream::Upstream;
+use expertnet_gateway::transport::upstream::Upstream;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
@@ -464,7 +464,7 @@ fn main() {
 }
 
 /// The floor of the gateway's stack: a bare HTTP/2 pass-through — TLS in with the gateway's certificate, the
-/// call passed on unread over the gateway's own upstream connection (`expertnet_gateway::upstream`), the answer
+/// call passed on unread over the gateway's own upstream connection (`expertnet_gateway::transport::upstream`), the answer
 /// passed back — with no identity, no checks, no spans and no deadline, on one thread with a current-thread
 /// runtime as the gateway's. It tells the gateway's own work apart from what `h2`, `rustls` and `tokio` cost
 /// for one hop.

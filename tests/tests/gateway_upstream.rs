@@ -146,7 +146,7 @@ async fn deliver_with(
     let outcome = nodes
         .deliver(
             REGION,
-            expertnet_gateway::wire::frame(&question()),
+            expertnet_gateway::transport::wire::frame(&question()),
             unspanned(sender),
         )
         .await;
@@ -278,7 +278,10 @@ async fn answering_node(
                                 .unwrap();
                             let receipt = pb::DeliveryReceipt { duplicate: false };
                             stream
-                                .send_data(expertnet_gateway::wire::frame(&receipt), false)
+                                .send_data(
+                                    expertnet_gateway::transport::wire::frame(&receipt),
+                                    false,
+                                )
                                 .unwrap();
                             let mut trailers = http::HeaderMap::new();
                             trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
@@ -347,7 +350,7 @@ async fn the_senders_trace_context_and_shorter_deadline_go_on_and_nothing_else()
     sender.insert("tracestate", "expertnet=1".parse().unwrap());
     sender.insert("grpc-timeout", "300m".parse().unwrap());
     sender.insert("x-sender-secret", "not for the node".parse().unwrap());
-    let frame = || expertnet_gateway::wire::frame(&question());
+    let frame = || expertnet_gateway::transport::wire::frame(&question());
     let receipt = nodes.deliver(REGION, frame(), unspanned(&sender)).await;
     assert_eq!(receipt.unwrap(), pb::DeliveryReceipt { duplicate: false });
     // A sender that gives more time than the gateway's forward timeout gets the forward timeout.
@@ -364,4 +367,88 @@ async fn the_senders_trace_context_and_shorter_deadline_go_on_and_nothing_else()
     assert_eq!(first["grpc-timeout"], "300m");
     assert!(first.get("x-sender-secret").is_none(), "{first:?}");
     assert_eq!(recorded[1]["grpc-timeout"], "5000m");
+}
+
+/// A node that answers the first call on each connection and then stops reading it: the socket stays open, and
+/// nothing on it is answered any more, PINGs included (a process hung, or a machine gone behind a firewall that
+/// keeps the connection). How many connections it took.
+async fn freezing_node(files: &TlsFiles) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counting = connections.clone();
+    let acceptor = acceptor(files);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            counting.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let tls = acceptor.accept(tcp).await.expect("TLS");
+                let mut connection = h2::server::handshake(tls).await.expect("HTTP/2");
+                let Some(Ok((_request, mut respond))) = connection.accept().await else {
+                    return;
+                };
+                let head = http::Response::builder()
+                    .header("content-type", "application/grpc")
+                    .body(())
+                    .unwrap();
+                let mut stream = respond.send_response(head, false).unwrap();
+                let receipt = pb::DeliveryReceipt { duplicate: false };
+                stream
+                    .send_data(expertnet_gateway::transport::wire::frame(&receipt), false)
+                    .unwrap();
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+                stream.send_trailers(trailers).unwrap();
+                // Flush what was queued, then hold the connection without reading it.
+                let _ = tokio::time::timeout(Duration::from_millis(50), connection.accept()).await;
+                std::future::pending::<()>().await;
+                drop(connection);
+            });
+        }
+    });
+    (addr, connections)
+}
+
+#[tokio::test]
+async fn a_node_connection_that_stops_answering_pings_is_dropped_before_a_call_waits_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki(dir.path());
+    let (addr, connections) = freezing_node(&region_files(&pki)).await;
+    let keepalive = Duration::from_millis(300);
+    let nodes = NodeClients::with_keepalive(
+        &registry(addr),
+        &pki.files(&Peer::Gateway),
+        Duration::from_secs(5),
+        Some(keepalive),
+    )
+    .expect("node clients");
+    let (first, _) = deliver(&nodes).await;
+    first.expect("the first call is answered");
+    // A PING after 300 ms, unanswered for 300 ms: the connection is given up well within this.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (second, took) = deliver(&nodes).await;
+    second.expect("the second call goes on a new connection and is answered");
+    assert!(
+        took < Duration::from_secs(2),
+        "it did not wait for the frozen connection's forward timeout: {took:?}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+
+    let (addr, connections) = freezing_node(&region_files(&pki)).await;
+    let without = NodeClients::with_keepalive(
+        &registry(addr),
+        &pki.files(&Peer::Gateway),
+        Duration::from_millis(800),
+        None,
+    )
+    .expect("node clients");
+    deliver(&without).await.0.expect("answered");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (second, _) = deliver(&without).await;
+    assert!(
+        matches!(second, Err(Error::Unavailable(_))),
+        "without PINGs the call waits on the frozen connection until the forward timeout: {second:?}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
 }

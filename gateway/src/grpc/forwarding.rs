@@ -6,9 +6,9 @@
 
 use super::GatewayApi;
 use crate::error::Error;
-use crate::http2::Answer;
 use crate::nodes::Caller;
-use crate::wire;
+use crate::transport::Answer;
+use crate::transport::wire;
 use bytes::{Bytes, BytesMut};
 use expertnet_federation::{Peer, PeerError};
 use expertnet_proto::v1::Envelope;

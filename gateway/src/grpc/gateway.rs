@@ -6,7 +6,7 @@ use crate::network::{Network, Report};
 use crate::nodes::{Caller, NodeClients};
 use crate::routing::{self, Cargo};
 use crate::statistics::{self, StatisticsStore, store::Stored};
-use crate::wire;
+use crate::transport::wire;
 use bytes::Bytes;
 use expertnet_federation::{Peer, PeerError, Region};
 use expertnet_proto::v1::envelope::Body;

@@ -16,6 +16,24 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+/// How long a node connection may be silent before it is PINGed, unless configured otherwise.
+pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
+/// The longest a node may take to answer a PING (less when PINGs go more often than that).
+pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Resolves when the node has let a PING go unanswered for [`KEEPALIVE_TIMEOUT`] or `interval`, whichever is
+/// shorter (or the connection ended).
+async fn keepalive(mut ping_pong: h2::PingPong, interval: Duration) {
+    let timeout = interval.min(KEEPALIVE_TIMEOUT);
+    loop {
+        tokio::time::sleep(interval).await;
+        let answered = tokio::time::timeout(timeout, ping_pong.ping(h2::Ping::opaque())).await;
+        if !matches!(answered, Ok(Ok(_))) {
+            return;
+        }
+    }
+}
+
 /// The largest reply body gathered from a node (as tonic's default limit for a decoded message); callers may
 /// accept less.
 const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
@@ -50,6 +68,7 @@ pub struct Upstream {
     server_name: ServerName<'static>,
     tls: TlsConnector,
     connect_timeout: Duration,
+    keepalive: Option<Duration>,
     current: Mutex<Option<Open>>,
     /// Held while dialling, so calls arriving meanwhile wait for that one connection instead of opening more.
     dialling: tokio::sync::Mutex<()>,
@@ -92,9 +111,17 @@ impl Upstream {
             server_name,
             tls: TlsConnector::from(tls),
             connect_timeout,
+            keepalive: Some(DEFAULT_KEEPALIVE),
             current: Mutex::new(None),
             dialling: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// PINGs the node every `interval` and drops the connection when an answer takes longer than `interval` or
+    /// [`KEEPALIVE_TIMEOUT`], so a node that vanished is found before a call waits on it; `None`: no PINGs.
+    pub fn with_keepalive(mut self, interval: Option<Duration>) -> Upstream {
+        self.keepalive = interval;
+        self
     }
 
     /// A handle on the open connection, dialling one first if there is none or it has closed.
@@ -141,12 +168,25 @@ impl Upstream {
             .connect(self.server_name.clone(), tcp)
             .await
             .map_err(DialError::Tls)?;
-        let (send, connection) = h2::client::handshake(tls).await.map_err(DialError::Http2)?;
+        let (send, mut connection) = h2::client::handshake(tls).await.map_err(DialError::Http2)?;
+        let pinging = connection
+            .ping_pong()
+            .zip(self.keepalive)
+            .map(|(ping_pong, interval)| keepalive(ping_pong, interval));
         let closed = Arc::new(AtomicBool::new(false));
         let ended = closed.clone();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %err, "connection to a node ended");
+            let silent = async {
+                match pinging {
+                    Some(pinging) => pinging.await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                served = &mut connection => if let Err(err) = served {
+                    tracing::debug!(error = %err, "connection to a node ended");
+                },
+                () = silent => tracing::info!("a node did not answer a keep-alive ping; its connection is dropped"),
             }
             ended.store(true, Ordering::Release);
         });
@@ -219,7 +259,7 @@ impl UnaryReply {
     pub fn is_ok(&self) -> bool {
         self.trailers
             .as_ref()
-            .and_then(|trailers| trailers.get(crate::wire::GRPC_STATUS))
+            .and_then(|trailers| trailers.get(super::wire::GRPC_STATUS))
             .is_some_and(|status| status == "0")
     }
 }
