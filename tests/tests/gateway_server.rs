@@ -5,146 +5,15 @@
 //! lets the call in flight finish.
 
 use bytes::Bytes;
-use expertnet_federation::pki::Pki;
-use expertnet_federation::{Peer, Registry};
-use expertnet_gateway::config::GatewayConfig;
-use expertnet_gateway::server::{Gateway, serve};
 use expertnet_gateway::transport::ServerLimits;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use expertnet_tests::gateway::*;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use tokio_rustls::client::TlsStream;
-
-const REGION: &str = "lekstroom";
-const ROUTE: &str = "/expertnet.v1.GatewayService/Route";
-/// What an empty `Route` call gets when the gateway takes it: an envelope that names no sender is not the
-/// calling region's to send. Any other answer means the call met a limit or the connection failed.
-const REFUSED_ON_ITS_MERITS: tonic::Code = tonic::Code::PermissionDenied;
-/// Far longer than any limit under test: a step that takes this long has failed.
-const PATIENCE: Duration = Duration::from_secs(10);
-
-struct TestGateway {
-    addr: SocketAddr,
-    tls: Arc<rustls::ClientConfig>,
-    stop: Option<oneshot::Sender<()>>,
-    served: JoinHandle<expertnet_gateway::error::Result<()>>,
-    _dir: tempfile::TempDir,
-}
-
-async fn start(limits: ServerLimits) -> TestGateway {
-    expertnet_federation::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let pki = Pki::at(dir.path().join("pki"));
-    pki.ensure(&[Peer::Gateway, Peer::Region(REGION.into())])
-        .unwrap();
-    let registry = Registry::parse(&format!(
-        "[[regions]]\nid = \"{REGION}\"\nname = \"Lekstroom\"\nmunicipalities = [\"Nieuwegein\"]\n\
-         endpoint = \"https://127.0.0.1:9\"\nexpertise = [\"lvb\"]\n"
-    ))
-    .unwrap();
-    let registry_file = dir.path().join("registry.toml");
-    std::fs::write(&registry_file, registry.to_toml()).unwrap();
-    let config = GatewayConfig {
-        registry: registry_file,
-        tls: pki.files(&Peer::Gateway),
-        statistics_database: format!("sqlite://{}", dir.path().join("statistics.db").display()),
-        server: limits,
-        ..GatewayConfig::default()
-    };
-    let gateway = Gateway::from_config(&config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let served = tokio::spawn(serve(listener, gateway, async move {
-        let _ = stopped.await;
-    }));
-    TestGateway {
-        addr,
-        tls: pki
-            .files(&Peer::Region(REGION.into()))
-            .rustls_client()
-            .unwrap(),
-        stop: Some(stop),
-        served,
-        _dir: dir,
-    }
-}
-
-impl TestGateway {
-    async fn tls(&self) -> std::io::Result<TlsStream<TcpStream>> {
-        let tcp = TcpStream::connect(self.addr).await?;
-        let name = rustls::pki_types::ServerName::try_from("gateway.expertnet").unwrap();
-        tokio_rustls::TlsConnector::from(self.tls.clone())
-            .connect(name, tcp)
-            .await
-    }
-
-    /// An HTTP/2 connection as the region; its task ends when the connection does.
-    async fn h2(&self) -> (h2::client::SendRequest<Bytes>, JoinHandle<()>) {
-        let tls = self.tls().await.expect("mutual TLS");
-        let (send, connection) = h2::client::handshake(tls).await.expect("HTTP/2");
-        let task = tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        (send, task)
-    }
-}
-
-fn route_request() -> http::Request<()> {
-    http::Request::post(format!("https://gateway.expertnet{ROUTE}"))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(())
-        .unwrap()
-}
-
-/// Sends a `Route` call whose message is empty (no envelope at all) and returns its gRPC code.
-async fn empty_route(send: &mut h2::client::SendRequest<Bytes>) -> tonic::Code {
-    let mut send = send
-        .clone()
-        .ready()
-        .await
-        .expect("the connection takes a call");
-    let (response, mut body) = send.send_request(route_request(), false).unwrap();
-    body.send_data(Bytes::from_static(b"\0\0\0\0\0"), true)
-        .unwrap();
-    let response = tokio::time::timeout(PATIENCE, response)
-        .await
-        .expect("an answer in time")
-        .expect("an answer");
-    if let Some(status) = tonic::Status::from_header_map(response.headers()) {
-        return status.code();
-    }
-    let mut body = response.into_body();
-    while body.data().await.is_some() {}
-    let trailers = body.trailers().await.unwrap().expect("trailers");
-    tonic::Status::from_header_map(&trailers).map_or(tonic::Code::Ok, |status| status.code())
-}
-
-/// Reads until the peer closes; how long that took.
-async fn closed_within<IO: tokio::io::AsyncRead + Unpin>(io: &mut IO) -> Duration {
-    let started = Instant::now();
-    let mut buf = [0u8; 1024];
-    tokio::time::timeout(PATIENCE, async {
-        loop {
-            match io.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        }
-    })
-    .await
-    .expect("the gateway closed the connection");
-    started.elapsed()
-}
 
 #[tokio::test]
 async fn calls_past_the_cap_are_refused_at_once_and_a_reset_call_frees_its_place() {
-    let gateway = start(ServerLimits {
+    let gateway = start_gateway(ServerLimits {
         max_calls_in_flight: 1,
         ..ServerLimits::default()
     })
@@ -180,7 +49,7 @@ async fn calls_past_the_cap_are_refused_at_once_and_a_reset_call_frees_its_place
 
 #[tokio::test]
 async fn connections_past_the_cap_are_closed_and_a_place_frees_when_one_goes() {
-    let gateway = start(ServerLimits {
+    let gateway = start_gateway(ServerLimits {
         max_connections: 1,
         ..ServerLimits::default()
     })
@@ -200,7 +69,7 @@ async fn connections_past_the_cap_are_closed_and_a_place_frees_when_one_goes() {
 
 #[tokio::test]
 async fn a_client_that_says_nothing_is_dropped_after_the_handshake_timeout() {
-    let gateway = start(ServerLimits {
+    let gateway = start_gateway(ServerLimits {
         handshake_timeout_ms: 300,
         ..ServerLimits::default()
     })
@@ -227,7 +96,7 @@ async fn a_client_that_says_nothing_is_dropped_after_the_handshake_timeout() {
 
 #[tokio::test]
 async fn a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_is_not() {
-    let gateway = start(ServerLimits {
+    let gateway = start_gateway(ServerLimits {
         keepalive_interval_secs: 1,
         keepalive_timeout_secs: 1,
         ..ServerLimits::default()
@@ -252,7 +121,7 @@ async fn a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_is_
 
 #[tokio::test]
 async fn a_connection_is_asked_to_go_away_at_its_age() {
-    let gateway = start(ServerLimits {
+    let gateway = start_gateway(ServerLimits {
         max_connection_age_secs: 1,
         ..ServerLimits::default()
     })
@@ -271,7 +140,7 @@ async fn a_connection_is_asked_to_go_away_at_its_age() {
 
 #[tokio::test]
 async fn a_shutdown_takes_nothing_new_and_lets_the_call_in_flight_finish() {
-    let mut gateway = start(ServerLimits::default()).await;
+    let mut gateway = start_gateway(ServerLimits::default()).await;
     let (send, _task) = gateway.h2().await;
     let mut in_flight = send.clone().ready().await.unwrap();
     let (response, mut body) = in_flight.send_request(route_request(), false).unwrap();

@@ -2,6 +2,7 @@
 //! carry the network's four (or forty-two) regions and its coordinators with room to spare, and stop a client
 //! that misbehaves — by accident or on purpose — from taking the port from the others.
 
+use super::guard::ControlFrameLimit;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -35,6 +36,9 @@ pub struct ServerLimits {
     /// Streams a client may open and reset before the gateway has answered them, at once (the "rapid reset"
     /// attack, CVE-2023-44487, is many of them); more closes the connection.
     pub max_pending_accept_reset_streams: usize,
+    /// Control frames (PING, SETTINGS, PRIORITY, RST_STREAM) a client may send within 10 s; more closes the
+    /// connection (a flood). A well-behaved client sends a handful.
+    pub max_control_frames: u32,
 }
 
 impl Default for ServerLimits {
@@ -51,6 +55,7 @@ impl Default for ServerLimits {
             max_connection_age_secs: 3600,
             tcp_keepalive_secs: 60,
             max_pending_accept_reset_streams: 20,
+            max_control_frames: 1000,
         }
     }
 }
@@ -74,6 +79,13 @@ impl ServerLimits {
             .then(|| Duration::from_secs(self.max_connection_age_secs))
     }
 
+    pub fn control_frames(&self) -> ControlFrameLimit {
+        ControlFrameLimit {
+            frames: self.max_control_frames,
+            per: Duration::from_secs(10),
+        }
+    }
+
     pub fn tcp_keepalive(&self) -> Duration {
         Duration::from_secs(self.tcp_keepalive_secs)
     }
@@ -95,6 +107,7 @@ impl ServerLimits {
             ("keepalive_interval_secs", self.keepalive_interval_secs),
             ("keepalive_timeout_secs", self.keepalive_timeout_secs),
             ("tcp_keepalive_secs", self.tcp_keepalive_secs),
+            ("max_control_frames", u64::from(self.max_control_frames)),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(format!("server.{key}: must be at least 1"));

@@ -7,10 +7,13 @@
 //!   answered `RESOURCE_EXHAUSTED` at once, before any work is done for it.
 //! - A client has the handshake timeout for TLS and the HTTP/2 preface together.
 //! - PINGs find clients that vanished; TCP keep-alive finds machines that did; connections are asked to go away
-//!   (GOAWAY) at their maximum age.
+//!   (GOAWAY) at their maximum age, and closed when what they have in flight is not done within the grace.
+//! - `h2` refuses rapid resets, CONTINUATION floods and oversized header blocks; a flood of control frames is
+//!   closed by the [`guard`].
 //! - On shutdown, no new connection or call is taken; calls in flight finish within the grace period.
 
 pub mod answer;
+pub mod guard;
 pub mod limits;
 pub mod preface;
 pub mod upstream;
@@ -202,15 +205,20 @@ async fn connection<H, F>(
             Ok::<_, Infallible>(response)
         }
     });
-    let mut serving = pin!(
-        shared
-            .http2
-            .serve_connection(TokioIo::new(preface::Replayed::new(tls)), service)
-    );
+    let mut serving = pin!(shared.http2.serve_connection(
+        TokioIo::new(preface::Replayed::new(guard::FrameGuard::new(
+            tls,
+            shared.limits.control_frames()
+        ))),
+        service
+    ));
     let age = shared.limits.max_connection_age();
     let mut aged = pin!(tokio::time::sleep(
         age.unwrap_or(Duration::from_secs(86_400))
     ));
+    // Once asked to go, the connection has the grace to finish what it has in flight; then it is closed, so
+    // that a client that stalls its streams (a zero window, say) cannot keep it for ever.
+    let mut cut_off = pin!(tokio::time::sleep(Duration::from_secs(86_400)));
     let mut going = false;
     loop {
         tokio::select! {
@@ -223,11 +231,17 @@ async fn connection<H, F>(
             _ = closed.wait_for(|closing| *closing), if !going => {
                 going = true;
                 serving.as_mut().graceful_shutdown();
+                cut_off.as_mut().reset(tokio::time::Instant::now() + SHUTDOWN_GRACE);
             }
             () = &mut aged, if !going && age.is_some() => {
                 tracing::debug!(%peer, "connection reached its age; asked to go away");
                 going = true;
                 serving.as_mut().graceful_shutdown();
+                cut_off.as_mut().reset(tokio::time::Instant::now() + SHUTDOWN_GRACE);
+            }
+            () = &mut cut_off, if going => {
+                tracing::info!(%peer, "connection still busy after the grace; closed");
+                return;
             }
         }
     }
