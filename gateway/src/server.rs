@@ -97,9 +97,16 @@ pub async fn serve(
     health
         .set_serving::<CoordinatorServiceServer<CoordinatorApi>>()
         .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    // v1alpha beside v1: python's grpcio-reflection and older grpcurl speak only v1alpha.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .map_err(|e| Error::Config(format!("reflection: {e}")))?;
+    let reflection = reflection()
         .build_v1()
         .map_err(|e| Error::Config(format!("reflection: {e}")))?;
     let api = GatewayApi::new(
@@ -110,6 +117,7 @@ pub async fn serve(
     );
     let generated = Routes::new(health_service)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_service(
             GatewayServiceServer::new(api.clone())
                 .max_decoding_message_size(gateway.max_message_bytes),

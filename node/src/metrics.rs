@@ -23,6 +23,8 @@ pub fn registry() -> Metrics {
     let metrics = Metrics::new(&[
         expertnet_proto::FILE_DESCRIPTOR_SET,
         tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
     ]);
     metrics.record(|| {
         use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};

@@ -49,9 +49,16 @@ pub async fn serve(
     health.set_serving::<OutboxServiceServer<OutboxApi>>().await;
     health.set_serving::<AuditServiceServer<AuditApi>>().await;
     health.set_serving::<ReviewServiceServer<ReviewApi>>().await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    // v1alpha beside v1: python's grpcio-reflection and older grpcurl speak only v1alpha.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1alpha = reflection()
+        .build_v1alpha()
+        .map_err(|e| Error::Server(format!("reflection: {e}")))?;
+    let reflection = reflection()
         .build_v1()
         .map_err(|e| Error::Server(format!("reflection: {e}")))?;
 
@@ -76,6 +83,7 @@ pub async fn serve(
         .trace_fn(expertnet_federation::trace::rpc_span)
         .add_service(health_service)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_service(
             CaseServiceServer::new(CaseApi::new(workflow.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),

@@ -386,3 +386,42 @@ async fn coordinators_see_the_network() {
         .unwrap();
     fed.stop().await;
 }
+
+#[tokio::test]
+async fn the_gateway_answers_reflection_v1alpha_beside_v1() {
+    use tonic_reflection::pb::v1alpha::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let fed = spawn_federation().await;
+    let channel = mtls_channel(
+        &fed.gateway_url(),
+        &fed.tls(&Peer::Region(LEKSTROOM.into())),
+        GATEWAY_HOST,
+    )
+    .await
+    .unwrap();
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let reply = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("v1alpha is served")
+        .into_inner()
+        .message()
+        .await
+        .unwrap()
+        .expect("a reply");
+    let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
+        panic!("unexpected reflection reply");
+    };
+    let names: Vec<&str> = list.service.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"expertnet.v1.GatewayService"), "{names:?}");
+    assert!(
+        names.contains(&"expertnet.v1.CoordinatorService"),
+        "{names:?}"
+    );
+    fed.stop().await;
+}

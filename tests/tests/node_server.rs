@@ -282,3 +282,66 @@ async fn graceful_stop_finishes_and_refuses_new_connections() {
         "a stopped node must not accept connections"
     );
 }
+
+#[tokio::test]
+async fn reflection_v1alpha_lists_the_contract_and_an_unknown_method_is_unimplemented() {
+    use tonic_reflection::pb::v1alpha::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let node = spawn_node().await;
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let reply = ServerReflectionClient::new(node.channel.clone())
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("v1alpha answers a signed-in user")
+        .into_inner()
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
+        panic!("unexpected reflection reply");
+    };
+    assert!(
+        list.service
+            .iter()
+            .any(|s| s.name == "expertnet.v1.CaseService"),
+        "{:?}",
+        list.service
+    );
+
+    let call = |channel| async move {
+        let mut grpc = tonic::client::Grpc::new(channel);
+        grpc.ready().await.unwrap();
+        grpc.unary::<(), (), _>(
+            tonic::Request::new(()),
+            http::uri::PathAndQuery::from_static("/expertnet.v1.CaseService/DropTables"),
+            tonic_prost::ProstCodec::default(),
+        )
+        .await
+        .unwrap_err()
+    };
+    let signed_in = call(node.channel.clone()).await;
+    assert_eq!(
+        signed_in.code(),
+        tonic::Code::Unimplemented,
+        "{signed_in:?}"
+    );
+    assert!(
+        signed_in.message().contains("no such method"),
+        "{signed_in:?}"
+    );
+    let stranger =
+        expertnet_node::access::BearerToken::new("not-a-token").sign(node.raw_channel.clone());
+    let anonymous = call(stranger).await;
+    assert_eq!(
+        anonymous.code(),
+        tonic::Code::Unauthenticated,
+        "{anonymous:?}"
+    );
+    node.stop().await;
+}

@@ -152,6 +152,18 @@ where
                     return Ok(shared.refuse(event, refusal.status).await);
                 }
             };
+            if rule == Rule::Closed {
+                // Not in the table is not in the contract: the caller asked for something that does not exist.
+                let event = shared.event(
+                    Some(&caller),
+                    &action,
+                    &access_point,
+                    "unimplemented".into(),
+                    AuditSubject::default(),
+                );
+                let status = Status::unimplemented(format!("{action}: no such method"));
+                return Ok(shared.refuse(event, status).await);
+            }
             if !policy::permits(&path, &caller.roles) {
                 let status = Status::permission_denied(format!(
                     "{action}: not allowed for role(s) {}",

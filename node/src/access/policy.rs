@@ -14,7 +14,10 @@ use crate::domain::vocabulary::Role::{self, *};
 pub const OPEN_SERVICES: &[&str] = &["grpc.health.v1.Health"];
 
 /// Services any signed-in user may call whatever their role: the schema (reflection) holds no data.
-pub const SIGNED_IN_SERVICES: &[&str] = &["grpc.reflection.v1.ServerReflection"];
+pub const SIGNED_IN_SERVICES: &[&str] = &[
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+];
 
 const CASE_READERS: &[Role] = &[Intake, TableMember, Chair, Procesregisseur];
 const IDENTITY_READERS: &[Role] = &[Intake, Chair, Procesregisseur];
