@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod peer;
 pub mod pki;
 pub mod registry;
+pub mod served;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;

@@ -38,6 +38,18 @@ pub struct MetricsConfig {
 }
 
 impl MetricsConfig {
+    /// The endpoint's listener, bound; `None` when off. An error names the key (`metrics.listen`).
+    pub async fn bind(&self) -> Result<Option<tokio::net::TcpListener>, String> {
+        let Some(addr) = self.addr("metrics")? else {
+            return Ok(None);
+        };
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("metrics.listen: cannot bind {addr}: {e}"))?;
+        tracing::info!(listen = %addr, "metrics serving");
+        Ok(Some(listener))
+    }
+
     /// The address to serve on, `None` when off; an error names the key (prefixed by `section`).
     pub fn addr(&self, section: &str) -> Result<Option<std::net::SocketAddr>, String> {
         if self.listen.trim().is_empty() {

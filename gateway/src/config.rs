@@ -259,6 +259,28 @@ mod tests {
                     .contains("statistics_privacy_budget_total: must be between"),
                 "{err}"
             );
+            for (file, text, key) in [
+                (
+                    "limits.toml",
+                    "[server]\nmax_calls_in_flight = 0\n",
+                    "server.max_calls_in_flight: must be at least 1",
+                ),
+                (
+                    "window.toml",
+                    "[server]\nreceive_window_bytes = 100\n",
+                    "server.receive_window_bytes",
+                ),
+                (
+                    "metrics.toml",
+                    "[metrics]\nlisten = \"port 9150\"\n",
+                    "metrics.listen",
+                ),
+            ] {
+                jail.create_file(file, text)?;
+                let err =
+                    GatewayConfig::load(Some(Path::new(file)), &Overrides::default()).unwrap_err();
+                assert!(err.to_string().contains(key), "{file}: {err}");
+            }
             jail.create_file("typo.toml", "[tls]\nkee = \"x\"\n")?;
             let err = GatewayConfig::load(Some(Path::new("typo.toml")), &Overrides::default())
                 .unwrap_err();

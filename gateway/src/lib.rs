@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod forwarding;
 pub mod grpc;
 pub mod metrics;
 pub mod network;

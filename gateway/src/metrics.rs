@@ -17,12 +17,7 @@ pub const EPSILON_SPENT: &str = "expertnet_privacy_epsilon_spent";
 
 /// A new registry for the gateway, knowing its RPCs, with every metric described.
 pub fn registry() -> Metrics {
-    let metrics = Metrics::new(&[
-        expertnet_proto::FILE_DESCRIPTOR_SET,
-        tonic_health::pb::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-    ]);
+    let metrics = Metrics::new(expertnet_federation::served::DESCRIPTOR_SETS);
     metrics.record(|| {
         use metrics::describe_gauge;
         describe_gauge!(REGION_UP, "1 while the region's node reports in time, else 0");

@@ -97,17 +97,9 @@ pub async fn serve(
     health
         .set_serving::<CoordinatorServiceServer<CoordinatorApi>>()
         .await;
-    // v1alpha beside v1: python's grpcio-reflection and older grpcurl speak only v1alpha.
-    let reflection = || {
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-    };
-    let reflection_v1alpha = reflection()
-        .build_v1alpha()
+    let reflection = expertnet_federation::served::reflection_v1()
         .map_err(|e| Error::Config(format!("reflection: {e}")))?;
-    let reflection = reflection()
-        .build_v1()
+    let reflection_v1alpha = expertnet_federation::served::reflection_v1alpha()
         .map_err(|e| Error::Config(format!("reflection: {e}")))?;
     let api = GatewayApi::new(
         gateway.network.clone(),
@@ -185,7 +177,7 @@ impl Calls {
         async move {
             let answer = if forwarding {
                 forwarding::answer(
-                    &calls.api,
+                    calls.api.forwarder(),
                     &caller,
                     request,
                     calls.max_message_bytes,

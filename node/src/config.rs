@@ -198,6 +198,7 @@ impl NodeConfig {
         if let Some(problem) = self.retention.problem() {
             return Err(Error::Config(problem));
         }
+        self.metrics_addr()?;
         if let Some(web) = self.web_addr()?
             && self.server.tls.is_none()
             && !web.ip().is_loopback()
@@ -350,6 +351,9 @@ mod tests {
             let file = config_file("[database]\nurl = \"mysql://x\"\n");
             let err = NodeConfig::load(Some(file.path()), &Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("database.url"), "{err}");
+            let file = config_file("[metrics]\nlisten = \"port 9151\"\n");
+            let err = NodeConfig::load(Some(file.path()), &Overrides::default()).unwrap_err();
+            assert!(err.to_string().contains("metrics.listen"), "{err}");
             let file = config_file("[database]\nmax_connections = \"many\"\n");
             let err = NodeConfig::load(Some(file.path()), &Overrides::default()).unwrap_err();
             assert!(

@@ -20,12 +20,7 @@ pub const ACCESS_REFUSALS: &str = "expertnet_access_refusals_total";
 
 /// A new registry for a node, knowing the node's RPCs, with every metric described.
 pub fn registry() -> Metrics {
-    let metrics = Metrics::new(&[
-        expertnet_proto::FILE_DESCRIPTOR_SET,
-        tonic_health::pb::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-    ]);
+    let metrics = Metrics::new(expertnet_federation::served::DESCRIPTOR_SETS);
     metrics.record(|| {
         use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
         describe_gauge!(

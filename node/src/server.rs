@@ -8,6 +8,7 @@ use crate::grpc::{
 };
 use crate::workflow::Workflow;
 use expertnet_federation::metrics::RpcMetricsLayer;
+use expertnet_federation::served;
 use expertnet_proto::v1::audit_service_server::AuditServiceServer;
 use expertnet_proto::v1::case_service_server::CaseServiceServer;
 use expertnet_proto::v1::consultation_service_server::ConsultationServiceServer;
@@ -49,18 +50,10 @@ pub async fn serve(
     health.set_serving::<OutboxServiceServer<OutboxApi>>().await;
     health.set_serving::<AuditServiceServer<AuditApi>>().await;
     health.set_serving::<ReviewServiceServer<ReviewApi>>().await;
-    // v1alpha beside v1: python's grpcio-reflection and older grpcurl speak only v1alpha.
-    let reflection = || {
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(expertnet_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-    };
-    let reflection_v1alpha = reflection()
-        .build_v1alpha()
-        .map_err(|e| Error::Server(format!("reflection: {e}")))?;
-    let reflection = reflection()
-        .build_v1()
-        .map_err(|e| Error::Server(format!("reflection: {e}")))?;
+    let reflection =
+        served::reflection_v1().map_err(|e| Error::Server(format!("reflection: {e}")))?;
+    let reflection_v1alpha =
+        served::reflection_v1alpha().map_err(|e| Error::Server(format!("reflection: {e}")))?;
 
     // `Server::tcp_nodelay` does not apply to a listener we bind ourselves: set it on each accepted stream.
     let incoming = TcpListenerStream::new(listener).map(|stream| {

@@ -356,3 +356,23 @@ fn free_port() -> u16 {
         .expect("a free port")
         .port()
 }
+
+/// A receiving node's incoming escalations per sender's escalation id, and its cases, read from its database file
+/// while it runs (read-only).
+pub async fn incoming_escalations(database_url: &str) -> (BTreeMap<String, i64>, i64) {
+    let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
+        .await
+        .expect("open the receiver's database");
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT partner_ref, COUNT(*) FROM escalations WHERE direction = 'incoming' GROUP BY partner_ref",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("count incoming escalations");
+    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&pool)
+        .await
+        .expect("count cases");
+    pool.close().await;
+    (rows.into_iter().collect(), cases)
+}

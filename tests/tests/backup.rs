@@ -10,9 +10,8 @@ use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::audit_service_client::AuditServiceClient;
 use expertnet_tests::federation::*;
 use expertnet_tests::fixtures::{TEST_NAME, submit_request};
-use expertnet_tests::process_federation::ProcessFederation;
+use expertnet_tests::process_federation::{ProcessFederation, incoming_escalations};
 use expertnet_tests::workspace_binary;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -40,31 +39,26 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// `expertnet-node restore` of the node `config` describes, from the backup and the keyring given.
+async fn restore(config: &Path, backup: &Path, keyring: &Path) -> (bool, String) {
+    node_cli(&[
+        "restore",
+        "--config",
+        path(config),
+        "--from",
+        path(backup),
+        "--keyring",
+        path(keyring),
+    ])
+    .await
+}
+
 /// Points the node configuration at another database file (its keyring goes beside it).
 fn move_database(config: &Path, database: &Path) {
     let mut node: NodeConfig =
         toml::from_str(&std::fs::read_to_string(config).unwrap()).expect("node configuration");
     node.database.url = format!("sqlite://{}", database.display());
     std::fs::write(config, toml::to_string(&node).unwrap()).unwrap();
-}
-
-/// Incoming escalations per sender's id, and cases, in the receiver's database read while it runs.
-async fn incoming(database_url: &str) -> (BTreeMap<String, i64>, i64) {
-    let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
-        .await
-        .expect("open the receiver's database");
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT partner_ref, COUNT(*) FROM escalations WHERE direction = 'incoming' GROUP BY partner_ref",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    (rows.into_iter().collect(), cases)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,16 +173,7 @@ async fn a_node_restored_from_a_backup_made_under_load_has_everything_and_sends_
     let restored: PathBuf = fed.dir.path().join("restored").join("lekstroom.db");
     move_database(&config, &restored);
     let wrong_keys = fed.dir.path().join(format!("{RIVIERENLAND}.keys.toml"));
-    let (ok, printed) = node_cli(&[
-        "restore",
-        "--config",
-        path(&config),
-        "--from",
-        path(&backup),
-        "--keyring",
-        path(&wrong_keys),
-    ])
-    .await;
+    let (ok, printed) = restore(&config, &backup, &wrong_keys).await;
     assert!(
         !ok && printed.contains("--keyring: does not open the backup's identifiers"),
         "another region's keyring is refused: {printed}"
@@ -197,27 +182,9 @@ async fn a_node_restored_from_a_backup_made_under_load_has_everything_and_sends_
         !restored.exists() && !restored.with_extension("keys.toml").exists(),
         "a refused restore leaves the data folder empty"
     );
-    let (ok, printed) = node_cli(&[
-        "restore",
-        "--config",
-        path(&config),
-        "--from",
-        path(&backup),
-        "--keyring",
-        path(&keys),
-    ])
-    .await;
+    let (ok, printed) = restore(&config, &backup, &keys).await;
     assert!(ok, "restore failed: {printed}");
-    let (ok, printed) = node_cli(&[
-        "restore",
-        "--config",
-        path(&config),
-        "--from",
-        path(&backup),
-        "--keyring",
-        path(&keys),
-    ])
-    .await;
+    let (ok, printed) = restore(&config, &backup, &keys).await;
     assert!(
         !ok && printed.contains("database.url:") && printed.contains("exists"),
         "restoring over a database is refused: {printed}"
@@ -282,7 +249,7 @@ async fn a_node_restored_from_a_backup_made_under_load_has_everything_and_sends_
     )
     .await;
     let receiver = &fed.nodes[RIVIERENLAND];
-    let (incoming, cases) = incoming(&receiver.database_url).await;
+    let (incoming, cases) = incoming_escalations(&receiver.database_url).await;
     let recognised = receiver
         .process
         .log_text()

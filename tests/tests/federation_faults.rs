@@ -7,7 +7,7 @@
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::*;
 use expertnet_tests::fixtures::case_ref;
-use expertnet_tests::process_federation::ProcessFederation;
+use expertnet_tests::process_federation::{ProcessFederation, incoming_escalations};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -47,25 +47,6 @@ fn seed() -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random)
-}
-
-/// Rows of the receiver's database, read from its file while the node runs.
-async fn incoming_per_sender_escalation(database_url: &str) -> (BTreeMap<String, i64>, i64) {
-    let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
-        .await
-        .expect("open the receiver's database");
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT partner_ref, COUNT(*) FROM escalations WHERE direction = 'incoming' GROUP BY partner_ref",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("count incoming escalations");
-    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
-        .fetch_one(&pool)
-        .await
-        .expect("count cases");
-    pool.close().await;
-    (rows.into_iter().collect(), cases)
 }
 
 /// Waits until every escalation in `ids` shows `status` at the sender.
@@ -151,7 +132,7 @@ async fn killing_the_gateway_or_the_receiver_loses_and_doubles_no_escalation() {
     let settled = all_reach(&lekstroom, &sent, pb::EscalationStatus::Received).await;
 
     let receiver_db = fed.nodes[RIVIERENLAND].database_url.clone();
-    let (incoming, cases) = incoming_per_sender_escalation(&receiver_db).await;
+    let (incoming, cases) = incoming_escalations(&receiver_db).await;
     let lost: Vec<_> = sent
         .iter()
         .filter(|id| !incoming.contains_key(*id))

@@ -23,20 +23,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         regions = gateway.network.registry().regions().count(),
         "gateway serving"
     );
-    let metrics = match config.metrics.addr("metrics").map_err(anyhow::Error::msg)? {
-        Some(metrics_addr) => {
-            let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
-                .await
-                .with_context(|| format!("metrics.listen: cannot bind {metrics_addr}"))?;
-            tracing::info!(listen = %metrics_listener.local_addr()?, "metrics serving");
-            Some(tokio::spawn(crate::metrics::serve(
-                metrics_listener,
+    let metrics = config
+        .metrics
+        .bind()
+        .await
+        .map_err(anyhow::Error::msg)?
+        .map(|listener| {
+            tokio::spawn(crate::metrics::serve(
+                listener,
                 gateway.clone(),
                 expertnet_federation::shutdown::signal(),
-            )))
-        }
-        None => None,
-    };
+            ))
+        });
     server::serve(listener, gateway, expertnet_federation::shutdown::signal()).await?;
     if let Some(metrics) = metrics {
         metrics.await.context("metrics")??;

@@ -4,8 +4,8 @@
 //! other methods to tonic's generated server. The gateway has to add no more to a call than a plain proxy hop
 //! (docs/BENCHMARKS.md).
 
-use super::GatewayApi;
 use crate::error::Error;
+use crate::forwarding::Forwarder;
 use crate::nodes::Caller;
 use crate::transport::Answer;
 use crate::transport::wire;
@@ -27,7 +27,7 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Answers one `Route` call from `caller` (the identity its connection's certificate gave): the framed reply
 /// with `grpc-status: 0`, or the error's status. `in_span` says whether the call has a span of its own.
 pub async fn answer<B>(
-    api: &GatewayApi,
+    forwarder: &Forwarder,
     caller: &Result<Peer, PeerError>,
     request: http::Request<B>,
     max_message_bytes: usize,
@@ -37,7 +37,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    match route(api, caller, request, max_message_bytes, in_span).await {
+    match route(forwarder, caller, request, max_message_bytes, in_span).await {
         Ok(framed_reply) => Answer::Unary(framed_reply),
         Err(err) => Answer::Response(tonic::Status::from(err).into_http()),
     }
@@ -45,7 +45,7 @@ where
 
 /// Reads, checks and routes one envelope; the framed reply.
 async fn route<B>(
-    api: &GatewayApi,
+    forwarder: &Forwarder,
     caller: &Result<Peer, PeerError>,
     request: http::Request<B>,
     max_message_bytes: usize,
@@ -56,7 +56,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     // Who is calling first: nothing of an unauthenticated caller's body is read.
-    let region = api.region_of(caller)?;
+    let region = super::region_of(caller, forwarder.registry())?;
     let (head, body) = request.into_parts();
     let body = read_body(body, max_message_bytes, || {
         wire::deadline_within(&head.headers, BODY_TIMEOUT)
@@ -66,7 +66,7 @@ where
     let envelope = Envelope::decode(message.clone())
         .map_err(|_| Error::invalid("envelope", "is not an expertnet.v1.Envelope"))?;
     let framed = wire::as_checked(body, message.len(), &envelope);
-    let reply = api
+    let reply = forwarder
         .route_framed(
             region,
             &envelope,

@@ -1,7 +1,9 @@
-//! A watch on what a client sends, below hyper: it reads the HTTP/2 frame headers as they pass and closes a
-//! connection that sends control frames (PING, SETTINGS, PRIORITY, RST_STREAM) faster than any client does. Such a
-//! flood makes the server answer or track every frame; `h2` bounds what is kept for it, not how long it goes on
-//! (CVE-2019-9512, -9515 and their kin). Frames are counted, never parsed further; payloads pass untouched.
+//! A client's connection as hyper reads it: first the connection preface the gateway has already taken off it
+//! ([`super::preface`]), then what the client sends, watched on the way. The watch reads the HTTP/2 frame headers
+//! as they pass and closes a connection that sends control frames (PING, SETTINGS, PRIORITY, RST_STREAM) faster
+//! than any client does. Such a flood makes the server answer or track every frame; `h2` bounds what is kept for
+//! it, not how long it goes on (CVE-2019-9512, -9515 and their kin). Frames are counted, never parsed further;
+//! payloads pass untouched.
 
 use std::io;
 use std::pin::Pin;
@@ -23,10 +25,12 @@ pub struct ControlFrameLimit {
     pub per: Duration,
 }
 
-/// `io`, counting the control frames read from it.
+/// `io` with the preface put back in front, counting the control frames read from it.
 #[derive(Debug)]
 pub struct FrameGuard<IO> {
     io: IO,
+    /// What is replayed before `io` is read: the preface, taken off before the guard was put on.
+    unread: &'static [u8],
     limit: ControlFrameLimit,
     header: [u8; FRAME_HEADER],
     header_filled: usize,
@@ -36,10 +40,11 @@ pub struct FrameGuard<IO> {
 }
 
 impl<IO> FrameGuard<IO> {
-    /// Watches `io` from the first frame on (the connection preface already read).
-    pub fn new(io: IO, limit: ControlFrameLimit) -> FrameGuard<IO> {
+    /// Watches `io` from the first frame on, the connection preface already read from it and replayed.
+    pub fn after_preface(io: IO, limit: ControlFrameLimit) -> FrameGuard<IO> {
         FrameGuard {
             io,
+            unread: super::preface::PREFACE,
             limit,
             header: [0; FRAME_HEADER],
             header_filled: 0,
@@ -107,6 +112,12 @@ impl<IO: AsyncRead + Unpin> AsyncRead for FrameGuard<IO> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if !self.unread.is_empty() {
+            let n = self.unread.len().min(buf.remaining());
+            buf.put_slice(&self.unread[..n]);
+            self.unread = &self.unread[n..];
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let this = &mut *self;
         match Pin::new(&mut this.io).poll_read(cx, buf) {
@@ -168,7 +179,7 @@ mod tests {
     }
 
     fn guard() -> FrameGuard<tokio::io::Empty> {
-        FrameGuard::new(
+        FrameGuard::after_preface(
             tokio::io::empty(),
             ControlFrameLimit {
                 frames: 10,
@@ -190,6 +201,18 @@ mod tests {
             guard.watch(piece).unwrap();
         }
         assert_eq!(guard.in_window, 0);
+    }
+
+    #[tokio::test]
+    async fn the_preface_is_read_again_before_the_frames() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut client, server) = tokio::io::duplex(64);
+        client.write_all(&frame(0x1, b"x")).await.unwrap();
+        let mut guarded = FrameGuard::after_preface(server, guard().limit);
+        let mut first = vec![0; super::super::preface::PREFACE.len() + 10];
+        guarded.read_exact(&mut first).await.unwrap();
+        assert_eq!(&first[..24], super::super::preface::PREFACE);
+        assert_eq!(&first[24..], frame(0x1, b"x").as_slice());
     }
 
     #[test]

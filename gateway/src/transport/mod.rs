@@ -206,10 +206,10 @@ async fn connection<H, F>(
         }
     });
     let mut serving = pin!(shared.http2.serve_connection(
-        TokioIo::new(preface::Replayed::new(guard::FrameGuard::new(
+        TokioIo::new(guard::FrameGuard::after_preface(
             tls,
             shared.limits.control_frames()
-        ))),
+        )),
         service
     ));
     let age = shared.limits.max_connection_age();

@@ -111,20 +111,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         }
         None => None,
     };
-    let metrics = match config.metrics_addr()? {
-        Some(metrics_addr) => {
-            let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
-                .await
-                .with_context(|| format!("metrics.listen: cannot bind {metrics_addr}"))?;
-            tracing::info!(listen = %metrics_listener.local_addr()?, "metrics serving");
-            Some(tokio::spawn(crate::metrics::serve(
-                metrics_listener,
+    let metrics = config
+        .metrics
+        .bind()
+        .await
+        .map_err(anyhow::Error::msg)?
+        .map(|listener| {
+            tokio::spawn(crate::metrics::serve(
+                listener,
                 workflow.clone(),
                 expertnet_federation::shutdown::signal(),
-            )))
-        }
-        None => None,
-    };
+            ))
+        });
     let tls = match &config.server.tls {
         Some(identity) => Some(
             identity

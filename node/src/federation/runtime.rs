@@ -1,8 +1,9 @@
 //! The node's federation at run time: its configuration, and the tasks that run beside the team's server
 //! (the courier, the heartbeat and the inbox server on its own mutual-TLS port).
 
-use super::{courier::Courier, heartbeat, inbox::InboxApi, signals};
+use super::{courier::Courier, heartbeat, signals};
 use crate::error::{Error, Result};
+use crate::grpc::InboxApi;
 use crate::workflow::{DeliveryPolicy, FederationLink, Workflow};
 use expertnet_federation::peer::GATEWAY_HOST;
 use expertnet_federation::{Registry, TlsFiles};

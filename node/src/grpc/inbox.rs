@@ -1,9 +1,9 @@
 //! `InboxService`: where the gateway delivers what other regions send. Only the gateway's certificate is
 //! let in; the envelope's sending region was checked by the gateway against the sender's certificate.
 
-use super::{envelope, signals};
 use crate::domain::signals::Quarter;
 use crate::error::Error;
+use crate::federation::{envelope, signals};
 use crate::workflow::{Receipt, Workflow};
 use expertnet_federation::Peer;
 use expertnet_proto::v1::inbox_service_server::InboxService;
