@@ -5,10 +5,9 @@
 use crate::error::{Error, Result};
 use crate::transport::ServerLimits;
 use expertnet_federation::metrics::MetricsConfig;
-use expertnet_federation::settings::describe_figment_error;
+use expertnet_federation::settings::load_layered;
 use expertnet_federation::{Registry, TlsFiles};
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::Env;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -90,34 +89,22 @@ pub struct Overrides {
 
 impl GatewayConfig {
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<GatewayConfig> {
-        let mut figment = Figment::from(Serialized::defaults(GatewayConfig::default()));
-        if let Some(file) = file {
-            if !file.is_file() {
-                return Err(Error::Config(format!(
-                    "--config: no file at {}",
-                    file.display()
-                )));
-            }
-            figment = figment.merge(Toml::file_exact(file));
-        }
         // EXPERTNET_GATEWAY_CONFIG and EXPERTNET_GATEWAY_URL name the file and the gateway for the CLI; they are
         // not configuration keys.
-        figment = figment.merge(
-            Env::prefixed("EXPERTNET_GATEWAY_")
-                .filter(|key| {
-                    !matches!(key.as_str().to_ascii_lowercase().as_str(), "config" | "url")
-                })
-                .split("__"),
-        );
-        if let Some(listen) = &overrides.listen {
-            figment = figment.merge(("listen", listen));
-        }
-        if let Some(registry) = &overrides.registry {
-            figment = figment.merge(("registry", registry));
-        }
-        let config: GatewayConfig = figment
-            .extract()
-            .map_err(|err| Error::Config(describe_figment_error(&err)))?;
+        let env = Env::prefixed("EXPERTNET_GATEWAY_")
+            .filter(|key| !matches!(key.as_str().to_ascii_lowercase().as_str(), "config" | "url"))
+            .split("__");
+        let config: GatewayConfig =
+            load_layered(GatewayConfig::default(), file, env, |mut figment| {
+                if let Some(listen) = &overrides.listen {
+                    figment = figment.merge(("listen", listen));
+                }
+                if let Some(registry) = &overrides.registry {
+                    figment = figment.merge(("registry", registry));
+                }
+                figment
+            })
+            .map_err(Error::Config)?;
         config.validate()?;
         Ok(config)
     }

@@ -13,9 +13,8 @@ use crate::vault::keyring::Keyring;
 use crate::workflow::{RetentionPolicy, SignInPolicy};
 use expertnet_federation::ServerIdentity;
 use expertnet_federation::metrics::MetricsConfig;
-use expertnet_federation::settings::describe_figment_error;
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use expertnet_federation::settings::load_layered;
+use figment::providers::Env;
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteConnectOptions;
 use std::net::SocketAddr;
@@ -124,39 +123,34 @@ pub struct Overrides {
 impl NodeConfig {
     /// Loads and validates. `file` must exist when given.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<NodeConfig> {
-        let mut figment = Figment::from(Serialized::defaults(NodeConfig::default()));
-        if let Some(file) = file {
-            if !file.is_file() {
-                return Err(Error::Config(format!(
-                    "--config: no file at {}",
-                    file.display()
-                )));
+        // Only configuration keys: EXPERTNET_TOKEN, EXPERTNET_NODE and the like are the CLI's, not the node's.
+        let env = Env::prefixed("EXPERTNET_")
+            .filter(|key| {
+                let key = key.as_str().to_ascii_lowercase();
+                key == "region"
+                    || [
+                        "server__",
+                        "database__",
+                        "federation__",
+                        "identity__",
+                        "retention__",
+                        "web__",
+                        "metrics__",
+                    ]
+                    .iter()
+                    .any(|section| key.starts_with(section))
+            })
+            .split("__");
+        let config: NodeConfig = load_layered(NodeConfig::default(), file, env, |mut figment| {
+            if let Some(listen) = &overrides.listen {
+                figment = figment.merge(("server.listen", listen));
             }
-            figment = figment.merge(Toml::file_exact(file));
-        }
-        figment = figment.merge(
-            Env::prefixed("EXPERTNET_")
-                .filter(|key| {
-                    let key = key.as_str().to_ascii_lowercase();
-                    key == "region"
-                        || key.starts_with("server__")
-                        || key.starts_with("database__")
-                        || key.starts_with("federation__")
-                        || key.starts_with("identity__")
-                        || key.starts_with("retention__")
-                        || key.starts_with("web__")
-                })
-                .split("__"),
-        );
-        if let Some(listen) = &overrides.listen {
-            figment = figment.merge(("server.listen", listen));
-        }
-        if let Some(url) = &overrides.database_url {
-            figment = figment.merge(("database.url", url));
-        }
-        let config: NodeConfig = figment
-            .extract()
-            .map_err(|err| Error::Config(describe_figment_error(&err)))?;
+            if let Some(url) = &overrides.database_url {
+                figment = figment.merge(("database.url", url));
+            }
+            figment
+        })
+        .map_err(Error::Config)?;
         config.validate()?;
         Ok(config)
     }
@@ -323,9 +317,11 @@ mod tests {
             jail.set_env("EXPERTNET_DATABASE__MAX_CONNECTIONS", "3");
             jail.set_env("EXPERTNET_REGION", "flevoland-utrecht");
             jail.set_env("EXPERTNET_NODE", "http://ignored:1");
+            jail.set_env("EXPERTNET_METRICS__LISTEN", "127.0.0.1:9151");
             let config = NodeConfig::load(None, &Overrides::default()).unwrap();
             assert_eq!(config.database.max_connections, 3);
             assert_eq!(config.region, "flevoland-utrecht");
+            assert_eq!(config.metrics.listen, "127.0.0.1:9151");
             jail.set_env("EXPERTNET_SERVER__LISEN", "x");
             let err = NodeConfig::load(None, &Overrides::default()).unwrap_err();
             assert!(err.to_string().contains("lisen"), "{err}");

@@ -138,7 +138,11 @@ async fn a_node_restored_from_a_backup_made_under_load_has_everything_and_sends_
         );
     }
     #[cfg(unix)]
-    for file in [&backup, &keys] {
+    for file in [
+        &backup,
+        &keys,
+        &fed.dir.path().join(format!("{LEKSTROOM}.db")),
+    ] {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(file).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "{} is private", file.display());

@@ -205,8 +205,30 @@ async fn prepare_sqlite_file(url: &str) -> Result<()> {
             ))
         })?;
     }
+    let new = !path.exists();
     let conn = options.connect().await?;
     conn.close().await?;
+    if new {
+        private(path)?;
+    }
+    Ok(())
+}
+
+/// A new database file is readable by its owner only, like the keyring and every backup: it holds the youth's
+/// case files. (SQLite gives its journal files the same mode.) An existing file keeps the mode its operator chose.
+#[cfg(unix)]
+fn private(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+        Error::Config(format!(
+            "database.url: cannot make {} private: {e}",
+            path.display()
+        ))
+    })
+}
+
+#[cfg(not(unix))]
+fn private(_path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
