@@ -25,6 +25,9 @@ use tonic::transport::ServerTlsConfig;
 
 /// The most a request may carry; the largest legitimate one (a case submission) is a few tens of kilobytes.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Calls one team client may have in flight on one connection; one more is answered `RESOURCE_EXHAUSTED` at
+/// once, so no caller can take the node from the others.
+pub const CALLS_IN_FLIGHT_PER_CONNECTION: usize = 128;
 /// No RPC of the node should take longer than this.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -70,6 +73,8 @@ pub async fn serve(
     }
     builder
         .timeout(REQUEST_TIMEOUT)
+        .concurrency_limit_per_connection(CALLS_IN_FLIGHT_PER_CONNECTION)
+        .load_shed(true)
         .layer(RpcMetricsLayer::new(workflow.metrics().clone()))
         .layer(GuardLayer::new(workflow.clone()))
         .http2_keepalive_interval(Some(Duration::from_secs(30)))

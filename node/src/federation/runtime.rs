@@ -20,6 +20,11 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Channel, Endpoint};
 
+/// Deliveries the inbox works on at once for its caller (the gateway, over one connection); one more is answered
+/// `RESOURCE_EXHAUSTED` at once, and the sender's courier tries again later. A flood from the network then costs
+/// the node no more than this many writes at a time, and the team API, on its own port, keeps its own.
+pub const INBOX_CALLS_IN_FLIGHT: usize = 64;
+
 /// The `[federation]` section of a node's configuration. Without it the node runs on its own.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -237,6 +242,8 @@ pub async fn serve_inbox(
         .tls_config(tls)
         .map_err(|e| Error::Config(format!("federation.tls: {e}")))?
         .timeout(Duration::from_secs(30))
+        .concurrency_limit_per_connection(INBOX_CALLS_IN_FLIGHT)
+        .load_shed(true)
         .trace_fn(expertnet_federation::trace::rpc_span)
         .layer(expertnet_federation::metrics::RpcMetricsLayer::new(
             workflow.metrics().clone(),
