@@ -139,3 +139,51 @@ async fn a_flooded_inbox_sheds_what_is_past_its_limit_and_the_team_is_still_serv
     assert!(grew < MEMORY_BOUND_KB, "memory grew {grew} KB");
     fed.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_through_the_gateway_gets_receipts_or_try_again_and_loses_nothing() {
+    let fed = spawn_federation().await;
+    let gateway = gateway_as(&fed, Peer::Region(LEKSTROOM.into())).await;
+    let node = fed.federation.node(RIVIERENLAND);
+    let calls = calls();
+    let started = Instant::now();
+    let flood: Vec<_> = (0..calls)
+        .map(|n| {
+            let mut gateway = gateway.clone();
+            tokio::spawn(async move { gateway.route(question(n)).await })
+        })
+        .collect();
+    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut taken = 0;
+    for call in flood {
+        match call.await.unwrap() {
+            Ok(reply) => {
+                assert_eq!(reply.into_inner().delivered_to, [RIVIERENLAND]);
+                taken += 1;
+                *codes.entry("OK".into()).or_default() += 1;
+            }
+            Err(status) => {
+                assert!(
+                    matches!(status.code(), Code::ResourceExhausted | Code::Unavailable),
+                    "through the gateway too, only a receipt, RESOURCE_EXHAUSTED or UNAVAILABLE: {status:?}"
+                );
+                *codes.entry(format!("{:?}", status.code())).or_default() += 1;
+            }
+        }
+    }
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM consultations WHERE origin_region = 'lekstroom'")
+            .fetch_one(node.workflow.storage().pool())
+            .await
+            .unwrap();
+    println!(
+        "overload through the gateway: {calls} routes at once in {:?}: {codes:?}; {stored} stored",
+        started.elapsed()
+    );
+    assert_eq!(
+        stored, taken as i64,
+        "every question delivered is stored once"
+    );
+    assert!(taken > 0, "{codes:?}");
+    fed.stop().await;
+}
