@@ -328,3 +328,17 @@ pub async fn add_person(workflow: &Workflow, name: &str, roles: &[Role], passwor
         .await
         .expect("set a test password");
 }
+
+/// This process's resident memory in KiB (Linux; 0 elsewhere): tests with an in-process server bound its growth.
+pub fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse().ok())
+        })
+        .unwrap_or(0)
+}

@@ -30,19 +30,6 @@ fn limits() -> ServerLimits {
     }
 }
 
-fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// An HTTP/2 connection opened by hand: the preface and an empty SETTINGS frame.
 async fn raw(gateway: &TestGateway) -> TlsStream<TcpStream> {
     let mut tls = gateway.tls().await.expect("mutual TLS");
@@ -91,7 +78,7 @@ async fn survived(
 ) {
     let closed = closed_within(io).await;
     others_still_served(legit).await;
-    let grew = rss_kb().saturating_sub(rss_before);
+    let grew = expertnet_tests::rss_kb().saturating_sub(rss_before);
     println!("{attack}: connection closed {closed:?} after the attack; memory grew {grew} KB");
     assert!(grew < MEMORY_BOUND_KB, "{attack}: grew {grew} KB");
 }
@@ -100,7 +87,7 @@ async fn survived(
 async fn rapid_reset_closes_the_connection() {
     let gateway = start_gateway(limits()).await;
     let (mut legit, _task) = gateway.h2().await;
-    let before = rss_kb();
+    let before = expertnet_tests::rss_kb();
     let mut attacker = raw(&gateway).await;
     let headers = frames::route_headers();
     let written = flood(&mut attacker, Duration::from_secs(3), |n| {
@@ -119,7 +106,7 @@ async fn rapid_reset_closes_the_connection() {
 async fn a_continuation_flood_closes_the_connection() {
     let gateway = start_gateway(limits()).await;
     let (mut legit, _task) = gateway.h2().await;
-    let before = rss_kb();
+    let before = expertnet_tests::rss_kb();
     let mut attacker = raw(&gateway).await;
     attacker
         .write_all(&frame(frames::HEADERS, 0, 1, &frames::route_headers()))
@@ -142,7 +129,7 @@ async fn settings_and_ping_floods_close_the_connection() {
         ("SETTINGS flood", frames::SETTINGS, Vec::new()),
         ("PING flood", frames::PING, vec![7u8; 8]),
     ] {
-        let before = rss_kb();
+        let before = expertnet_tests::rss_kb();
         let mut attacker = raw(&gateway).await;
         let started = Instant::now();
         let written = flood(&mut attacker, Duration::from_secs(3), |_| {
@@ -162,7 +149,7 @@ async fn settings_and_ping_floods_close_the_connection() {
 async fn headers_without_end_are_dropped_with_the_connection() {
     let gateway = start_gateway(limits()).await;
     let (mut legit, _task) = gateway.h2().await;
-    let before = rss_kb();
+    let before = expertnet_tests::rss_kb();
     let mut attacker = raw(&gateway).await;
     attacker
         .write_all(&frame(frames::HEADERS, 0, 1, &frames::route_headers()))
@@ -176,7 +163,7 @@ async fn headers_without_end_are_dropped_with_the_connection() {
 async fn an_oversized_header_block_is_refused_and_not_served() {
     let gateway = start_gateway(limits()).await;
     let (mut legit, _task) = gateway.h2().await;
-    let before = rss_kb();
+    let before = expertnet_tests::rss_kb();
     let mut attacker = raw(&gateway).await;
     // A header of 64 KiB (the limit is 16 KiB), across a HEADERS frame and CONTINUATION frames of 16 KiB.
     let mut block = frames::route_headers();
@@ -231,7 +218,7 @@ async fn an_oversized_header_block_is_refused_and_not_served() {
         "an oversized header block must not reach a handler"
     );
     others_still_served(&mut legit).await;
-    let grew = rss_kb().saturating_sub(before);
+    let grew = expertnet_tests::rss_kb().saturating_sub(before);
     assert!(grew < MEMORY_BOUND_KB, "grew {grew} KB");
 }
 
@@ -270,7 +257,7 @@ async fn a_zero_window_stall_ends_with_the_connections_age() {
         ..limits()
     })
     .await;
-    let before = rss_kb();
+    let before = expertnet_tests::rss_kb();
     let tls = gateway.tls().await.unwrap();
     // A client that answers PINGs but never lets the gateway send it a byte of body.
     let (send, connection) = h2::client::Builder::new()
@@ -308,6 +295,6 @@ async fn a_zero_window_stall_ends_with_the_connections_age() {
     // Every connection here lives a second: another region's client dials again, as a node's channel does.
     let (mut again, _task) = gateway.h2().await;
     others_still_served(&mut again).await;
-    let grew = rss_kb().saturating_sub(before);
+    let grew = expertnet_tests::rss_kb().saturating_sub(before);
     assert!(grew < MEMORY_BOUND_KB, "grew {grew} KB");
 }

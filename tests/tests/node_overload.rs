@@ -26,19 +26,6 @@ fn calls() -> usize {
         .unwrap_or(CALLS)
 }
 
-fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn question(n: usize) -> pb::Envelope {
     pb::Envelope {
         key: format!("overload:{n}"),
@@ -56,6 +43,41 @@ fn question(n: usize) -> pb::Envelope {
     }
 }
 
+/// What came back from a flood: how many were taken, and how many of each answer. Every answer must be a
+/// receipt (checked by `taken_well`), `RESOURCE_EXHAUSTED` or `UNAVAILABLE`.
+async fn tally<T>(
+    flood: Vec<tokio::task::JoinHandle<Result<T, tonic::Status>>>,
+    taken_well: impl Fn(T),
+) -> (usize, BTreeMap<String, usize>) {
+    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut taken = 0;
+    for call in flood {
+        match call.await.unwrap() {
+            Ok(answer) => {
+                taken_well(answer);
+                taken += 1;
+                *codes.entry("OK".into()).or_default() += 1;
+            }
+            Err(status) => {
+                assert!(
+                    matches!(status.code(), Code::ResourceExhausted | Code::Unavailable),
+                    "an overloaded node answers only with a receipt, RESOURCE_EXHAUSTED or UNAVAILABLE: {status:?}"
+                );
+                *codes.entry(format!("{:?}", status.code())).or_default() += 1;
+            }
+        }
+    }
+    (taken, codes)
+}
+
+/// The questions from Lekstroom the node has stored.
+async fn stored_questions(node: &expertnet_local::NodeHandle) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM consultations WHERE origin_region = 'lekstroom'")
+        .fetch_one(node.workflow.storage().pool())
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flooded_inbox_sheds_what_is_past_its_limit_and_the_team_is_still_served() {
     let fed = spawn_federation().await;
@@ -69,7 +91,7 @@ async fn a_flooded_inbox_sheds_what_is_past_its_limit_and_the_team_is_still_serv
     .unwrap();
     let inbox = InboxServiceClient::new(channel);
     let team = fed.team(RIVIERENLAND).await;
-    let before = rss_kb();
+    let before = expertnet_tests::rss_kb();
 
     let calls = calls();
     let started = Instant::now();
@@ -97,31 +119,13 @@ async fn a_flooded_inbox_sheds_what_is_past_its_limit_and_the_team_is_still_serv
             .expect("the team is served during the flood");
         slowest_team_call = slowest_team_call.max(asked.elapsed());
     }
-    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut taken = 0;
-    for call in flood {
-        match call.await.unwrap() {
-            Ok(duplicate) => {
-                assert!(!duplicate, "each key was sent once");
-                taken += 1;
-                *codes.entry("OK".into()).or_default() += 1;
-            }
-            Err(status) => {
-                assert!(
-                    matches!(status.code(), Code::ResourceExhausted | Code::Unavailable),
-                    "an overloaded inbox answers only with a receipt, RESOURCE_EXHAUSTED or UNAVAILABLE: {status:?}"
-                );
-                *codes.entry(format!("{:?}", status.code())).or_default() += 1;
-            }
-        }
-    }
+    let (taken, codes) = tally(flood, |duplicate| {
+        assert!(!duplicate, "each key was sent once")
+    })
+    .await;
     let took = started.elapsed();
-    let grew = rss_kb().saturating_sub(before);
-    let stored: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM consultations WHERE origin_region = 'lekstroom'")
-            .fetch_one(node.workflow.storage().pool())
-            .await
-            .unwrap();
+    let grew = expertnet_tests::rss_kb().saturating_sub(before);
+    let stored = stored_questions(node).await;
     println!(
         "overload: {calls} deliveries at once in {took:?}: {codes:?}; {stored} questions stored; the team's \
          slowest call {slowest_team_call:?}; memory grew {grew} KB"
@@ -153,29 +157,11 @@ async fn a_flood_through_the_gateway_gets_receipts_or_try_again_and_loses_nothin
             tokio::spawn(async move { gateway.route(question(n)).await })
         })
         .collect();
-    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut taken = 0;
-    for call in flood {
-        match call.await.unwrap() {
-            Ok(reply) => {
-                assert_eq!(reply.into_inner().delivered_to, [RIVIERENLAND]);
-                taken += 1;
-                *codes.entry("OK".into()).or_default() += 1;
-            }
-            Err(status) => {
-                assert!(
-                    matches!(status.code(), Code::ResourceExhausted | Code::Unavailable),
-                    "through the gateway too, only a receipt, RESOURCE_EXHAUSTED or UNAVAILABLE: {status:?}"
-                );
-                *codes.entry(format!("{:?}", status.code())).or_default() += 1;
-            }
-        }
-    }
-    let stored: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM consultations WHERE origin_region = 'lekstroom'")
-            .fetch_one(node.workflow.storage().pool())
-            .await
-            .unwrap();
+    let (taken, codes) = tally(flood, |reply: tonic::Response<pb::RouteReply>| {
+        assert_eq!(reply.into_inner().delivered_to, [RIVIERENLAND]);
+    })
+    .await;
+    let stored = stored_questions(node).await;
     println!(
         "overload through the gateway: {calls} routes at once in {:?}: {codes:?}; {stored} stored",
         started.elapsed()
