@@ -330,6 +330,46 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn the_gateway_is_one_url_or_a_list_of_replicas() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "node.toml",
+                "[federation]\nlisten = \"127.0.0.1:50061\"\ngateway = \"https://a:50060\"\n\
+                 registry = \"r.toml\"\n[federation.tls]\nca = \"ca\"\ncert = \"c\"\nkey = \"k\"\n",
+            )?;
+            let file = Some(Path::new("node.toml"));
+            let one = NodeConfig::load(file, &Overrides::default()).unwrap();
+            assert_eq!(
+                one.federation.unwrap().gateway.as_slice(),
+                ["https://a:50060"]
+            );
+            jail.set_env(
+                "EXPERTNET_FEDERATION__GATEWAY",
+                "[\"https://a:50060\", \"https://b:50060\"]",
+            );
+            let two = NodeConfig::load(file, &Overrides::default()).unwrap();
+            assert_eq!(
+                two.federation.unwrap().gateway.as_slice(),
+                ["https://a:50060", "https://b:50060"]
+            );
+            for (value, message) in [
+                ("[]", "federation.gateway: names no gateway"),
+                (
+                    "[\"https://a:50060\", \"http://b:50060\"]",
+                    "federation.gateway: 'http://b:50060' must be an https:// URL",
+                ),
+                ("5", "federation.gateway"),
+            ] {
+                jail.set_env("EXPERTNET_FEDERATION__GATEWAY", value);
+                let err = NodeConfig::load(file, &Overrides::default()).unwrap_err();
+                assert!(err.to_string().contains(message), "{value}: {err}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         in_jail(|| {
             let file = config_file("[server]\nlisen = \"127.0.0.1:7000\"\n");

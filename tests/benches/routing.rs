@@ -288,7 +288,7 @@ async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Ngin
     let inbox = fed.nodes[FLEVOLAND_UTRECHT].inbox_addr;
     let target = node_host(FLEVOLAND_UTRECHT);
     let routed = mtls_channel(
-        &format!("https://{}", fed.gateway_addr),
+        &format!("https://{}", fed.gateway_addrs[0]),
         &lekstroom,
         GATEWAY_HOST,
     )

@@ -317,3 +317,37 @@ pub async fn outgoing_reaches(
     })
     .await
 }
+
+/// Waits until every escalation in `ids` shows `status` at the sender; how long that took.
+pub async fn escalations_reach(
+    team: &TeamClients,
+    ids: &[String],
+    status: pb::EscalationStatus,
+    within: Duration,
+) -> Duration {
+    let started = Instant::now();
+    eventually(
+        &format!("{} escalations {status:?}", ids.len()),
+        within,
+        || async {
+            let listed = team
+                .escalations
+                .clone()
+                .list_escalations(pb::ListEscalationsRequest {
+                    direction: pb::EscalationDirection::Outgoing as i32,
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .escalations;
+            let done = ids.iter().all(|id| {
+                listed
+                    .iter()
+                    .any(|e| &e.id == id && e.status == status as i32)
+            });
+            done.then_some(())
+        },
+    )
+    .await;
+    started.elapsed()
+}

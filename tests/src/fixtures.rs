@@ -179,3 +179,45 @@ impl TestNode {
         (id, Some(session))
     }
 }
+
+/// A quarter of one region: `scale` cases in every category × outcome (age band and lead time varying), a
+/// small flow and no-fitting-answer signals for two categories.
+pub fn signals_quarter(region: &str, period: &str, scale: u64) -> pb::SignalSnapshot {
+    let mut cells = Vec::new();
+    for category in 1..=10 {
+        for outcome in 1..=5 {
+            cells.push(pb::SignalCell {
+                category,
+                age_band: 1 + (category + outcome) % 4,
+                outcome,
+                lead_time: 1 + (category * outcome) % 4,
+                count: scale,
+            });
+        }
+    }
+    let closed = cells.iter().map(|c| c.count).sum();
+    pb::SignalSnapshot {
+        region: region.into(),
+        period: period.into(),
+        computed_at_ms: 1,
+        cells,
+        totals: Some(pb::SignalTotals {
+            submitted: closed + 20,
+            returned: 2,
+            discussed: closed + 10,
+            escalated: 15,
+            closed,
+            sessions_held: 12,
+        }),
+        no_fitting_answer: vec![
+            pb::CategoryCount {
+                category: pb::BottleneckCategory::ResidentialOutflow as i32,
+                count: 30,
+            },
+            pb::CategoryCount {
+                category: pb::BottleneckCategory::FundingDispute as i32,
+                count: 2,
+            },
+        ],
+    }
+}

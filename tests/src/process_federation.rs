@@ -9,6 +9,7 @@ use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, ServerIdentity};
 use expertnet_gateway::config::GatewayConfig;
 use expertnet_node::config::{DatabaseConfig, IdentityConfig, NodeConfig, ServerConfig, WebConfig};
+use expertnet_node::federation::gateways::GatewayUrls;
 use expertnet_node::federation::runtime::FederationConfig;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -134,51 +135,78 @@ pub struct SpawnedNode {
     pub token: String,
 }
 
-/// The gateway and nodes for some regions of `deploy/registry.toml`, as separate processes.
+/// The gateway (one or more replicas) and nodes for some regions of `deploy/registry.toml`, as separate
+/// processes.
 #[derive(Debug)]
 pub struct ProcessFederation {
     pub dir: tempfile::TempDir,
     pub pki: Pki,
-    pub gateway: Spawned,
-    pub gateway_addr: SocketAddr,
-    /// The gateway's Prometheus endpoint.
-    pub gateway_metrics_addr: SocketAddr,
+    /// The gateway's replicas; every node names them all, in this order.
+    pub gateways: Vec<Spawned>,
+    pub gateway_addrs: Vec<SocketAddr>,
+    /// The replicas' Prometheus endpoints.
+    pub gateway_metrics_addrs: Vec<SocketAddr>,
     pub nodes: BTreeMap<String, SpawnedNode>,
+}
+
+/// How a process federation is started.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub timing: Timing,
+    /// Added to every process's environment.
+    pub env: Vec<(String, String)>,
+    /// Regions whose nodes are sent to this URL instead of the gateway (a recording proxy, say).
+    pub gateway_for: BTreeMap<String, String>,
+    /// How many gateway replicas run; more than one needs a shared `statistics_database`.
+    pub replicas: usize,
+    /// The replicas' statistics store; an SQLite file in the federation's folder when not given.
+    pub statistics_database: Option<String>,
+}
+
+impl Default for Launch {
+    fn default() -> Launch {
+        Launch {
+            timing: Timing::QUICK,
+            env: Vec::new(),
+            gateway_for: BTreeMap::new(),
+            replicas: 1,
+            statistics_database: None,
+        }
+    }
 }
 
 impl ProcessFederation {
     /// Makes a PKI, writes a registry of `regions` (covenants among them kept) and every configuration, and
     /// starts the gateway and the nodes.
     pub async fn start(regions: &[&str]) -> ProcessFederation {
-        ProcessFederation::start_with(regions, Timing::QUICK).await
+        ProcessFederation::launch(regions, Launch::default()).await
     }
 
     /// Like [`ProcessFederation::start`], with other heartbeat and retry timing.
     pub async fn start_with(regions: &[&str], timing: Timing) -> ProcessFederation {
-        ProcessFederation::start_with_env(regions, timing, &[]).await
+        ProcessFederation::launch(
+            regions,
+            Launch {
+                timing,
+                ..Launch::default()
+            },
+        )
+        .await
     }
 
-    /// Like [`ProcessFederation::start_with`], every process started with `env` added to its environment.
-    pub async fn start_with_env(
-        regions: &[&str],
-        timing: Timing,
-        env: &[(&str, &str)],
-    ) -> ProcessFederation {
-        ProcessFederation::start_through(regions, timing, env, &BTreeMap::new()).await
-    }
-
-    /// Like [`ProcessFederation::start_with_env`], with the nodes of the regions in `gateway_for` sent to that
-    /// URL instead of the gateway (a recording proxy, say).
-    pub async fn start_through(
-        regions: &[&str],
-        timing: Timing,
-        env: &[(&str, &str)],
-        gateway_for: &BTreeMap<String, String>,
-    ) -> ProcessFederation {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+    /// Like [`ProcessFederation::start`], started as `launch` says.
+    pub async fn launch(regions: &[&str], launch: Launch) -> ProcessFederation {
+        let Launch {
+            timing,
+            env,
+            gateway_for,
+            replicas,
+            statistics_database,
+        } = launch;
+        assert!(
+            replicas == 1 || statistics_database.is_some(),
+            "gateway replicas share one statistics store"
+        );
         expertnet_federation::install_crypto_provider();
         let dir = tempfile::tempdir().expect("temporary folder");
         let pki = Pki::at(dir.path().join("pki"));
@@ -186,8 +214,8 @@ impl ProcessFederation {
         parties.extend(regions.iter().map(|r| Peer::Region((*r).to_owned())));
         pki.ensure(&parties).expect("dev PKI");
 
-        let gateway_port = free_port();
-        let gateway_metrics_port = free_port();
+        let gateway_ports: Vec<(u16, u16)> =
+            (0..replicas).map(|_| (free_port(), free_port())).collect();
         let mut ports = BTreeMap::new();
         let mut listed = Vec::new();
         for region in deployed_registry().regions() {
@@ -205,32 +233,49 @@ impl ProcessFederation {
         let registry_file = dir.path().join("registry.toml");
         std::fs::write(&registry_file, registry.to_toml()).expect("write the registry");
 
-        let gateway_config = GatewayConfig {
-            listen: format!("127.0.0.1:{gateway_port}"),
-            registry: registry_file.clone(),
-            tls: pki.files(&Peer::Gateway),
-            heartbeat_interval_secs: timing.heartbeat_secs,
-            down_after_secs: 3 * timing.heartbeat_secs,
-            statistics_database: format!(
+        let statistics_database = statistics_database.unwrap_or_else(|| {
+            format!(
                 "sqlite://{}",
                 dir.path().join("gateway-statistics.db").display()
-            ),
-            metrics: MetricsConfig {
-                listen: format!("127.0.0.1:{gateway_metrics_port}"),
-            },
-            ..GatewayConfig::default()
-        };
-        let mut gateway = Spawned {
-            name: "gateway".into(),
-            binary: workspace_binary("expertnet-gateway"),
-            config: write_toml(dir.path(), "gateway.toml", &gateway_config),
-            log: dir.path().join("gateway.log"),
-            ready_port: gateway_port,
-            env: env.clone(),
-            child: None,
-            starts: 0,
-        };
-        gateway.start().await;
+            )
+        });
+        let mut gateways = Vec::new();
+        for (replica, (port, metrics_port)) in gateway_ports.iter().enumerate() {
+            let name = if replica == 0 {
+                "gateway".to_owned()
+            } else {
+                format!("gateway-{}", replica + 1)
+            };
+            let config = GatewayConfig {
+                listen: format!("127.0.0.1:{port}"),
+                registry: registry_file.clone(),
+                tls: pki.files(&Peer::Gateway),
+                heartbeat_interval_secs: timing.heartbeat_secs,
+                down_after_secs: 3 * timing.heartbeat_secs,
+                statistics_database: statistics_database.clone(),
+                metrics: MetricsConfig {
+                    listen: format!("127.0.0.1:{metrics_port}"),
+                },
+                ..GatewayConfig::default()
+            };
+            let mut gateway = Spawned {
+                binary: workspace_binary("expertnet-gateway"),
+                config: write_toml(dir.path(), &format!("{name}.toml"), &config),
+                log: dir.path().join(format!("{name}.log")),
+                name,
+                ready_port: *port,
+                env: env.clone(),
+                child: None,
+                starts: 0,
+            };
+            gateway.start().await;
+            gateways.push(gateway);
+        }
+        let gateway_urls = GatewayUrls::replicas(
+            gateway_ports
+                .iter()
+                .map(|(port, _)| format!("https://127.0.0.1:{port}")),
+        );
 
         let mut nodes = BTreeMap::new();
         for (region, (team, inbox)) in ports {
@@ -256,8 +301,8 @@ impl ProcessFederation {
                     listen: format!("127.0.0.1:{inbox}"),
                     gateway: gateway_for
                         .get(&region)
-                        .cloned()
-                        .unwrap_or_else(|| format!("https://127.0.0.1:{gateway_port}")),
+                        .map(GatewayUrls::one)
+                        .unwrap_or_else(|| gateway_urls.clone()),
                     registry: registry_file.clone(),
                     tls: pki.files(&Peer::Region(region.clone())),
                     heartbeat_secs: timing.heartbeat_secs,
@@ -304,14 +349,20 @@ impl ProcessFederation {
                 },
             );
         }
+        let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
         ProcessFederation {
             dir,
             pki,
-            gateway,
-            gateway_addr: SocketAddr::from(([127, 0, 0, 1], gateway_port)),
-            gateway_metrics_addr: SocketAddr::from(([127, 0, 0, 1], gateway_metrics_port)),
+            gateways,
+            gateway_addrs: gateway_ports.iter().map(|(p, _)| local(*p)).collect(),
+            gateway_metrics_addrs: gateway_ports.iter().map(|(_, m)| local(*m)).collect(),
             nodes,
         }
+    }
+
+    /// The first (or only) gateway replica.
+    pub fn gateway(&mut self) -> &mut Spawned {
+        &mut self.gateways[0]
     }
 
     pub fn node(&mut self, region: &str) -> &mut SpawnedNode {
@@ -332,7 +383,9 @@ impl ProcessFederation {
 
     /// Kills every process.
     pub async fn stop(mut self) {
-        self.gateway.kill().await;
+        for gateway in &mut self.gateways {
+            gateway.kill().await;
+        }
         for node in self.nodes.values_mut() {
             node.process.kill().await;
         }
@@ -375,4 +428,20 @@ pub async fn incoming_escalations(database_url: &str) -> (BTreeMap<String, i64>,
         .expect("count cases");
     pool.close().await;
     (rows.into_iter().collect(), cases)
+}
+
+/// A receiving node's incoming consultations per asker's consultation id, read from its database file while it
+/// runs (read-only).
+pub async fn incoming_consultations(database_url: &str) -> BTreeMap<String, i64> {
+    let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
+        .await
+        .expect("open the receiver's database");
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT origin_id, COUNT(*) FROM consultations WHERE origin_id IS NOT NULL GROUP BY origin_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("count incoming consultations");
+    pool.close().await;
+    rows.into_iter().collect()
 }

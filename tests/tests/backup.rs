@@ -77,7 +77,7 @@ async fn a_node_restored_from_a_backup_made_under_load_has_everything_and_sends_
     for i in 0..ESCALATIONS {
         ready.push(case_ready_to_escalate(&lekstroom, &format!("backup-{i}"), RIVIERENLAND).await);
     }
-    fed.gateway.kill().await;
+    fed.gateway().kill().await;
     let mut sent = Vec::new();
     for case_id in &ready {
         sent.push(
@@ -168,7 +168,7 @@ async fn a_node_restored_from_a_backup_made_under_load_has_everything_and_sends_
         "the refused backup left the first untouched"
     );
 
-    fed.gateway.start().await;
+    fed.gateway().start().await;
     for id in &sent {
         outgoing_reaches(&lekstroom, id, pb::EscalationStatus::Received).await;
     }

@@ -11,7 +11,7 @@ use expertnet_tests::process_federation::{ProcessFederation, incoming_escalation
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Trials per run; `EXPERTNET_FAULT_TRIALS` asks for more.
 const TRIALS: usize = 10;
@@ -27,7 +27,7 @@ enum Victim {
 /// Kills the victim with SIGKILL, waits, and starts it again on the same ports and data.
 async fn crash(fed: &mut ProcessFederation, victim: Victim, down_for: Duration) {
     let process = match victim {
-        Victim::Gateway => &mut fed.gateway,
+        Victim::Gateway => fed.gateway(),
         Victim::Receiver => &mut fed.node(RIVIERENLAND).process,
     };
     process.kill().await;
@@ -47,35 +47,6 @@ fn seed() -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random)
-}
-
-/// Waits until every escalation in `ids` shows `status` at the sender.
-async fn all_reach(team: &TeamClients, ids: &[String], status: pb::EscalationStatus) -> Duration {
-    let started = Instant::now();
-    eventually(
-        &format!("{} escalations {status:?}", ids.len()),
-        SETTLE,
-        || async {
-            let listed = team
-                .escalations
-                .clone()
-                .list_escalations(pb::ListEscalationsRequest {
-                    direction: pb::EscalationDirection::Outgoing as i32,
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .escalations;
-            let done = ids.iter().all(|id| {
-                listed
-                    .iter()
-                    .any(|e| &e.id == id && e.status == status as i32)
-            });
-            done.then_some(())
-        },
-    )
-    .await;
-    started.elapsed()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,7 +100,8 @@ async fn killing_the_gateway_or_the_receiver_loses_and_doubles_no_escalation() {
             .expect("known victim") += 1;
         sent.extend(escalating.await.expect("escalating task"));
     }
-    let settled = all_reach(&lekstroom, &sent, pb::EscalationStatus::Received).await;
+    let settled =
+        escalations_reach(&lekstroom, &sent, pb::EscalationStatus::Received, SETTLE).await;
 
     let receiver_db = fed.nodes[RIVIERENLAND].database_url.clone();
     let (incoming, cases) = incoming_escalations(&receiver_db).await;
@@ -205,7 +177,7 @@ async fn killing_the_gateway_or_the_receiver_loses_and_doubles_no_escalation() {
     )
     .await;
     accepting.await.expect("accepting task");
-    all_reach(&lekstroom, &sent, pb::EscalationStatus::Accepted).await;
-    assert_eq!(fed.gateway.starts(), 1 + kills["gateway"] + 1);
+    escalations_reach(&lekstroom, &sent, pb::EscalationStatus::Accepted, SETTLE).await;
+    assert_eq!(fed.gateway().starts(), 1 + kills["gateway"] + 1);
     fed.stop().await;
 }

@@ -5,7 +5,7 @@
 
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::*;
-use expertnet_tests::process_federation::{ProcessFederation, Timing};
+use expertnet_tests::process_federation::{Launch, ProcessFederation};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -88,13 +88,15 @@ async fn start_collector() -> (Collector, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consultation_is_one_trace_across_node_gateway_and_node() {
     let (collector, endpoint) = start_collector().await;
-    let fed = ProcessFederation::start_with_env(
+    let fed = ProcessFederation::launch(
         &[LEKSTROOM, FLEVOLAND_UTRECHT],
-        Timing::QUICK,
-        &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
-        ],
+        Launch {
+            env: vec![
+                ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint.clone()),
+                ("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into()),
+            ],
+            ..Launch::default()
+        },
     )
     .await;
     let lekstroom = fed.team(LEKSTROOM);

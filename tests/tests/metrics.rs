@@ -7,7 +7,7 @@ use expertnet_federation::Peer;
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::case_service_client::CaseServiceClient;
 use expertnet_tests::federation::*;
-use expertnet_tests::fixtures::{TEST_BSN, TEST_NAME, submit_request};
+use expertnet_tests::fixtures::{TEST_BSN, TEST_NAME, signals_quarter, submit_request};
 use expertnet_tests::scrape::{Scraped, scrape};
 use tonic::Code;
 
@@ -171,7 +171,7 @@ async fn the_counters_of_node_and_gateway_move_as_calls_are_made() {
     for region in [LEKSTROOM, FLEVOLAND_UTRECHT] {
         gateway_as(&fed, Peer::Region(region.into()))
             .await
-            .push_snapshot(quarter(region))
+            .push_snapshot(signals_quarter(region, "2025-Q1", 40))
             .await
             .unwrap();
     }
@@ -246,34 +246,6 @@ async fn sign_in(board: &str, name: &str, password: &str) {
         .body(Full::from(form))
         .unwrap();
     client.request(request).await.expect("the board answers");
-}
-
-/// A quarter of one region: 40 cases in each of a few cells, so nothing is hidden.
-fn quarter(region: &str) -> pb::SignalSnapshot {
-    let cells: Vec<pb::SignalCell> = (1..=3)
-        .map(|category| pb::SignalCell {
-            category,
-            age_band: 1,
-            outcome: 1,
-            lead_time: 1,
-            count: 40,
-        })
-        .collect();
-    pb::SignalSnapshot {
-        region: region.into(),
-        period: "2025-Q1".into(),
-        computed_at_ms: 1,
-        cells,
-        totals: Some(pb::SignalTotals {
-            submitted: 130,
-            returned: 0,
-            discussed: 120,
-            escalated: 0,
-            closed: 120,
-            sessions_held: 6,
-        }),
-        no_fitting_answer: Vec::new(),
-    }
 }
 
 /// Every metric the Grafana dashboard's queries read (a histogram by its base name).

@@ -11,7 +11,7 @@ use expertnet_tests::federation::{
     outgoing_reaches,
 };
 use expertnet_tests::fixtures::{ACTOR, case_ref};
-use expertnet_tests::process_federation::{ProcessFederation, Timing};
+use expertnet_tests::process_federation::{Launch, ProcessFederation};
 use expertnet_tests::tap::Tap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,18 +61,20 @@ async fn no_identifier_is_in_any_file_log_or_gateway_traffic() {
         .iter()
         .map(|(region, tap)| (region.clone(), format!("https://{}", tap.addr)))
         .collect();
-    let fed = ProcessFederation::start_through(
+    let fed = ProcessFederation::launch(
         &regions,
-        Timing::QUICK,
-        &[("RUST_LOG", "debug")],
-        &through,
+        Launch {
+            env: vec![("RUST_LOG".into(), "debug".into())],
+            gateway_for: through,
+            ..Launch::default()
+        },
     )
     .await;
     for (region, tap) in &taps {
         tap.arm(
             &fed.pki.files(&Peer::Gateway),
             &fed.pki.files(&Peer::Region(region.clone())),
-            fed.gateway_addr,
+            fed.gateway_addrs[0],
         );
     }
 

@@ -8,54 +8,13 @@ use expertnet_tests::federation::{
     FLEVOLAND_UTRECHT, LEKSTROOM, TestFederation, area_coordinator, assert_refused, coordinator_as,
     gateway_as, gateway_cli, read_table, spawn_federation, table_request,
 };
+use expertnet_tests::fixtures::signals_quarter;
 use tonic::Code;
-
-/// A quarter of one region: `scale` cases in every category × outcome (age band and lead time varying), a
-/// small flow and no-fitting-answer signals for two categories.
-fn quarter(region: &str, period: &str, scale: u64) -> pb::SignalSnapshot {
-    let mut cells = Vec::new();
-    for category in 1..=10 {
-        for outcome in 1..=5 {
-            cells.push(pb::SignalCell {
-                category,
-                age_band: 1 + (category + outcome) % 4,
-                outcome,
-                lead_time: 1 + (category * outcome) % 4,
-                count: scale,
-            });
-        }
-    }
-    let closed = cells.iter().map(|c| c.count).sum();
-    pb::SignalSnapshot {
-        region: region.into(),
-        period: period.into(),
-        computed_at_ms: 1,
-        cells,
-        totals: Some(pb::SignalTotals {
-            submitted: closed + 20,
-            returned: 2,
-            discussed: closed + 10,
-            escalated: 15,
-            closed,
-            sessions_held: 12,
-        }),
-        no_fitting_answer: vec![
-            pb::CategoryCount {
-                category: pb::BottleneckCategory::ResidentialOutflow as i32,
-                count: 30,
-            },
-            pb::CategoryCount {
-                category: pb::BottleneckCategory::FundingDispute as i32,
-                count: 2,
-            },
-        ],
-    }
-}
 
 async fn report(fed: &TestFederation, region: &str, period: &str, scale: u64) {
     gateway_as(fed, Peer::Region(region.into()))
         .await
-        .push_snapshot(quarter(region, period, scale))
+        .push_snapshot(signals_quarter(region, period, scale))
         .await
         .unwrap();
 }

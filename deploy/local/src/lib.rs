@@ -8,6 +8,7 @@ use expertnet_gateway::config::GatewayConfig;
 use expertnet_gateway::server::Gateway;
 use expertnet_node::clock::Clock;
 use expertnet_node::domain::people::Role;
+use expertnet_node::federation::gateways::GatewayUrls;
 use expertnet_node::federation::runtime::{FederationConfig, FederationRuntime};
 use expertnet_node::storage::Storage;
 use expertnet_node::vault::Vault;
@@ -288,7 +289,7 @@ impl LocalFederation {
                 });
             let config = FederationConfig {
                 listen: local_addr(&listeners.inbox)?.to_string(),
-                gateway: format!("https://{gateway_addr}"),
+                gateway: GatewayUrls::one(format!("https://{gateway_addr}")),
                 registry: registry_file.clone(),
                 tls: pki.files(&Peer::Region(region.id.clone())),
                 heartbeat_secs: settings.heartbeat_secs,

@@ -4,26 +4,27 @@
 //! delivered envelope is marked so, in the node's database.
 
 use super::envelope;
+use super::gateways::Gateways;
 use crate::metrics;
 use crate::storage::outbox::Due;
 use crate::workflow::{DeliveryPolicy, Failure, Workflow};
-use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tonic::Code;
-use tonic::transport::Channel;
 use tracing::Instrument;
 
 /// How many due envelopes one round takes.
 const BATCH: u32 = 32;
 /// The longest the courier sleeps without looking at the outbox.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// How long one delivery attempt may take through one gateway replica.
+const ATTEMPT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct Courier {
     workflow: Workflow,
-    gateway: GatewayServiceClient<Channel>,
+    gateways: Gateways,
     policy: DeliveryPolicy,
     outbox_ready: Arc<Notify>,
 }
@@ -31,13 +32,13 @@ pub struct Courier {
 impl Courier {
     pub fn new(
         workflow: Workflow,
-        gateway: Channel,
+        gateways: Gateways,
         policy: DeliveryPolicy,
         outbox_ready: Arc<Notify>,
     ) -> Courier {
         Courier {
             workflow,
-            gateway: GatewayServiceClient::new(gateway),
+            gateways,
             policy,
             outbox_ready,
         }
@@ -91,10 +92,16 @@ impl Courier {
                     .await;
             }
         };
-        let mut request = tonic::Request::new(envelope);
-        request.set_timeout(Duration::from_secs(10));
-        expertnet_federation::trace::inject(request.metadata_mut());
-        match self.gateway.route(request).await {
+        let routed = self
+            .gateways
+            .call(ATTEMPT, |mut gateway| {
+                let mut request = tonic::Request::new(envelope.clone());
+                request.set_timeout(ATTEMPT);
+                expertnet_federation::trace::inject(request.metadata_mut());
+                async move { gateway.route(request).await }
+            })
+            .await;
+        match routed {
             Ok(reply) => {
                 let delivered_to = reply.into_inner().delivered_to;
                 tracing::info!(to = ?delivered_to, attempts = item.attempts + 1, "delivered");

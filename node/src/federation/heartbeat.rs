@@ -1,31 +1,34 @@
 //! The heartbeat: every few seconds the node tells the gateway it is alive, with counts of what waits in its
 //! outbox and inbox and what it has in flight per partner region. Counts only.
 //!
+//! Every gateway replica hears every beat, so each one's view of the network is whole whichever replica the
+//! courier uses.
+//!
 //! The node reports at its own interval (`federation.heartbeat_secs`), or sooner when the gateway asks for a
 //! shorter one: the gateway marks a region down after `down_after_secs` of silence, so it must hear from nodes at
 //! least as often as it says.
 
-use crate::error::{Error, Result};
+use super::gateways::Gateways;
+use crate::error::Result;
 use crate::workflow::Workflow;
-use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use expertnet_proto::v1::{HeartbeatRequest, InFlight};
 use std::time::Duration;
 use tokio::sync::watch;
-use tonic::transport::Channel;
+
+/// How long one replica may take to take a beat.
+const BEAT_WITHIN: Duration = Duration::from_secs(5);
 
 pub async fn run(
     workflow: Workflow,
-    gateway: Channel,
+    gateways: Gateways,
     own: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut client = GatewayServiceClient::new(gateway);
     let mut interval = own;
     while !*stop.borrow() {
-        match beat(&workflow, &mut client).await {
-            Ok(Some(asked)) => interval = next_interval(own, asked),
-            Ok(None) => {}
-            Err(err) => tracing::debug!(error = %err, "heartbeat not delivered"),
+        match beat(&workflow, &gateways).await {
+            Ok(asked) => interval = asked.into_iter().fold(own, next_interval),
+            Err(err) => tracing::debug!(error = %err, "heartbeat not made"),
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -40,11 +43,8 @@ fn next_interval(own: Duration, asked: Duration) -> Duration {
     own.min(asked)
 }
 
-/// One heartbeat; the gateway's wish for the interval, if it stated one.
-async fn beat(
-    workflow: &Workflow,
-    client: &mut GatewayServiceClient<Channel>,
-) -> Result<Option<Duration>> {
+/// One heartbeat to every replica at once; the intervals the replicas that answered asked for.
+async fn beat(workflow: &Workflow, gateways: &Gateways) -> Result<Vec<Duration>> {
     let report = workflow.node_report().await?;
     let request = HeartbeatRequest {
         version: env!("CARGO_PKG_VERSION").into(),
@@ -61,15 +61,29 @@ async fn beat(
             })
             .collect(),
     };
-    let reply = client
-        .heartbeat(request)
+    let beats = gateways.each().map(|(url, mut client)| {
+        let request = request.clone();
+        async move {
+            match tokio::time::timeout(BEAT_WITHIN, client.heartbeat(request)).await {
+                Ok(Ok(reply)) => Some(reply.into_inner().interval_seconds),
+                Ok(Err(status)) => {
+                    tracing::debug!(gateway = %url, code = ?status.code(), "heartbeat not delivered");
+                    None
+                }
+                Err(_) => {
+                    tracing::debug!(gateway = %url, "heartbeat not answered in time");
+                    None
+                }
+            }
+        }
+    });
+    Ok(futures_util::future::join_all(beats)
         .await
-        .map_err(|status| Error::Unavailable(format!("gateway: {}", status.message())))?
-        .into_inner();
-    Ok(
-        (reply.interval_seconds > 0)
-            .then(|| Duration::from_secs(u64::from(reply.interval_seconds))),
-    )
+        .into_iter()
+        .flatten()
+        .filter(|seconds| *seconds > 0)
+        .map(|seconds| Duration::from_secs(u64::from(seconds)))
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The node's federation at run time: its configuration, and the tasks that run beside the team's server
 //! (the courier, the heartbeat and the inbox server on its own mutual-TLS port).
 
+use super::gateways::{self, GatewayUrls, Gateways};
 use super::{courier::Courier, heartbeat, signals};
 use crate::error::{Error, Result};
 use crate::grpc::InboxApi;
@@ -18,7 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 
 /// Deliveries the inbox works on at once for its caller (the gateway, over one connection); one more is answered
 /// `RESOURCE_EXHAUSTED` at once, and the sender's courier tries again later. A flood from the network then costs
@@ -31,8 +32,9 @@ pub const INBOX_CALLS_IN_FLIGHT: usize = 64;
 pub struct FederationConfig {
     /// Address of the inbox the gateway delivers to (mutual TLS), e.g. `127.0.0.1:50061`.
     pub listen: String,
-    /// The gateway, e.g. `https://127.0.0.1:50060`.
-    pub gateway: String,
+    /// The gateway, e.g. `https://127.0.0.1:50060`, or a list of its replicas (which share one statistics
+    /// store): calls go to one, and to the next when that one cannot be reached.
+    pub gateway: GatewayUrls,
     /// The region registry (the same file the gateway reads).
     pub registry: PathBuf,
     /// This node's certificate and key, and the federation CA.
@@ -68,12 +70,8 @@ mod defaults {
 impl FederationConfig {
     pub fn validate(&self) -> Result<()> {
         self.listen_addr()?;
-        if !self.gateway.starts_with("https://") {
-            return Err(Error::Config(format!(
-                "federation.gateway: '{}' must be an https:// URL",
-                self.gateway
-            )));
-        }
+        gateways::check(&self.gateway)
+            .map_err(|e| Error::Config(format!("federation.gateway: {e}")))?;
         if !(1..=3600).contains(&self.heartbeat_secs) {
             return Err(Error::Config(
                 "federation.heartbeat_secs: must be between 1 and 3600".into(),
@@ -127,18 +125,24 @@ impl FederationConfig {
         Ok(FederationLink::new(region, Arc::new(registry)))
     }
 
-    fn gateway_channel(&self) -> Result<Channel> {
+    /// A channel to each gateway replica, connected when first used.
+    fn gateways(&self) -> Result<Gateways> {
         let tls = self
             .tls
             .client(GATEWAY_HOST)
             .map_err(|e| Error::Config(format!("federation.tls.{e}")))?;
-        Ok(Endpoint::from_shared(self.gateway.clone())
-            .map_err(|e| Error::Config(format!("federation.gateway: {e}")))?
-            .tls_config(tls)
-            .map_err(|e| Error::Config(format!("federation.tls: {e}")))?
-            .connect_timeout(Duration::from_secs(2))
-            .tcp_nodelay(true)
-            .connect_lazy())
+        let mut replicas = Vec::new();
+        for url in self.gateway.as_slice() {
+            let channel = Endpoint::from_shared(url.clone())
+                .map_err(|e| Error::Config(format!("federation.gateway: '{url}': {e}")))?
+                .tls_config(tls.clone())
+                .map_err(|e| Error::Config(format!("federation.tls: {e}")))?
+                .connect_timeout(Duration::from_secs(2))
+                .tcp_nodelay(true)
+                .connect_lazy();
+            replicas.push((url.clone(), channel));
+        }
+        Ok(Gateways::new(replicas))
     }
 }
 
@@ -163,7 +167,7 @@ impl FederationRuntime {
             .federation()
             .ok_or_else(|| Error::Config("the workflow has no federation link".into()))?
             .clone();
-        let channel = config.gateway_channel()?;
+        let gateways = config.gateways()?;
         let server_tls = config
             .tls
             .server()
@@ -174,7 +178,7 @@ impl FederationRuntime {
         let (stop, stopped) = watch::channel(false);
         let courier = Courier::new(
             workflow.clone(),
-            channel.clone(),
+            gateways.clone(),
             config.policy(),
             link.outbox_ready.clone(),
         );
@@ -183,13 +187,13 @@ impl FederationRuntime {
             tokio::spawn(signals::push_periodically(
                 workflow.clone(),
                 link.region.clone(),
-                channel.clone(),
+                gateways.clone(),
                 Duration::from_secs(config.signals_secs),
                 stopped.clone(),
             )),
             tokio::spawn(heartbeat::run(
                 workflow.clone(),
-                channel,
+                gateways,
                 Duration::from_secs(u64::from(config.heartbeat_secs)),
                 stopped.clone(),
             )),

@@ -1,16 +1,18 @@
 //! Signals leaving the node: a snapshot on the wire, pushed to the gateway now and then and handed over when the
 //! gateway asks. Each crossing is an audit event.
 
+use super::gateways::Gateways;
 use crate::domain::signals::{Quarter, Snapshot};
 use crate::domain::{AgeBand, LeadTimeBand};
 use crate::error::{Error, Result};
 use crate::grpc::convert::wire_enum;
 use crate::workflow::Workflow;
 use expertnet_proto::v1 as wire;
-use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use std::time::Duration;
 use tokio::sync::watch;
-use tonic::transport::Channel;
+
+/// How long one push may take through one gateway replica.
+const PUSH_WITHIN: Duration = Duration::from_secs(10);
 
 fn age_band(band: AgeBand) -> wire::AgeBand {
     match band {
@@ -72,15 +74,14 @@ pub fn to_wire(snapshot: &Snapshot) -> wire::SignalSnapshot {
 pub async fn push_periodically(
     workflow: Workflow,
     region: String,
-    gateway: Channel,
+    gateways: Gateways,
     interval: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut client = GatewayServiceClient::new(gateway);
     while !*stop.borrow() {
         let current = Quarter::containing(workflow.clock().now_ms());
         for period in [current.previous(), current] {
-            if let Err(err) = push(&workflow, &region, &mut client, period).await {
+            if let Err(err) = push(&workflow, &region, &gateways, period).await {
                 tracing::debug!(error = %err, %period, "signals not pushed; next time");
             }
         }
@@ -91,16 +92,20 @@ pub async fn push_periodically(
     }
 }
 
-/// Pushes one quarter's signals.
+/// Pushes one quarter's signals, to the next gateway replica if the current one cannot be reached (the replicas
+/// share their statistics store).
 pub async fn push(
     workflow: &Workflow,
     region: &str,
-    client: &mut GatewayServiceClient<Channel>,
+    gateways: &Gateways,
     period: Quarter,
 ) -> Result<bool> {
-    let snapshot = workflow.snapshot(region, period).await?;
-    let receipt = client
-        .push_snapshot(to_wire(&snapshot))
+    let snapshot = to_wire(&workflow.snapshot(region, period).await?);
+    let receipt = gateways
+        .call(PUSH_WITHIN, |mut gateway| {
+            let snapshot = snapshot.clone();
+            async move { gateway.push_snapshot(snapshot).await }
+        })
         .await
         .map_err(|status| Error::Unavailable(format!("gateway: {}", status.message())))?
         .into_inner();
