@@ -331,12 +331,18 @@ pub async fn add_person(workflow: &Workflow, name: &str, roles: &[Role], passwor
 
 /// This process's resident memory in KiB (Linux; 0 elsewhere): tests with an in-process server bound its growth.
 pub fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    memory_kb("self", "VmRSS")
+}
+
+/// A memory figure of process `pid` ("self" for this one) from `/proc/<pid>/status`, in KiB: `VmRSS` for its
+/// resident memory now, `VmHWM` for its peak. 0 where there is no such file.
+pub fn memory_kb(pid: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse().ok())
         })

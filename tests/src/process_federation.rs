@@ -115,6 +115,15 @@ impl Spawned {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The running process's id, as `/proc` names it.
+    pub fn pid(&self) -> String {
+        self.child
+            .as_ref()
+            .and_then(Child::id)
+            .map(|pid| pid.to_string())
+            .unwrap_or_else(|| panic!("{} is not running", self.name))
+    }
+
     /// How often this process was started.
     pub fn starts(&self) -> u32 {
         self.starts

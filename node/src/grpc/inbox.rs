@@ -1,5 +1,8 @@
 //! `InboxService`: where the gateway delivers what other regions send. Only the gateway's certificate is
 //! let in; the envelope's sending region was checked by the gateway against the sender's certificate.
+//!
+//! Deliveries write to the node's database a few at a time, whatever arrives: the rest of the connection pool
+//! stays free for the node's own team, so a flood from the network delays other regions' mail, never the table.
 
 use crate::domain::signals::Quarter;
 use crate::error::Error;
@@ -8,17 +11,31 @@ use crate::workflow::{Receipt, Workflow};
 use expertnet_federation::Peer;
 use expertnet_proto::v1::inbox_service_server::InboxService;
 use expertnet_proto::v1::{DeliveryReceipt, Envelope, SignalSnapshot, SnapshotRequest};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 use tonic::{Request, Response, Status};
 
 #[derive(Debug, Clone)]
 pub struct InboxApi {
     workflow: Workflow,
+    /// Deliveries that may use the database at once.
+    writers: Arc<Semaphore>,
 }
 
 impl InboxApi {
     pub fn new(workflow: Workflow) -> InboxApi {
-        InboxApi { workflow }
+        let pool = workflow.storage().pool().options().get_max_connections();
+        InboxApi {
+            writers: Arc::new(Semaphore::new(inbox_writers(pool))),
+            workflow,
+        }
     }
+}
+
+/// A quarter of the database pool, at least one: SQLite takes one writer at a time anyway, and PostgreSQL's
+/// larger pools still leave most connections to the team.
+fn inbox_writers(pool: u32) -> usize {
+    (pool as usize / 4).max(1)
 }
 
 /// Refuses every caller but the gateway.
@@ -61,9 +78,27 @@ impl InboxService for InboxApi {
     ) -> Result<Response<DeliveryReceipt>, Status> {
         only_the_gateway(&request, "deliver")?;
         let incoming = envelope::decode(request.into_inner())?;
+        let _writing = self
+            .writers
+            .acquire()
+            .await
+            .map_err(|_| Status::unavailable("the inbox is closing"))?;
         let receipt = self.workflow.receive(incoming).await?;
         Ok(Response::new(DeliveryReceipt {
             duplicate: receipt == Receipt::Duplicate,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inbox_leaves_most_of_the_pool_to_the_team() {
+        assert_eq!(inbox_writers(1), 1);
+        assert_eq!(inbox_writers(4), 1);
+        assert_eq!(inbox_writers(8), 2);
+        assert_eq!(inbox_writers(32), 8);
     }
 }
