@@ -6,7 +6,10 @@
 //!    `grpc_pass` (TLS in or plaintext in, mutual TLS out, upstream keepalive on); sequential latency with the
 //!    paths taking turns call by call (p50/p99) and throughput with 32 calls in flight;
 //! 2. the time from a receiving node's return to the delivery of the escalations that waited for it, with the
-//!    retry timing a deployment runs.
+//!    retry timing a deployment runs;
+//! 3. routed calls while a coordinator asks for statistics that must first be released (combined and put
+//!    through disclosure control), against the same calls with nothing else to do: that work runs off the
+//!    gateway's forwarding thread, so routing should hardly notice it.
 //!
 //! `cargo bench -p expertnet-tests --bench routing`; needs `nginx` on the PATH (Debian's package) for the nginx
 //! paths, and skips them with a note otherwise. Figures go to docs/BENCHMARKS.md.
@@ -15,11 +18,13 @@ use expertnet_federation::peer::{GATEWAY_HOST, node_host};
 use expertnet_federation::{Peer, TlsFiles};
 use expertnet_gateway::transport::upstream::Upstream;
 use expertnet_proto::v1 as pb;
+use expertnet_proto::v1::coordinator_service_client::CoordinatorServiceClient;
 use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
 use expertnet_tests::federation::{
     FLEVOLAND_UTRECHT, LEKSTROOM, RIVIERENLAND, case_ready_to_escalate, escalate, mtls_channel,
 };
+use expertnet_tests::fixtures::signals_quarter;
 use expertnet_tests::process_federation::{ProcessFederation, Timing};
 use std::path::Path;
 use std::process::Stdio;
@@ -41,6 +46,9 @@ const SEQUENTIAL_PER_ROUND: usize = 1000;
 const CONCURRENCY: usize = 32;
 const THROUGHPUT_PER_ROUND: usize = 4000;
 const RETURN_TRIALS: usize = 5;
+/// Quarters with signals for the statistics benchmark; each one's first table is a new release.
+const STATISTICS_QUARTERS: usize = 100;
+const ROUTED_BESIDE_STATISTICS: usize = 2000;
 const WAITING_ESCALATIONS: usize = 20;
 
 /// A way for one consultation question to reach the target node's inbox.
@@ -445,6 +453,104 @@ async fn return_benchmark() {
     fed.stop().await;
 }
 
+/// Routed calls alone, then while a coordinator asks for tables of quarters not released yet.
+async fn statistics_benchmark() {
+    let fed =
+        ProcessFederation::start_with(&[LEKSTROOM, FLEVOLAND_UTRECHT], Timing::DEPLOYED).await;
+    let coordinator = Peer::Coordinator("coordinator".into());
+    fed.pki
+        .ensure(std::slice::from_ref(&coordinator))
+        .expect("coordinator certificate");
+    let url = format!("https://{}", fed.gateway_addrs[0]);
+    let periods: Vec<String> = (0..STATISTICS_QUARTERS)
+        .map(|n| format!("{}-Q{}", 2000 + n / 4, n % 4 + 1))
+        .collect();
+    for region in [LEKSTROOM, FLEVOLAND_UTRECHT] {
+        let channel = mtls_channel(
+            &url,
+            &fed.pki.files(&Peer::Region(region.into())),
+            GATEWAY_HOST,
+        )
+        .await
+        .expect("connect to the gateway");
+        let mut client = GatewayServiceClient::new(channel);
+        for (n, period) in periods.iter().enumerate() {
+            // Small counts, many of them under the threshold: disclosure control has work to do.
+            client
+                .push_snapshot(signals_quarter(region, period, 1 + n as u64 % 4))
+                .await
+                .expect("push a quarter");
+        }
+    }
+    let routed = Hop::Gateway(GatewayServiceClient::new(
+        mtls_channel(
+            &url,
+            &fed.pki.files(&Peer::Region(LEKSTROOM.into())),
+            GATEWAY_HOST,
+        )
+        .await
+        .expect("connect to the gateway"),
+    ));
+    let statistics = CoordinatorServiceClient::new(
+        mtls_channel(&url, &fed.pki.files(&coordinator), GATEWAY_HOST)
+            .await
+            .expect("connect to the gateway"),
+    );
+    sequential(&routed, 200).await;
+    let mut alone = sequential(&routed, ROUTED_BESIDE_STATISTICS).await;
+    alone.sort();
+
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let asking = tokio::spawn({
+        let stop = stop.clone();
+        let mut client = statistics.clone();
+        async move {
+            let mut answered = 0;
+            let mut slowest = Duration::ZERO;
+            let started = Instant::now();
+            'periods: for period in &periods {
+                for table in ["category_by_outcome", "flows"] {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break 'periods;
+                    }
+                    let asked = Instant::now();
+                    client
+                        .statistics_table(pb::StatisticsTableRequest {
+                            period: period.clone(),
+                            table: table.into(),
+                            ..Default::default()
+                        })
+                        .await
+                        .expect("a table");
+                    slowest = slowest.max(asked.elapsed());
+                    answered += 1;
+                }
+            }
+            (answered, slowest, started.elapsed())
+        }
+    });
+    let started = Instant::now();
+    let mut beside = sequential(&routed, ROUTED_BESIDE_STATISTICS).await;
+    let routing_took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (answered, slowest, busy) = asking.await.expect("statistics task");
+    beside.sort();
+    println!(
+        "routed calls beside statistics: {ROUTED_BESIDE_STATISTICS} sequential calls each; alone p50 {} p99 {}; \
+         while a coordinator asked for new releases p50 {} p99 {} ({answered} tables released and answered in \
+         {busy:.1?} of the {routing_took:.1?} of routing, the slowest in {slowest:.1?})",
+        micros(percentile(&alone, 0.5)),
+        micros(percentile(&alone, 0.99)),
+        micros(percentile(&beside, 0.5)),
+        micros(percentile(&beside, 0.99)),
+    );
+    assert!(
+        answered as usize >= 2 * STATISTICS_QUARTERS / 4,
+        "the statistics kept the gateway busy for the whole run"
+    );
+    fed.stop().await;
+}
+
 fn main() {
     expertnet_federation::install_crypto_provider();
     if bare_process_main() {
@@ -454,11 +560,18 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    // EXPERTNET_BENCH_ONLY=hops, =return or =statistics runs one part, for a quick look.
+    let only = std::env::var("EXPERTNET_BENCH_ONLY").ok();
+    let runs = |part: &str| only.as_deref().is_none_or(|only| only == part);
     runtime.block_on(async {
-        hop_benchmark().await;
-        // EXPERTNET_BENCH_ONLY=hops skips the return timing, for a quick look at the hops.
-        if std::env::var("EXPERTNET_BENCH_ONLY").as_deref() != Ok("hops") {
+        if runs("hops") {
+            hop_benchmark().await;
+        }
+        if runs("return") {
             return_benchmark().await;
+        }
+        if runs("statistics") {
+            statistics_benchmark().await;
         }
     });
 }
