@@ -3,12 +3,11 @@
 //! Nothing here is a real person's data. Names are random combinations from short lists; BSNs are drawn from
 //! the 9999xxxxx test range and pass the elfproef; dates lie between 2023-01-01 and 2026-11-01.
 
-use crate::domain::validate::{format_date, passes_elfproef};
+use crate::domain::validate::passes_elfproef;
 use crate::domain::*;
 use crate::error::Result;
-use crate::storage::bulk::{Value, insert_rows};
-use crate::storage::cases::{CATEGORY_COLUMNS, EVENT_COLUMNS};
-use crate::storage::{Storage, identity};
+use crate::storage::Storage;
+use crate::storage::import::{AgendaRecord, CaseRecord, DiscussionRecord, Records};
 use rand::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use time::macros::datetime;
@@ -179,26 +178,6 @@ fn date_of(ms: i64) -> Date {
         .unwrap_or(Date::MIN)
 }
 
-fn text(value: impl Into<String>) -> Value {
-    Value::Text(value.into())
-}
-
-/// Where `earliest_open_due` sits in a case row (see the column list in `write`).
-const EARLIEST_OPEN_DUE_COLUMN: usize = 16;
-
-/// Rows for one batch, table by table.
-#[derive(Default)]
-struct Batch {
-    cases: Vec<Vec<Value>>,
-    categories: Vec<Vec<Value>>,
-    identities: Vec<(String, YouthIdentity)>,
-    events: Vec<Vec<Value>>,
-    agenda: Vec<Vec<Value>>,
-    discussions: Vec<Vec<Value>>,
-    commitments: Vec<Vec<Value>>,
-    tasks: Vec<Vec<Value>>,
-}
-
 /// The table sessions of the synthetic period: one every two months.
 struct Sessions {
     ids: Vec<String>,
@@ -214,6 +193,46 @@ struct Generator {
     sessions: Sessions,
 }
 
+/// What is drawn for one case before its path through the table is laid out.
+struct Drawn {
+    id: String,
+    state: CaseState,
+    referrer: Referrer,
+    age: u32,
+    municipality: &'static str,
+    categories: Vec<BottleneckCategory>,
+    question: &'static str,
+    tried: &'static str,
+    youth: YouthIdentity,
+    submitted_at: i64,
+    closed_at: i64,
+    /// The session it comes to, if its state needs one.
+    session: Option<usize>,
+    outcome: Option<Outcome>,
+}
+
+/// The actions that bring a case from submitted to `state`.
+fn path_to(state: CaseState) -> &'static [Action] {
+    use Action::*;
+    match state {
+        CaseState::Submitted => &[],
+        CaseState::Intake => &[StartIntake],
+        CaseState::Returned => &[StartIntake, Return],
+        CaseState::Scheduled => &[StartIntake, Accept, Schedule],
+        CaseState::Discussed => &[StartIntake, Accept, Schedule, RecordDiscussion],
+        CaseState::InProgress => &[StartIntake, Accept, Schedule, RecordDiscussion, StartPlan],
+        CaseState::Escalated => &[StartIntake, Accept, Schedule, RecordDiscussion, Escalate],
+        CaseState::Closed => &[
+            StartIntake,
+            Accept,
+            Schedule,
+            RecordDiscussion,
+            StartPlan,
+            Close,
+        ],
+    }
+}
+
 impl Generator {
     fn uuid_at(&mut self, ms: i64) -> String {
         let random: [u8; 10] = self.rng.random();
@@ -227,18 +246,91 @@ impl Generator {
         self.sessions.starts.iter().position(|s| *s > ms)
     }
 
-    fn case(&mut self, index: u64, batch: &mut Batch) {
+    /// The sessions of the period, one every two months.
+    fn sessions(&mut self) -> Vec<TableSession> {
+        let end_ms = self.start_ms + self.span_ms;
+        let mut records = Vec::new();
+        let mut at = self.start_ms + 30 * DAY_MS;
+        while at < end_ms {
+            let id = self.uuid_at(at);
+            records.push(TableSession {
+                id: id.clone(),
+                date: date_of(at),
+                start_time: "13:30".into(),
+                duration_minutes: 120,
+                location: "Gemeentehuis".into(),
+                chair: "Voorzitter experttafel".into(),
+                agenda: Vec::new(),
+                created_at: at - 30 * DAY_MS,
+            });
+            self.sessions.ids.push(id);
+            self.sessions.starts.push(at);
+            at += 61 * DAY_MS;
+        }
+        records
+    }
+
+    /// Case `index` of the period, with what the table did for it.
+    fn case(&mut self, index: u64, records: &mut Records) {
+        let drawn = self.draw(index);
+        let path = path_to(drawn.state);
+        let session_at = drawn
+            .session
+            .map(|s| self.sessions.starts[s])
+            .unwrap_or(drawn.submitted_at);
+        let history = history(&drawn, path, session_at);
+        let earliest_open_due = match drawn.session.filter(|_| path.contains(&Action::Schedule)) {
+            Some(session) => self.table_work(index, &drawn, path, session, records),
+            None => None,
+        };
+        let reached_table = !matches!(
+            drawn.state,
+            CaseState::Submitted | CaseState::Intake | CaseState::Returned
+        );
+        records.cases.push(CaseRecord {
+            summary: CaseSummary {
+                intake_accepted: reached_table,
+                outcome: drawn.outcome,
+                updated_at: history.last().map_or(drawn.submitted_at, |h| h.at),
+                closed_at: (drawn.state == CaseState::Closed).then_some(drawn.closed_at),
+                version: history.len() as i64,
+                id: drawn.id,
+                state: drawn.state,
+                referrer: drawn.referrer,
+                age: drawn.age,
+                municipality: drawn.municipality.to_owned(),
+                categories: drawn.categories,
+                submitted_at: drawn.submitted_at,
+            },
+            question: drawn.question.to_owned(),
+            tried_so_far: drawn.tried.to_owned(),
+            return_reason: (drawn.state == CaseState::Returned)
+                .then(|| "hoort niet aan deze tafel".to_owned()),
+            earliest_open_due: earliest_open_due.map(date_of),
+            youth: drawn.youth,
+            history,
+        });
+    }
+
+    /// Draws a case's facts; a state its dates cannot reach (no session yet, closed after the period) is moved
+    /// back to one they can.
+    fn draw(&mut self, index: u64) -> Drawn {
         let rng = &mut self.rng;
         let submitted_at = self.start_ms + (index as i64 * self.span_ms) / self.count.max(1) as i64;
         let mut state = pick(rng, STATE_MIX);
         let age: u32 = rng.random_range(4..=22);
         let municipalities = municipalities(&self.region);
         let municipality = municipalities[rng.random_range(0..municipalities.len())];
-        let social_team = rng.random_bool(0.6);
-        let referrer = if social_team {
-            format!("Sociaal team {municipality}")
+        let referrer = if rng.random_bool(0.6) {
+            Referrer {
+                organisation: format!("Sociaal team {municipality}"),
+                kind: ReferrerKind::SocialTeam,
+            }
         } else {
-            PROVIDERS[rng.random_range(0..PROVIDERS.len())].to_owned()
+            Referrer {
+                organisation: PROVIDERS[rng.random_range(0..PROVIDERS.len())].to_owned(),
+                kind: ReferrerKind::CareProvider,
+            }
         };
         let mut categories: Vec<BottleneckCategory> = Vec::new();
         for _ in 0..rng.random_range(1..=3) {
@@ -255,9 +347,8 @@ impl Generator {
             LAST_NAMES[rng.random_range(0..LAST_NAMES.len())]
         );
         let bsn = test_bsn(rng);
-        let submitted_day = date_of(submitted_at);
-        let dob =
-            submitted_day - Duration::days(i64::from(age) * 365 + 30 + rng.random_range(0..300));
+        let dob = date_of(submitted_at)
+            - Duration::days(i64::from(age) * 365 + 30 + rng.random_range(0..300));
         let lead_days: i64 = rng.random_range(14..=240);
         let closed_at = submitted_at + lead_days * DAY_MS;
         let end_ms = self.start_ms + self.span_ms;
@@ -274,195 +365,148 @@ impl Generator {
         }
         let id = self.uuid_at(submitted_at);
         let outcome = (state == CaseState::Closed).then(|| pick(&mut self.rng, OUTCOME_MIX));
-
-        // The path through the lifecycle and its history entries.
-        use Action::*;
-        let path: &[Action] = match state {
-            CaseState::Submitted => &[],
-            CaseState::Intake => &[StartIntake],
-            CaseState::Returned => &[StartIntake, Return],
-            CaseState::Scheduled => &[StartIntake, Accept, Schedule],
-            CaseState::Discussed => &[StartIntake, Accept, Schedule, RecordDiscussion],
-            CaseState::InProgress => &[StartIntake, Accept, Schedule, RecordDiscussion, StartPlan],
-            CaseState::Escalated => &[StartIntake, Accept, Schedule, RecordDiscussion, Escalate],
-            CaseState::Closed => &[
-                StartIntake,
-                Accept,
-                Schedule,
-                RecordDiscussion,
-                StartPlan,
-                Close,
-            ],
-        };
-        let session_at = session
-            .map(|s| self.sessions.starts[s])
-            .unwrap_or(submitted_at);
-        let mut current = CaseState::Submitted;
-        let mut at = submitted_at;
-        batch.events.push(vec![
-            text(&id),
-            Value::Int(1),
-            Value::Int(at),
-            text(&referrer),
-            text("submitted"),
-            text("submitted"),
-            text("submit"),
-            text(""),
-        ]);
-        for (i, action) in path.iter().enumerate() {
-            at = match action {
-                RecordDiscussion => session_at + 2 * 3_600_000,
-                Close => closed_at,
-                Schedule => (submitted_at + 5 * DAY_MS)
-                    .min(session_at - DAY_MS)
-                    .max(at + 1),
-                _ => at + DAY_MS / 2,
-            };
-            let next = action
-                .apply(current)
-                .expect("synthetic paths follow the lifecycle");
-            let reason = match action {
-                Return => "hoort niet aan deze tafel; terug naar het sociaal team".to_owned(),
-                Close => outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
-                _ => String::new(),
-            };
-            batch.events.push(vec![
-                text(&id),
-                Value::Int(i as i64 + 2),
-                Value::Int(at),
-                text("synthetic"),
-                text(current.as_str()),
-                text(next.as_str()),
-                text(action.as_str()),
-                text(reason),
-            ]);
-            current = next;
-        }
-        let updated_at = at;
-        batch.cases.push(vec![
-            text(&id),
-            text(state.as_str()),
-            text(&referrer),
-            text(if social_team {
-                "social_team"
-            } else {
-                "care_provider"
-            }),
-            Value::Int(i64::from(age)),
-            text(municipality),
-            text(question),
-            text(tried),
-            text(
-                categories
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            Value::Int(i64::from(!matches!(
-                state,
-                CaseState::Submitted | CaseState::Intake | CaseState::Returned
-            ))),
-            if state == CaseState::Returned {
-                text("hoort niet aan deze tafel")
-            } else {
-                Value::NullText
-            },
-            outcome.map(|o| text(o.as_str())).unwrap_or(Value::NullText),
-            Value::Int(submitted_at),
-            Value::Int(updated_at),
-            if state == CaseState::Closed {
-                Value::Int(closed_at)
-            } else {
-                Value::NullInt
-            },
-            Value::Int(path.len() as i64 + 1),
-            Value::NullText,
-        ]);
-        for c in &categories {
-            batch.categories.push(vec![text(c.as_str()), text(&id)]);
-        }
-        batch.identities.push((
-            id.clone(),
-            YouthIdentity {
+        Drawn {
+            id,
+            state,
+            referrer,
+            age,
+            municipality,
+            categories,
+            question,
+            tried,
+            youth: YouthIdentity {
                 name,
                 bsn: Some(bsn),
                 date_of_birth: Some(dob),
             },
-        ));
-        let Some(session) = session.filter(|_| path.contains(&Schedule)) else {
-            return;
-        };
-        let session_id = self.sessions.ids[session].clone();
-        let youth_present = self.rng.random_bool(0.5);
-        batch.agenda.push(vec![
-            text(&session_id),
-            text(&id),
-            Value::Int(index as i64),
-            Value::Int(session_at - DAY_MS),
-            Value::Int(i64::from(youth_present)),
-            Value::Int(i64::from(self.rng.random_bool(0.7))),
-        ]);
-        if !path.contains(&RecordDiscussion) {
-            return;
-        }
-        let next_step = NEXT_STEPS[self.rng.random_range(0..NEXT_STEPS.len())];
-        batch.discussions.push(vec![
-            text(&session_id),
-            text(&id),
-            text(""),
-            text(next_step),
-            text(&referrer),
-            Value::Int(session_at + 2 * 3_600_000),
-            text("synthetic"),
-        ]);
-        let provider = PROVIDERS[self.rng.random_range(0..PROVIDERS.len())];
-        let due_ms = session_at + self.rng.random_range(14..=60) * DAY_MS;
-        let commitment_status = if state == CaseState::Closed {
-            "delivered"
-        } else {
-            "open"
-        };
-        let mut earliest_open_due = (commitment_status == "open").then_some(due_ms);
-        batch.commitments.push(vec![
-            text(self.uuid_at(session_at)),
-            text(&id),
-            text(provider),
-            text("Passend aanbod met doorzettingsmacht"),
-            text(format_date(date_of(due_ms))),
-            Value::Int(1),
-            text(commitment_status),
-            Value::Int(session_at),
-            Value::Int(session_at),
-        ]);
-        if path.contains(&StartPlan) {
-            for t in 0..self.rng.random_range(1..=3) {
-                let due = session_at + (10 + t * 20) * DAY_MS;
-                let status = match (state, self.rng.random_bool(0.6)) {
-                    (CaseState::Closed, _) => "done",
-                    (_, true) => "open",
-                    (_, false) => "done",
-                };
-                if status == "open" {
-                    earliest_open_due = Some(earliest_open_due.map_or(due, |e| e.min(due)));
-                }
-                batch.tasks.push(vec![
-                    text(self.uuid_at(session_at + t)),
-                    text(&id),
-                    text("Overleg plannen en afspraken vastleggen"),
-                    text(provider),
-                    text(format_date(date_of(due))),
-                    text(status),
-                    Value::Int(session_at),
-                    Value::Int(session_at),
-                ]);
-            }
-        }
-        if let Some(due) = earliest_open_due {
-            let row = batch.cases.last_mut().expect("this case's row");
-            row[EARLIEST_OPEN_DUE_COLUMN] = text(format_date(date_of(due)));
+            submitted_at,
+            closed_at,
+            session,
+            outcome,
         }
     }
+
+    /// The agenda item, discussion, commitment and tasks of a case that came to `session`; the earliest due
+    /// date still open.
+    fn table_work(
+        &mut self,
+        index: u64,
+        case: &Drawn,
+        path: &[Action],
+        session: usize,
+        records: &mut Records,
+    ) -> Option<i64> {
+        let session_id = self.sessions.ids[session].clone();
+        let session_at = self.sessions.starts[session];
+        records.agenda.push(AgendaRecord {
+            session_id: session_id.clone(),
+            case_id: case.id.clone(),
+            position: index as i64,
+            added_at: session_at - DAY_MS,
+            youth_present: self.rng.random_bool(0.5),
+            parents_present: self.rng.random_bool(0.7),
+        });
+        if !path.contains(&Action::RecordDiscussion) {
+            return None;
+        }
+        records.discussions.push(DiscussionRecord {
+            session_id,
+            case_id: case.id.clone(),
+            summary: String::new(),
+            next_step: NEXT_STEPS[self.rng.random_range(0..NEXT_STEPS.len())].to_owned(),
+            regie_holder: case.referrer.organisation.clone(),
+            recorded_at: session_at + 2 * 3_600_000,
+            recorded_by: "synthetic".into(),
+        });
+        let provider = PROVIDERS[self.rng.random_range(0..PROVIDERS.len())];
+        let due_ms = session_at + self.rng.random_range(14..=60) * DAY_MS;
+        let closed = case.state == CaseState::Closed;
+        records.commitments.push(Commitment {
+            id: self.uuid_at(session_at),
+            case_id: case.id.clone(),
+            provider: provider.to_owned(),
+            description: "Passend aanbod met doorzettingsmacht".into(),
+            due: date_of(due_ms),
+            authority_confirmed: true,
+            status: if closed {
+                CommitmentStatus::Delivered
+            } else {
+                CommitmentStatus::Open
+            },
+            recorded_at: session_at,
+        });
+        let mut earliest_open_due = (!closed).then_some(due_ms);
+        if path.contains(&Action::StartPlan) {
+            for t in 0..self.rng.random_range(1..=3) {
+                let due = session_at + (10 + t * 20) * DAY_MS;
+                let status = match (closed, self.rng.random_bool(0.6)) {
+                    (true, _) | (false, false) => TaskStatus::Done,
+                    (false, true) => TaskStatus::Open,
+                };
+                if status == TaskStatus::Open {
+                    earliest_open_due = Some(earliest_open_due.map_or(due, |e| e.min(due)));
+                }
+                records.tasks.push(Task {
+                    id: self.uuid_at(session_at + t),
+                    case_id: case.id.clone(),
+                    description: "Overleg plannen en afspraken vastleggen".into(),
+                    owner: provider.to_owned(),
+                    due: date_of(due),
+                    status,
+                    created_at: session_at,
+                    updated_at: session_at,
+                });
+            }
+        }
+        earliest_open_due
+    }
+}
+
+/// A case's history: submitted by its referrer, then each action of `path` at a plausible moment.
+fn history(case: &Drawn, path: &[Action], session_at: i64) -> Vec<Transition> {
+    let mut entries = vec![Transition {
+        sequence: 1,
+        at: case.submitted_at,
+        actor: case.referrer.organisation.clone(),
+        from: CaseState::Submitted,
+        to: CaseState::Submitted,
+        action: "submit".into(),
+        reason: String::new(),
+    }];
+    let mut current = CaseState::Submitted;
+    let mut at = case.submitted_at;
+    for action in path {
+        at = match action {
+            Action::RecordDiscussion => session_at + 2 * 3_600_000,
+            Action::Close => case.closed_at,
+            Action::Schedule => (case.submitted_at + 5 * DAY_MS)
+                .min(session_at - DAY_MS)
+                .max(at + 1),
+            _ => at + DAY_MS / 2,
+        };
+        let next = action
+            .apply(current)
+            .expect("synthetic paths follow the lifecycle");
+        let reason = match action {
+            Action::Return => "hoort niet aan deze tafel; terug naar het sociaal team".to_owned(),
+            Action::Close => case
+                .outcome
+                .map(|o| o.as_str().to_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        entries.push(Transition {
+            sequence: entries.len() as i64 + 1,
+            at,
+            actor: "synthetic".into(),
+            from: current,
+            to: next,
+            action: action.as_str().into(),
+            reason,
+        });
+        current = next;
+    }
+    entries
 }
 
 /// Writes `count` synthetic cases for `region`, calling `progress` with the number written after each batch.
@@ -486,173 +530,17 @@ pub async fn fill(
             starts: Vec::new(),
         },
     };
-    let mut session_rows = Vec::new();
-    let mut at = start_ms + 30 * DAY_MS;
-    while at < end_ms {
-        let id = generator.uuid_at(at);
-        let day = date_of(at);
-        session_rows.push(vec![
-            text(&id),
-            text(format_date(day)),
-            text("13:30"),
-            Value::Int(120),
-            text("Gemeentehuis"),
-            text("Voorzitter experttafel"),
-            Value::Int(at - 30 * DAY_MS),
-        ]);
-        generator.sessions.ids.push(id);
-        generator.sessions.starts.push(at);
-        at += 61 * DAY_MS;
-    }
-    let mut tx = storage.begin().await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "table_sessions",
-        &[
-            "id",
-            "session_date",
-            "start_time",
-            "duration_minutes",
-            "location",
-            "chair",
-            "created_at",
-        ],
-        &session_rows,
-    )
-    .await?;
-    tx.commit().await?;
-
+    storage.import_sessions(&generator.sessions()).await?;
     let mut written = 0;
     while written < count {
-        let mut batch = Batch::default();
+        let mut records = Records::default();
         let upto = (written + BATCH as u64).min(count);
         for index in written..upto {
-            generator.case(index, &mut batch);
+            generator.case(index, &mut records);
         }
-        write(storage, &batch).await?;
+        storage.import(&records).await?;
         written = upto;
         progress(written);
     }
-    Ok(())
-}
-
-async fn write(storage: &Storage, batch: &Batch) -> Result<()> {
-    let mut tx = storage.begin().await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "cases",
-        &[
-            "id",
-            "state",
-            "referrer_organisation",
-            "referrer_kind",
-            "age",
-            "municipality",
-            "question",
-            "tried_so_far",
-            "categories",
-            "intake_accepted",
-            "return_reason",
-            "outcome",
-            "submitted_at",
-            "updated_at",
-            "closed_at",
-            "version",
-            "earliest_open_due",
-        ],
-        &batch.cases,
-    )
-    .await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "case_categories",
-        CATEGORY_COLUMNS,
-        &batch.categories,
-    )
-    .await?;
-    let youths: Vec<(&str, &YouthIdentity)> = batch
-        .identities
-        .iter()
-        .map(|(id, y)| (id.as_str(), y))
-        .collect();
-    identity::insert_many(&mut tx, storage.backend(), &youths).await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "case_events",
-        EVENT_COLUMNS,
-        &batch.events,
-    )
-    .await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "agenda_items",
-        &[
-            "session_id",
-            "case_id",
-            "position",
-            "added_at",
-            "youth_present",
-            "parents_present",
-        ],
-        &batch.agenda,
-    )
-    .await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "discussions",
-        &[
-            "session_id",
-            "case_id",
-            "summary",
-            "next_step",
-            "regie_holder",
-            "recorded_at",
-            "recorded_by",
-        ],
-        &batch.discussions,
-    )
-    .await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "commitments",
-        &[
-            "id",
-            "case_id",
-            "provider",
-            "description",
-            "due_date",
-            "authority_confirmed",
-            "status",
-            "recorded_at",
-            "updated_at",
-        ],
-        &batch.commitments,
-    )
-    .await?;
-    insert_rows(
-        &mut tx,
-        storage.backend(),
-        "tasks",
-        &[
-            "id",
-            "case_id",
-            "description",
-            "owner",
-            "due_date",
-            "status",
-            "created_at",
-            "updated_at",
-        ],
-        &batch.tasks,
-    )
-    .await?;
-    tx.commit().await?;
     Ok(())
 }

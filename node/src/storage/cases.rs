@@ -42,7 +42,7 @@ pub struct PriorSubmit {
 }
 
 /// Columns of a history entry, in the order bulk rows give them.
-pub const EVENT_COLUMNS: &[&str] = &[
+pub(super) const EVENT_COLUMNS: &[&str] = &[
     "case_id",
     "sequence",
     "at",
@@ -53,7 +53,7 @@ pub const EVENT_COLUMNS: &[&str] = &[
     "reason",
 ];
 /// Columns of a case's category row.
-pub const CATEGORY_COLUMNS: &[&str] = &["category", "case_id"];
+pub(super) const CATEGORY_COLUMNS: &[&str] = &["category", "case_id"];
 
 /// A case about to be written: checked, with its id and fingerprint chosen.
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@ pub mod consultations;
 pub mod escalations;
 pub mod group_commit;
 pub mod identity;
+pub mod import;
 pub mod inbox;
 pub mod outbox;
 pub mod plan;
