@@ -170,12 +170,26 @@ fn render(
     earlier: &[Quarter],
     k: u64,
 ) -> Result<String> {
-    let periods: Vec<String> = quarters.iter().map(|q| q.period.clone()).collect();
-    let closed = |q: &Quarter| value(q.by_outcome.grand_total.as_ref());
-    let mut html = String::new();
-    let chart_error = |e: String| Error::Report(format!("yearly review chart: {e}"));
-    let _ = write!(
-        html,
+    let mut html = head(name, region, year, quarters, k);
+    cases_and_trend(&mut html, quarters, earlier)?;
+    column_charts(&mut html, quarters)?;
+    categories_and_signals(&mut html, quarters)?;
+    html.push_str("</body></html>\n");
+    Ok(html)
+}
+
+fn chart_error(e: String) -> Error {
+    Error::Report(format!("yearly review chart: {e}"))
+}
+
+fn closed(quarter: &Quarter) -> Option<u64> {
+    value(quarter.by_outcome.grand_total.as_ref())
+}
+
+/// The document's head, title and what the figures are.
+fn head(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> String {
+    let periods: Vec<&str> = quarters.iter().map(|q| q.period.as_str()).collect();
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Yearly review {year}: {title}</title>\
          <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}\
          table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:.2em .6em;text-align:right}}\
@@ -187,8 +201,11 @@ fn render(
         title = escape(name),
         quarters = periods.join(", "),
         base = view::ROUNDING_BASE,
-    );
+    )
+}
 
+/// The flow counts per quarter, and the trend of youths needing the table since the year before.
+fn cases_and_trend(html: &mut String, quarters: &[Quarter], earlier: &[Quarter]) -> Result<()> {
     html.push_str(
         "<h2>Cases and the trend of youths needing the table</h2>\n<table><tr><th>quarter</th>",
     );
@@ -219,7 +236,7 @@ fn render(
     }
     html.push_str("</table>\n");
     let trend: Vec<&Quarter> = earlier.iter().chain(quarters).collect();
-    let trend = line_chart(
+    let chart = line_chart(
         &format!(
             "Youths needing the table, per quarter since {}",
             trend[0].period
@@ -237,8 +254,12 @@ fn render(
         ],
     )
     .map_err(chart_error)?;
-    let _ = writeln!(html, "<figure>{trend}</figure>");
+    let _ = writeln!(html, "<figure>{chart}</figure>");
+    Ok(())
+}
 
+/// A bar chart per quarter of the outcomes, lead times and age bands.
+fn column_charts(html: &mut String, quarters: &[Quarter]) -> Result<()> {
     for (heading, pick) in [
         (
             "Outcomes of closed cases",
@@ -258,20 +279,25 @@ fn render(
             bar_chart(heading, &labels, &column_series(quarters, pick)).map_err(chart_error)?;
         let _ = write!(html, "<h2>{heading}</h2>\n<figure>{chart}</figure>\n");
     }
+    Ok(())
+}
 
+/// Closed cases and no-fitting-answer signals per bottleneck category, as a table and two charts.
+fn categories_and_signals(html: &mut String, quarters: &[Quarter]) -> Result<()> {
     html.push_str("<h2>Bottleneck categories and signals without a fitting answer</h2>\n");
     html.push_str("<p>Closed cases per primary bottleneck category, and those of them closed with no fitting \
                    answer — what municipalities and the supra-regional network should procure.</p>\n");
     html.push_str("<table><tr><th>category</th>");
-    for p in &periods {
+    for q in quarters {
+        let p = &q.period;
         let _ = write!(html, "<th>{p} closed</th><th>{p} no fitting answer</th>");
     }
     html.push_str("</tr>\n");
-    let categories: Vec<String> = quarters[0]
+    let categories: Vec<&str> = quarters[0]
         .by_outcome
         .rows
         .iter()
-        .map(|r| r.label.clone())
+        .map(|r| r.label.as_str())
         .collect();
     for (i, category) in categories.iter().enumerate() {
         let _ = write!(html, "<tr><td>{category}</td>");
@@ -286,44 +312,36 @@ fn render(
         html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
-    let by_category: Vec<Series> = quarters
-        .iter()
-        .map(|q| Series {
-            name: q.period.clone(),
-            values: q
-                .by_outcome
-                .rows
-                .iter()
-                .map(|r| value(r.total.as_ref()))
-                .collect(),
-        })
-        .collect();
-    let category_labels: Vec<String> = categories.iter().map(|c| readable(c)).collect();
-    let chart = bar_chart(
-        "Closed cases per bottleneck category",
-        &category_labels,
-        &by_category,
-    )
-    .map_err(chart_error)?;
-    let _ = writeln!(html, "<figure>{chart}</figure>");
-    let signals: Vec<Series> = quarters
-        .iter()
-        .map(|q| Series {
-            name: q.period.clone(),
-            values: q
-                .no_fitting_answer
-                .rows
-                .iter()
-                .map(|r| value(r.cells.first()))
-                .collect(),
-        })
-        .collect();
-    let chart = bar_chart(
-        "No fitting answer, per primary category",
-        &category_labels,
-        &signals,
-    )
-    .map_err(chart_error)?;
-    let _ = write!(html, "<figure>{chart}</figure>\n</body></html>\n");
-    Ok(html)
+    let labels: Vec<String> = categories.iter().map(|c| readable(c)).collect();
+    let per_quarter = |values: fn(&Quarter) -> Vec<Option<u64>>| -> Vec<Series> {
+        quarters
+            .iter()
+            .map(|q| Series {
+                name: q.period.clone(),
+                values: values(q),
+            })
+            .collect()
+    };
+    let closed_per_category = per_quarter(|q| {
+        q.by_outcome
+            .rows
+            .iter()
+            .map(|r| value(r.total.as_ref()))
+            .collect()
+    });
+    let signals = per_quarter(|q| {
+        q.no_fitting_answer
+            .rows
+            .iter()
+            .map(|r| value(r.cells.first()))
+            .collect()
+    });
+    for (title, series) in [
+        ("Closed cases per bottleneck category", closed_per_category),
+        ("No fitting answer, per primary category", signals),
+    ] {
+        let chart = bar_chart(title, &labels, &series).map_err(chart_error)?;
+        let _ = writeln!(html, "<figure>{chart}</figure>");
+    }
+    Ok(())
 }

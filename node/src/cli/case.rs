@@ -6,25 +6,27 @@ use super::args::{
 };
 use super::client::{answer, cases, optional_wire, wire};
 use super::output::{self, emit};
+use crate::access::SignedChannel;
 use crate::domain::*;
 use anyhow::{Result, bail};
 use expertnet_proto::v1 as pb;
+use expertnet_proto::v1::case_service_client::CaseServiceClient;
+
+/// What a call answers, before `answer` makes a CLI error of a refusal.
+type Reply<T> = std::result::Result<tonic::Response<T>, tonic::Status>;
 
 pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
     let mut client = cases(args).await?;
     let json = args.json;
     match command {
         CaseCommand::Submit(submit) => {
-            let reply = answer(client.submit_case(submit_request(submit)?).await)?;
-            emit(&reply, json, output::print_summary)
+            summary(json, client.submit_case(submit_request(submit)?).await)
         }
         CaseCommand::Intake { case_id } => {
-            let reply = answer(client.start_intake(case_ref(args, case_id)?).await)?;
-            emit(&reply, json, output::print_summary)
+            summary(json, client.start_intake(case_ref(args, case_id)?).await)
         }
         CaseCommand::Accept { case_id } => {
-            let reply = answer(client.accept_case(case_ref(args, case_id)?).await)?;
-            emit(&reply, json, output::print_summary)
+            summary(json, client.accept_case(case_ref(args, case_id)?).await)
         }
         CaseCommand::Return { case_id, reason } => {
             let request = pb::ReturnCaseRequest {
@@ -32,8 +34,7 @@ pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
                 actor: args.actor()?,
                 reason,
             };
-            let reply = answer(client.return_case(request).await)?;
-            emit(&reply, json, output::print_summary)
+            summary(json, client.return_case(request).await)
         }
         CaseCommand::Show { case_id } => {
             let reply = answer(client.get_case(pb::GetCaseRequest { case_id }).await)?;
@@ -49,11 +50,8 @@ pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
             })
         }
         CaseCommand::Identity { case_id } => {
-            let reply = answer(
-                client
-                    .get_youth_identity(pb::GetYouthIdentityRequest { case_id })
-                    .await,
-            )?;
+            let request = pb::GetYouthIdentityRequest { case_id };
+            let reply = answer(client.get_youth_identity(request).await)?;
             emit(&reply, json, |y| {
                 println!(
                     "name: {}\nbsn: {}\ndate of birth: {}",
@@ -62,22 +60,12 @@ pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
             })
         }
         CaseCommand::Discuss(discuss) => {
-            let reply = answer(
-                client
-                    .record_discussion(discussion_request(args, discuss)?)
-                    .await,
-            )?;
-            emit(&reply, json, output::print_summary)
+            let request = discussion_request(args, discuss)?;
+            summary(json, client.record_discussion(request).await)
         }
         CaseCommand::Commit(commit) => {
-            let reply = answer(
-                client
-                    .add_commitment(commitment_request(args, commit)?)
-                    .await,
-            )?;
-            emit(&reply, json, |c| {
-                output::print_commitments(std::slice::from_ref(c))
-            })
+            let request = commitment_request(args, commit)?;
+            commitment(json, client.add_commitment(request).await)
         }
         CaseCommand::Commitment {
             commitment_id,
@@ -88,10 +76,7 @@ pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
                 actor: args.actor()?,
                 status: wire::<CommitmentStatus>(&status),
             };
-            let reply = answer(client.update_commitment(request).await)?;
-            emit(&reply, json, |c| {
-                output::print_commitments(std::slice::from_ref(c))
-            })
+            commitment(json, client.update_commitment(request).await)
         }
         CaseCommand::Procesregisseur {
             case_id,
@@ -133,38 +118,9 @@ pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
             })
         }
         CaseCommand::Plan { case_id } => {
-            let reply = answer(client.start_plan(case_ref(args, case_id)?).await)?;
-            emit(&reply, json, output::print_summary)
+            summary(json, client.start_plan(case_ref(args, case_id)?).await)
         }
-        CaseCommand::Task(TaskCommand::Add {
-            case_id,
-            what,
-            owner,
-            due,
-        }) => {
-            let request = pb::AddTaskRequest {
-                case_id,
-                actor: args.actor()?,
-                description: what,
-                owner,
-                due: Some(pb::Date { iso: due }),
-            };
-            let reply = answer(client.add_task(request).await)?;
-            emit(&reply, json, |t| {
-                output::print_tasks(std::slice::from_ref(t))
-            })
-        }
-        CaseCommand::Task(TaskCommand::Update { task_id, status }) => {
-            let request = pb::UpdateTaskRequest {
-                task_id,
-                actor: args.actor()?,
-                status: wire::<TaskStatus>(&status),
-            };
-            let reply = answer(client.update_task(request).await)?;
-            emit(&reply, json, |t| {
-                output::print_tasks(std::slice::from_ref(t))
-            })
-        }
+        CaseCommand::Task(command) => task(&mut client, args, command).await,
         CaseCommand::Note { case_id, text } => {
             let request = pb::AddProgressNoteRequest {
                 case_id,
@@ -187,10 +143,56 @@ pub async fn run(args: &ClientArgs, command: CaseCommand) -> Result<()> {
                 outcome: wire::<Outcome>(&outcome),
                 closing_note: note,
             };
-            let reply = answer(client.close_case(request).await)?;
-            emit(&reply, json, output::print_summary)
+            summary(json, client.close_case(request).await)
         }
     }
+}
+
+/// `case task add` and `case task update`.
+async fn task(
+    client: &mut CaseServiceClient<SignedChannel>,
+    args: &ClientArgs,
+    command: TaskCommand,
+) -> Result<()> {
+    let reply = match command {
+        TaskCommand::Add {
+            case_id,
+            what,
+            owner,
+            due,
+        } => {
+            let request = pb::AddTaskRequest {
+                case_id,
+                actor: args.actor()?,
+                description: what,
+                owner,
+                due: Some(pb::Date { iso: due }),
+            };
+            client.add_task(request).await
+        }
+        TaskCommand::Update { task_id, status } => {
+            let request = pb::UpdateTaskRequest {
+                task_id,
+                actor: args.actor()?,
+                status: wire::<TaskStatus>(&status),
+            };
+            client.update_task(request).await
+        }
+    };
+    emit(&answer(reply)?, args.json, |t| {
+        output::print_tasks(std::slice::from_ref(t))
+    })
+}
+
+/// A case's summary, as every move of a case answers.
+fn summary(json: bool, reply: Reply<pb::CaseSummary>) -> Result<()> {
+    emit(&answer(reply)?, json, output::print_summary)
+}
+
+fn commitment(json: bool, reply: Reply<pb::Commitment>) -> Result<()> {
+    emit(&answer(reply)?, json, |c| {
+        output::print_commitments(std::slice::from_ref(c))
+    })
 }
 
 pub async fn overdue(args: &ClientArgs, overdue: OverdueArgs) -> Result<()> {
