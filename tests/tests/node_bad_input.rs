@@ -15,6 +15,8 @@ async fn snapshot(node: &TestNode) -> Vec<i64> {
     counts
 }
 
+const INVALID: Code = Code::InvalidArgument;
+
 #[track_caller]
 fn refused<T: std::fmt::Debug>(
     result: Result<tonic::Response<T>, tonic::Status>,
@@ -42,74 +44,73 @@ async fn bad_submissions_name_the_field_and_write_nothing() {
     let mut cases = node.cases.clone();
     cases.submit_case(submit_request("first")).await.unwrap();
     let before = snapshot(&node).await;
-    let invalid = Code::InvalidArgument;
     let cases_to_refuse = vec![
-        (with(|r| r.question = "   ".into()), invalid, "question"),
-        (with(|r| r.question = "x".repeat(4001)), invalid, "question"),
+        (with(|r| r.question = "   ".into()), INVALID, "question"),
+        (with(|r| r.question = "x".repeat(4001)), INVALID, "question"),
         (
             with(|r| r.tried_so_far = String::new()),
-            invalid,
+            INVALID,
             "tried_so_far",
         ),
         (
             with(|r| r.municipality = "a\nb".into()),
-            invalid,
+            INVALID,
             "municipality",
         ),
-        (with(|r| r.categories = vec![]), invalid, "categories"),
-        (with(|r| r.categories = vec![99]), invalid, "categories[0]"),
+        (with(|r| r.categories = vec![]), INVALID, "categories"),
+        (with(|r| r.categories = vec![99]), INVALID, "categories[0]"),
         (
             with(|r| r.categories = vec![3, 3]),
-            invalid,
+            INVALID,
             "categories[1]",
         ),
-        (with(|r| r.age = 31), invalid, "age"),
-        (with(|r| r.referrer = None), invalid, "referrer"),
+        (with(|r| r.age = 31), INVALID, "age"),
+        (with(|r| r.referrer = None), INVALID, "referrer"),
         (
             with(|r| r.referrer.as_mut().unwrap().kind = 0),
-            invalid,
+            INVALID,
             "referrer.kind",
         ),
         (
             with(|r| r.referrer.as_mut().unwrap().kind = 7),
-            invalid,
+            INVALID,
             "referrer.kind",
         ),
         (
             with(|r| r.referrer.as_mut().unwrap().organisation = "".into()),
-            invalid,
+            INVALID,
             "referrer.organisation",
         ),
-        (with(|r| r.youth = None), invalid, "youth"),
+        (with(|r| r.youth = None), INVALID, "youth"),
         (
             with(|r| r.youth.as_mut().unwrap().name = " ".into()),
-            invalid,
+            INVALID,
             "youth.name",
         ),
         (
             with(|r| r.youth.as_mut().unwrap().bsn = "123456789".into()),
-            invalid,
+            INVALID,
             "youth.bsn",
         ),
         (
             with(|r| r.youth.as_mut().unwrap().bsn = "12345".into()),
-            invalid,
+            INVALID,
             "youth.bsn",
         ),
         (
             with(|r| r.youth.as_mut().unwrap().date_of_birth = "2011-02-30".into()),
-            invalid,
+            INVALID,
             "youth.date_of_birth",
         ),
         (
             with(|r| r.youth.as_mut().unwrap().date_of_birth = "2027-01-01".into()),
-            invalid,
+            INVALID,
             "youth.date_of_birth",
         ),
-        (with(|r| r.age = 9), invalid, "age"),
+        (with(|r| r.age = 9), INVALID, "age"),
         (
             with(|r| r.request_id = "has spaces".into()),
-            invalid,
+            INVALID,
             "request_id",
         ),
         (
@@ -132,65 +133,91 @@ async fn bad_submissions_name_the_field_and_write_nothing() {
     node.stop().await;
 }
 
+/// A node with a case in each state the workflow refusals need, and a count of every table's rows.
+struct Workflow {
+    node: TestNode,
+    scheduled: String,
+    session: String,
+    in_progress: String,
+    unaccepted: String,
+    /// An id no record has.
+    unknown: String,
+    before: Vec<i64>,
+}
+
+impl Workflow {
+    async fn start() -> Workflow {
+        let node = spawn_node().await;
+        let (scheduled, session) = node.case_in(Scheduled, true).await;
+        let (in_progress, _) = node.case_in(InProgress, true).await;
+        let (unaccepted, _) = node.case_in(Intake, false).await;
+        let before = snapshot(&node).await;
+        Workflow {
+            node,
+            scheduled,
+            session: session.expect("a scheduled case has a session"),
+            in_progress,
+            unaccepted,
+            unknown: uuid::Uuid::now_v7().to_string(),
+            before,
+        }
+    }
+
+    /// Fails when a refused request wrote anything; stops the node.
+    async fn wrote_nothing(self) {
+        assert_eq!(
+            snapshot(&self.node).await,
+            self.before,
+            "a refused request wrote something"
+        );
+        self.node.stop().await;
+    }
+}
+
 #[tokio::test]
-async fn bad_workflow_requests_name_the_field_and_write_nothing() {
-    let node = spawn_node().await;
-    let mut cases = node.cases.clone();
-    let mut sessions = node.sessions.clone();
-    let mut consultations = node.consultations.clone();
-    let (scheduled, session) = node.case_in(Scheduled, true).await;
-    let session = session.unwrap();
-    let (in_progress, _) = node.case_in(InProgress, true).await;
-    let (unaccepted, _) = node.case_in(Intake, false).await;
-    let unknown = uuid::Uuid::now_v7().to_string();
-    let before = snapshot(&node).await;
-
-    // Ids: malformed is INVALID_ARGUMENT, unknown is NOT_FOUND.
-    refused(
-        cases.start_intake(case_ref("not-an-id")).await,
-        Code::InvalidArgument,
-        "case_id",
-    );
-    refused(
-        cases.start_intake(case_ref(&unknown)).await,
-        Code::NotFound,
-        &unknown,
-    );
+async fn malformed_ids_are_invalid_and_unknown_ones_not_found() {
+    let w = Workflow::start().await;
+    let mut cases = w.node.cases.clone();
+    let without_actor = pb::CaseRef {
+        case_id: w.scheduled.clone(),
+        actor: "".into(),
+    };
+    for (request, code, field) in [
+        (case_ref("not-an-id"), INVALID, "case_id"),
+        (case_ref(&w.unknown), Code::NotFound, w.unknown.as_str()),
+        // Without an `actor` (it only says on whose behalf), the case's state still decides.
+        (without_actor, Code::FailedPrecondition, "scheduled"),
+    ] {
+        refused(cases.start_intake(request).await, code, field);
+    }
+    let unknown = || w.unknown.clone();
     refused(
         cases
-            .get_case(pb::GetCaseRequest {
-                case_id: unknown.clone(),
-            })
+            .get_case(pb::GetCaseRequest { case_id: unknown() })
             .await,
         Code::NotFound,
         "case",
     );
     refused(
         cases
-            .get_youth_identity(pb::GetYouthIdentityRequest {
-                case_id: unknown.clone(),
-            })
+            .get_youth_identity(pb::GetYouthIdentityRequest { case_id: unknown() })
             .await,
         Code::NotFound,
         "case",
     );
-    // Without an `actor` (it only says on whose behalf), the case's state still decides.
-    refused(
-        cases
-            .start_intake(pb::CaseRef {
-                case_id: scheduled.clone(),
-                actor: "".into(),
-            })
-            .await,
-        Code::FailedPrecondition,
-        "scheduled",
-    );
+    w.wrote_nothing().await;
+}
 
-    // A discussion must end in a next step; a commitment needs a provider; due dates are real and ahead.
+#[tokio::test]
+async fn a_discussion_needs_a_next_step_and_real_commitments() {
+    let mut w = Workflow::start().await;
+    let mut cases = w.node.cases.clone();
+    let other_session = w.node.new_session().await;
+    w.before = snapshot(&w.node).await;
     let discussion = |change: &dyn Fn(&mut pb::RecordDiscussionRequest)| {
         let mut request = pb::RecordDiscussionRequest {
-            case_id: scheduled.clone(),
-            session_id: session.clone(),
+            case_id: w.scheduled.clone(),
+            session_id: w.session.clone(),
             actor: ACTOR.into(),
             summary: String::new(),
             next_step: "Volgende stap".into(),
@@ -200,102 +227,78 @@ async fn bad_workflow_requests_name_the_field_and_write_nothing() {
         change(&mut request);
         request
     };
-    refused(
-        cases
-            .record_discussion(discussion(&|r| r.next_step = "  ".into()))
-            .await,
-        Code::InvalidArgument,
-        "next_step",
-    );
-    refused(
-        cases
-            .record_discussion(discussion(&|r| r.commitments[0].provider = String::new()))
-            .await,
-        Code::InvalidArgument,
-        "commitments[0].provider",
-    );
-    refused(
-        cases
-            .record_discussion(discussion(&|r| r.commitments[0].due = date("2026-02-31")))
-            .await,
-        Code::InvalidArgument,
-        "commitments[0].due",
-    );
-    refused(
-        cases
-            .record_discussion(discussion(&|r| r.commitments[0].due = date("2026-01-01")))
-            .await,
-        Code::InvalidArgument,
-        "commitments[0].due",
-    );
-    refused(
-        cases
-            .record_discussion(discussion(&|r| r.commitments[0].due = None))
-            .await,
-        Code::InvalidArgument,
-        "commitments[0].due",
-    );
-    let other_session = node.new_session().await;
-    let before = {
-        let mut b = before;
-        b[4] += 1; // the session just created
-        b
+    for (request, code, field) in [
+        (
+            discussion(&|r| r.next_step = "  ".into()),
+            INVALID,
+            "next_step",
+        ),
+        (
+            discussion(&|r| r.commitments[0].provider = String::new()),
+            INVALID,
+            "commitments[0].provider",
+        ),
+        (
+            discussion(&|r| r.commitments[0].due = date("2026-02-31")),
+            INVALID,
+            "commitments[0].due",
+        ),
+        (
+            discussion(&|r| r.commitments[0].due = date("2026-01-01")),
+            INVALID,
+            "commitments[0].due",
+        ),
+        (
+            discussion(&|r| r.commitments[0].due = None),
+            INVALID,
+            "commitments[0].due",
+        ),
+        (
+            discussion(&|r| r.session_id = other_session.clone()),
+            Code::FailedPrecondition,
+            "not on the agenda",
+        ),
+    ] {
+        refused(cases.record_discussion(request).await, code, field);
+    }
+    let no_commitment = pb::AddCommitmentRequest {
+        case_id: w.in_progress.clone(),
+        actor: ACTOR.into(),
+        commitment: None,
     };
     refused(
-        cases
-            .record_discussion(discussion(&|r| r.session_id = other_session.clone()))
-            .await,
-        Code::FailedPrecondition,
-        "not on the agenda",
-    );
-    refused(
-        cases
-            .add_commitment(pb::AddCommitmentRequest {
-                case_id: in_progress.clone(),
-                actor: ACTOR.into(),
-                commitment: None,
-            })
-            .await,
-        Code::InvalidArgument,
+        cases.add_commitment(no_commitment).await,
+        INVALID,
         "commitment",
     );
+    w.wrote_nothing().await;
+}
 
-    // Agenda: duplicates, unaccepted cases, unknown sessions.
-    refused(
-        sessions
-            .add_to_agenda(pb::AddToAgendaRequest {
-                session_id: session.clone(),
-                case_id: scheduled.clone(),
-                actor: ACTOR.into(),
-            })
-            .await,
-        Code::AlreadyExists,
-        "case_id",
-    );
-    refused(
-        sessions
-            .add_to_agenda(pb::AddToAgendaRequest {
-                session_id: session.clone(),
-                case_id: unaccepted.clone(),
-                actor: ACTOR.into(),
-            })
-            .await,
-        Code::FailedPrecondition,
-        "not been accepted",
-    );
-    refused(
-        sessions
-            .add_to_agenda(pb::AddToAgendaRequest {
-                session_id: unknown.clone(),
-                case_id: unaccepted.clone(),
-                actor: ACTOR.into(),
-            })
-            .await,
-        Code::NotFound,
-        "session",
-    );
+#[tokio::test]
+async fn sessions_agendas_and_attendance_refuse_what_cannot_be() {
+    let w = Workflow::start().await;
+    let mut sessions = w.node.sessions.clone();
+    let agenda = |session: &str, case: &str| pb::AddToAgendaRequest {
+        session_id: session.into(),
+        case_id: case.into(),
+        actor: ACTOR.into(),
+    };
+    for (request, code, field) in [
+        (
+            agenda(&w.session, &w.scheduled),
+            Code::AlreadyExists,
+            "case_id",
+        ),
+        (
+            agenda(&w.session, &w.unaccepted),
+            Code::FailedPrecondition,
+            "not been accepted",
+        ),
+        (agenda(&w.unknown, &w.unaccepted), Code::NotFound, "session"),
+    ] {
+        refused(sessions.add_to_agenda(request).await, code, field);
+    }
 
-    // Sessions: impossible dates and times, overlong durations.
     let create = |change: &dyn Fn(&mut pb::CreateSessionRequest)| {
         let mut request = pb::CreateSessionRequest {
             date: date(FUTURE),
@@ -308,203 +311,140 @@ async fn bad_workflow_requests_name_the_field_and_write_nothing() {
         change(&mut request);
         request
     };
-    refused(
-        sessions
-            .create_session(create(&|r| r.date = date("2026-13-01")))
-            .await,
-        Code::InvalidArgument,
-        "date",
-    );
-    refused(
-        sessions
-            .create_session(create(&|r| r.start_time = "25:00".into()))
-            .await,
-        Code::InvalidArgument,
-        "start_time",
-    );
-    refused(
-        sessions
-            .create_session(create(&|r| r.duration_minutes = 10_000))
-            .await,
-        Code::InvalidArgument,
-        "duration_minutes",
-    );
-    refused(
-        sessions
-            .create_session(create(&|r| r.location = String::new()))
-            .await,
-        Code::InvalidArgument,
-        "location",
-    );
+    for (request, field) in [
+        (create(&|r| r.date = date("2026-13-01")), "date"),
+        (create(&|r| r.start_time = "25:00".into()), "start_time"),
+        (create(&|r| r.duration_minutes = 10_000), "duration_minutes"),
+        (create(&|r| r.location = String::new()), "location"),
+    ] {
+        refused(sessions.create_session(request).await, INVALID, field);
+    }
 
-    // Attendance: youth and parents by role only; roles must be known.
-    let attendance = |attendees: Vec<pb::Attendee>| pb::RecordAttendanceRequest {
-        session_id: session.clone(),
-        case_id: scheduled.clone(),
+    // Youth and parents attend by role only; roles must be known.
+    let attendance = |role: i32, organisation: &str| pb::RecordAttendanceRequest {
+        session_id: w.session.clone(),
+        case_id: w.scheduled.clone(),
         actor: ACTOR.into(),
-        attendees,
+        attendees: vec![pb::Attendee {
+            role,
+            organisation: organisation.into(),
+        }],
         youth_present: true,
         parents_present: false,
     };
-    refused(
-        sessions
-            .record_attendance(attendance(vec![pb::Attendee {
-                role: pb::AttendeeRole::Youth as i32,
-                organisation: "naam".into(),
-            }]))
-            .await,
-        Code::InvalidArgument,
-        "attendees[0].organisation",
-    );
-    refused(
-        sessions
-            .record_attendance(attendance(vec![pb::Attendee {
-                role: 77,
-                organisation: "x".into(),
-            }]))
-            .await,
-        Code::InvalidArgument,
-        "attendees[0].role",
-    );
+    for (request, field) in [
+        (
+            attendance(pb::AttendeeRole::Youth as i32, "naam"),
+            "attendees[0].organisation",
+        ),
+        (attendance(77, "x"), "attendees[0].role"),
+    ] {
+        refused(sessions.record_attendance(request).await, INVALID, field);
+    }
+    w.wrote_nothing().await;
+}
 
-    // Plan: tasks, procesregisseur, closing.
+#[tokio::test]
+async fn plan_items_closing_and_returning_name_the_bad_field() {
+    let w = Workflow::start().await;
+    let mut cases = w.node.cases.clone();
+    let task = |owner: &str, due: &str| pb::AddTaskRequest {
+        case_id: w.in_progress.clone(),
+        actor: ACTOR.into(),
+        description: "Plan".into(),
+        owner: owner.into(),
+        due: date(due),
+    };
+    for (request, field) in [
+        (task("", FUTURE), "owner"),
+        (task("Team", "yesterday"), "due"),
+    ] {
+        refused(cases.add_task(request).await, INVALID, field);
+    }
+    let unknown_task = pb::UpdateTaskRequest {
+        task_id: w.unknown.clone(),
+        actor: ACTOR.into(),
+        status: pb::TaskStatus::Done as i32,
+    };
     refused(
-        cases
-            .add_task(pb::AddTaskRequest {
-                case_id: in_progress.clone(),
-                actor: ACTOR.into(),
-                description: "Plan".into(),
-                owner: "".into(),
-                due: date(FUTURE),
-            })
-            .await,
-        Code::InvalidArgument,
-        "owner",
-    );
-    refused(
-        cases
-            .add_task(pb::AddTaskRequest {
-                case_id: in_progress.clone(),
-                actor: ACTOR.into(),
-                description: "Plan".into(),
-                owner: "Team".into(),
-                due: date("yesterday"),
-            })
-            .await,
-        Code::InvalidArgument,
-        "due",
-    );
-    refused(
-        cases
-            .update_task(pb::UpdateTaskRequest {
-                task_id: unknown.clone(),
-                actor: ACTOR.into(),
-                status: pb::TaskStatus::Done as i32,
-            })
-            .await,
+        cases.update_task(unknown_task).await,
         Code::NotFound,
         "task",
     );
-    refused(
-        cases
-            .update_commitment(pb::UpdateCommitmentRequest {
-                commitment_id: unknown.clone(),
-                actor: ACTOR.into(),
-                status: pb::CommitmentStatus::Open as i32,
-            })
-            .await,
-        Code::InvalidArgument,
-        "status",
-    );
-    refused(
-        cases
-            .close_case(pb::CloseCaseRequest {
-                case_id: in_progress.clone(),
-                actor: ACTOR.into(),
-                outcome: 0,
-                closing_note: "".into(),
-            })
-            .await,
-        Code::InvalidArgument,
-        "outcome",
-    );
-    refused(
-        cases
-            .close_case(pb::CloseCaseRequest {
-                case_id: in_progress.clone(),
-                actor: ACTOR.into(),
-                outcome: 42,
-                closing_note: "".into(),
-            })
-            .await,
-        Code::InvalidArgument,
-        "outcome",
-    );
-    refused(
-        cases
-            .return_case(pb::ReturnCaseRequest {
-                case_id: unaccepted.clone(),
-                actor: ACTOR.into(),
-                reason: "".into(),
-            })
-            .await,
-        Code::InvalidArgument,
-        "reason",
-    );
+    let reopened = pb::UpdateCommitmentRequest {
+        commitment_id: w.unknown.clone(),
+        actor: ACTOR.into(),
+        status: pb::CommitmentStatus::Open as i32,
+    };
+    refused(cases.update_commitment(reopened).await, INVALID, "status");
+    for outcome in [0, 42] {
+        let close = pb::CloseCaseRequest {
+            case_id: w.in_progress.clone(),
+            actor: ACTOR.into(),
+            outcome,
+            closing_note: "".into(),
+        };
+        refused(cases.close_case(close).await, INVALID, "outcome");
+    }
+    let without_reason = pb::ReturnCaseRequest {
+        case_id: w.unaccepted.clone(),
+        actor: ACTOR.into(),
+        reason: "".into(),
+    };
+    refused(cases.return_case(without_reason).await, INVALID, "reason");
+    w.wrote_nothing().await;
+}
 
-    // Lists: page sizes and tokens.
-    refused(
-        cases
-            .list_cases(pb::ListCasesRequest {
+#[tokio::test]
+async fn lists_refuse_bad_pages_filters_and_ranges() {
+    let w = Workflow::start().await;
+    let mut cases = w.node.cases.clone();
+    for (request, field) in [
+        (
+            pb::ListCasesRequest {
                 page_size: 501,
                 ..Default::default()
-            })
-            .await,
-        Code::InvalidArgument,
-        "page_size",
-    );
-    refused(
-        cases
-            .list_cases(pb::ListCasesRequest {
+            },
+            "page_size",
+        ),
+        (
+            pb::ListCasesRequest {
                 page_token: "garbage".into(),
                 ..Default::default()
-            })
-            .await,
-        Code::InvalidArgument,
-        "page_token",
-    );
-    refused(
-        cases
-            .list_cases(pb::ListCasesRequest {
+            },
+            "page_token",
+        ),
+        (
+            pb::ListCasesRequest {
                 state: 40,
                 ..Default::default()
-            })
-            .await,
-        Code::InvalidArgument,
-        "state",
-    );
+            },
+            "state",
+        ),
+    ] {
+        refused(cases.list_cases(request).await, INVALID, field);
+    }
+    let impossible_day = pb::ListOverdueRequest {
+        as_of: date("2026-02-30"),
+        limit: 0,
+    };
+    refused(cases.list_overdue(impossible_day).await, INVALID, "as_of");
+    let backwards = pb::ListSessionsRequest {
+        from: date("2026-05-01"),
+        to: date("2026-04-01"),
+    };
     refused(
-        cases
-            .list_overdue(pb::ListOverdueRequest {
-                as_of: date("2026-02-30"),
-                limit: 0,
-            })
-            .await,
-        Code::InvalidArgument,
-        "as_of",
-    );
-    refused(
-        sessions
-            .list_sessions(pb::ListSessionsRequest {
-                from: date("2026-05-01"),
-                to: date("2026-04-01"),
-            })
-            .await,
-        Code::InvalidArgument,
+        w.node.sessions.clone().list_sessions(backwards).await,
+        INVALID,
         "to",
     );
+    w.wrote_nothing().await;
+}
 
-    // Consultations.
+#[tokio::test]
+async fn consultations_refuse_bad_askers_tags_and_unknown_ids() {
+    let w = Workflow::start().await;
+    let mut consultations = w.node.consultations.clone();
     let ask = |change: &dyn Fn(&mut pb::AskConsultationRequest)| {
         let mut request = pb::AskConsultationRequest {
             request_id: String::new(),
@@ -518,59 +458,38 @@ async fn bad_workflow_requests_name_the_field_and_write_nothing() {
         change(&mut request);
         request
     };
+    for (request, code, field) in [
+        (
+            ask(&|r| r.asker_organisation = "Accare".into()),
+            INVALID,
+            "asker_organisation",
+        ),
+        (ask(&|r| r.asker_kind = 0), INVALID, "asker_kind"),
+        (
+            ask(&|r| r.expertise_tags = vec!["Mooi Tag!".into()]),
+            INVALID,
+            "expertise_tags[0]",
+        ),
+        (ask(&|r| r.question = String::new()), INVALID, "question"),
+        (
+            ask(&|r| r.case_id = w.unknown.clone()),
+            Code::NotFound,
+            "case",
+        ),
+    ] {
+        refused(consultations.ask_consultation(request).await, code, field);
+    }
+    let unknown = pb::AnswerConsultationRequest {
+        consultation_id: w.unknown.clone(),
+        expert: "E".into(),
+        answer: "A".into(),
+    };
     refused(
-        consultations
-            .ask_consultation(ask(&|r| r.asker_organisation = "Accare".into()))
-            .await,
-        Code::InvalidArgument,
-        "asker_organisation",
-    );
-    refused(
-        consultations
-            .ask_consultation(ask(&|r| r.asker_kind = 0))
-            .await,
-        Code::InvalidArgument,
-        "asker_kind",
-    );
-    refused(
-        consultations
-            .ask_consultation(ask(&|r| r.expertise_tags = vec!["Mooi Tag!".into()]))
-            .await,
-        Code::InvalidArgument,
-        "expertise_tags[0]",
-    );
-    refused(
-        consultations
-            .ask_consultation(ask(&|r| r.question = String::new()))
-            .await,
-        Code::InvalidArgument,
-        "question",
-    );
-    refused(
-        consultations
-            .ask_consultation(ask(&|r| r.case_id = unknown.clone()))
-            .await,
-        Code::NotFound,
-        "case",
-    );
-    refused(
-        consultations
-            .answer_consultation(pb::AnswerConsultationRequest {
-                consultation_id: unknown.clone(),
-                expert: "E".into(),
-                answer: "A".into(),
-            })
-            .await,
+        consultations.answer_consultation(unknown).await,
         Code::NotFound,
         "consultation",
     );
-
-    assert_eq!(
-        snapshot(&node).await,
-        before,
-        "a refused request wrote something"
-    );
-    node.stop().await;
+    w.wrote_nothing().await;
 }
 
 #[tokio::test]
