@@ -50,6 +50,21 @@ impl MetricsConfig {
         Ok(Some(listener))
     }
 
+    /// Binds the endpoint when it is on and serves it in a task of its own: `serve` gets the listener. `None`
+    /// when off; an error names the key.
+    pub async fn spawn<F>(
+        &self,
+        serve: impl FnOnce(tokio::net::TcpListener) -> F,
+    ) -> Result<Option<tokio::task::JoinHandle<std::io::Result<()>>>, String>
+    where
+        F: Future<Output = std::io::Result<()>> + Send + 'static,
+    {
+        Ok(self
+            .bind()
+            .await?
+            .map(|listener| tokio::spawn(serve(listener))))
+    }
+
     /// The address to serve on, `None` when off; an error names the key (prefixed by `section`).
     pub fn addr(&self, section: &str) -> Result<Option<std::net::SocketAddr>, String> {
         if self.listen.trim().is_empty() {

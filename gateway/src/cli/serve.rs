@@ -4,7 +4,7 @@ use super::ServeArgs;
 use crate::config::{GatewayConfig, Overrides};
 use crate::server::{self, Gateway};
 use anyhow::{Context, Result};
-use expertnet_federation::telemetry;
+use expertnet_federation::{shutdown, telemetry};
 
 pub async fn run(args: ServeArgs) -> Result<()> {
     let _telemetry = telemetry::init("expertnet-gateway", args.log_json);
@@ -25,17 +25,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     );
     let metrics = config
         .metrics
-        .bind()
+        .spawn(|listener| crate::metrics::serve(listener, gateway.clone(), shutdown::signal()))
         .await
-        .map_err(anyhow::Error::msg)?
-        .map(|listener| {
-            tokio::spawn(crate::metrics::serve(
-                listener,
-                gateway.clone(),
-                expertnet_federation::shutdown::signal(),
-            ))
-        });
-    server::serve(listener, gateway, expertnet_federation::shutdown::signal()).await?;
+        .map_err(anyhow::Error::msg)?;
+    server::serve(listener, gateway, shutdown::signal()).await?;
     if let Some(metrics) = metrics {
         metrics.await.context("metrics")??;
     }

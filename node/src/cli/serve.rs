@@ -113,16 +113,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     };
     let metrics = config
         .metrics
-        .bind()
-        .await
-        .map_err(anyhow::Error::msg)?
-        .map(|listener| {
-            tokio::spawn(crate::metrics::serve(
+        .spawn(|listener| {
+            crate::metrics::serve(
                 listener,
                 workflow.clone(),
                 expertnet_federation::shutdown::signal(),
-            ))
-        });
+            )
+        })
+        .await
+        .map_err(anyhow::Error::msg)?;
     let tls = match &config.server.tls {
         Some(identity) => Some(
             identity
