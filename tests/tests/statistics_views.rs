@@ -189,9 +189,23 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
             ("returned".to_owned(), None),
             ("discussed".to_owned(), Some(510)),
             ("escalated".to_owned(), Some(15)),
-            ("sessions_held".to_owned(), Some(10)),
+            ("sessions_held".to_owned(), Some(12)),
         ],
-        "2 returned is hidden; 12 sessions rounded to 10"
+        "2 returned is hidden; the 12 sessions, meetings and not youths, are shown exactly"
+    );
+    let mut quiet = signals_quarter(LEKSTROOM, "2025-Q4", 10);
+    quiet.totals.as_mut().unwrap().sessions_held = 1;
+    gateway_as(&fed, Peer::Region(LEKSTROOM.into()))
+        .await
+        .push_snapshot(quiet)
+        .await
+        .unwrap();
+    let flows = read_table(&mut area, table_request("2025-Q4", "flows", LEKSTROOM, "")).await;
+    assert_eq!(flows.rows[4].label, "sessions_held");
+    assert_eq!(
+        (flows.rows[4].cells[0].value, flows.rows[4].cells[0].hidden),
+        (1, false),
+        "one session in a quarter reads as one, not as none"
     );
     // Two regions each returned 2: the area's and the nation's 4 are hidden too.
     let national = read_table(&mut area, table_request("2025-Q3", "flows", "", "")).await;

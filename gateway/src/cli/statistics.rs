@@ -90,8 +90,14 @@ pub async fn run(args: StatisticsArgs) -> Result<()> {
                 );
             } else {
                 println!(
-                    "x: hidden (fewer than {} cases, or it would reveal such a count); other values rounded to {}",
-                    table.k, table.rounding_base
+                    "x: hidden (fewer than {} cases, or it would reveal such a count); other values rounded to {}{}",
+                    table.k,
+                    table.rounding_base,
+                    if table.table == "flows" {
+                        ", but sessions_held (meetings, not youths) exactly"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

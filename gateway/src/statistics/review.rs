@@ -197,7 +197,8 @@ fn head(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> St
          <h1>Yearly review {year}: {title}</h1>\n\
          <p>Region <code>{region}</code>. Quarters released: {quarters}. Figures as published by the expertnet gateway: \
          counts below {k} and counts that would reveal them are hidden (<b>x</b>, no bar); the rest are rounded to \
-         {base}. No youth can be singled out from this report.</p>\n",
+         {base}, except the sessions held, a count of meetings, shown exactly. No youth can be singled out from this \
+         report.</p>\n",
         title = escape(name),
         quarters = periods.join(", "),
         base = view::ROUNDING_BASE,

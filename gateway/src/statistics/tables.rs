@@ -156,6 +156,12 @@ impl Table {
         }
     }
 
+    /// Whether `row` counts meetings, not youths: the sessions a table held are published exactly, for one or
+    /// two a quarter rounded to base 5 would read as none.
+    pub fn counts_meetings(self, row: Option<usize>) -> bool {
+        self == Table::Flows && row == Some(SESSIONS_HELD)
+    }
+
     /// Whether the table has a total row and a total column (the three category breakdowns).
     pub fn has_totals(self) -> bool {
         matches!(

@@ -1,5 +1,6 @@
 //! Tables as people see them: one scope (a region, an area or the nation) of a table, from a release (hidden
-//! values marked, shown values rounded to base 5) or with differential-privacy noise.
+//! values marked, shown values rounded to base 5 — but for the sessions held, a count of meetings) or with
+//! differential-privacy noise.
 
 use super::disclosure::{Key, Scope, round_base};
 use super::privacy;
@@ -93,7 +94,10 @@ pub fn table(release: &Release, table: Table, asked: Asked<'_>) -> Result<wire::
     out.rounding_base = ROUNDING_BASE;
     out.released_at_ms = release.released_at_ms;
     fill(&mut out, table, scope, |key| {
-        shown(release.value(key.scope, key.row, key.col))
+        match release.value(key.scope, key.row, key.col) {
+            Some(meetings) if table.counts_meetings(key.row) => exact(meetings),
+            value => shown(value),
+        }
     });
     Ok(out)
 }
