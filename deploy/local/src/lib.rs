@@ -2,6 +2,8 @@
 //! database, all talking mutual TLS over real sockets with certificates from a dev PKI. `expertnet-local`
 //! runs it for people trying expertnet; the end-to-end tests run it on ports chosen by the OS.
 
+pub mod national;
+
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, ServerIdentity};
 use expertnet_gateway::config::GatewayConfig;
@@ -70,17 +72,21 @@ pub struct Settings {
     /// Synthetic cases (no real person's data) written into each region's new, empty database, so that signals,
     /// statistics and yearly reviews have something to show.
     pub synthetic_cases: u64,
+    /// Synthetic cases for these regions instead of `synthetic_cases`.
+    pub synthetic_by_region: BTreeMap<String, u64>,
 }
 
 impl Settings {
-    /// The local federation's usual layout: gateway on 50060, team APIs from 50051, inboxes from 50061.
+    /// The local federation's usual layout: gateway on 50060, team APIs from 50051, inboxes from 50061; with
+    /// more than nine regions those would meet, and team APIs start at 51001, inboxes at 52001.
     pub fn local(dir: impl Into<PathBuf>, registry: Registry) -> Settings {
+        let many = registry.regions().count() > 9;
         Settings {
             dir: dir.into(),
             registry,
             gateway_port: 50060,
-            team_base_port: 50051,
-            inbox_base_port: 50061,
+            team_base_port: if many { 51_001 } else { 50_051 },
+            inbox_base_port: if many { 52_001 } else { 50_061 },
             web_base_port: 8051,
             metrics_base_port: 9150,
             databases: BTreeMap::new(),
@@ -90,6 +96,7 @@ impl Settings {
             dead_letter_after_secs: 24 * 3600,
             signals_secs: 60,
             synthetic_cases: 0,
+            synthetic_by_region: BTreeMap::new(),
         }
     }
 
@@ -299,7 +306,11 @@ impl LocalFederation {
             };
             let keyring = settings.dir.join(&region.id).join("identity-keys.toml");
             let synthetic = Synthetic {
-                cases: settings.synthetic_cases,
+                cases: settings
+                    .synthetic_by_region
+                    .get(&region.id)
+                    .copied()
+                    .unwrap_or(settings.synthetic_cases),
                 seed: 2026 + index as u64,
             };
             let node = NodeHandle::start(

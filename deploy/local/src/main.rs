@@ -1,10 +1,11 @@
 //! `expertnet-local`: the whole federation on this machine — four regional nodes and the gateway on SQLite,
-//! the dev PKI made on first run, all data under one folder — until Ctrl-C.
+//! the dev PKI made on first run, all data under one folder — until Ctrl-C. `--regions 42` runs the whole
+//! country instead: the four real regions and 38 synthetic ones in eight areas.
 
 use anyhow::Result;
 use clap::Parser;
 use comfy_table::Table;
-use expertnet_local::{LocalFederation, Settings, load_registry};
+use expertnet_local::{LocalFederation, Settings, load_registry, national};
 use expertnet_node::clock::SystemClock;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,11 +19,18 @@ struct Args {
     /// The registry of the regions to run.
     #[arg(long, default_value = "deploy/registry.toml")]
     registry: PathBuf,
+    /// Run this many regions (up to the country's 42): the registry's own and synthetic ones in eight areas.
+    #[arg(long)]
+    regions: Option<usize>,
     /// Synthetic cases (no real person's data, 2023 to 2026) written into each region's database on first run,
-    /// so statistics and yearly reviews have something to show; 0 for none.
-    #[arg(long, default_value_t = 3000)]
-    synthetic_cases: u64,
+    /// so statistics and yearly reviews have something to show; 0 for none. By default 3 000 per region, or
+    /// with --regions as many as the region's table sees in those years (40 to 100 youths a year).
+    #[arg(long)]
+    synthetic_cases: Option<u64>,
 }
+
+/// The years of synthetic cases (2023-01-01 to 2026-11-01).
+const SYNTHETIC_YEARS: f64 = 3.83;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -37,12 +45,29 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<()> {
     let _telemetry = expertnet_federation::telemetry::init("expertnet-local", false);
-    let registry = load_registry(&args.registry)?;
+    let mut registry = load_registry(&args.registry)?;
+    let mut synthetic_by_region = std::collections::BTreeMap::new();
+    if let Some(regions) = args.regions {
+        registry = national::registry(&registry, regions).map_err(anyhow::Error::msg)?;
+        if args.synthetic_cases.is_none() {
+            for (i, region) in registry.regions().enumerate() {
+                let cases = national::youths_a_year(i) as f64 * SYNTHETIC_YEARS;
+                synthetic_by_region.insert(region.id.clone(), cases.round() as u64);
+            }
+        }
+    }
     let settings = Settings {
-        synthetic_cases: args.synthetic_cases,
+        synthetic_cases: args.synthetic_cases.unwrap_or(3000),
+        synthetic_by_region,
         ..Settings::local(&args.dir, registry)
     };
+    let started = std::time::Instant::now();
     let federation = LocalFederation::start(settings, Arc::new(SystemClock)).await?;
+    tracing::info!(
+        regions = federation.nodes.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "every region started"
+    );
     let mut table = Table::new();
     table.set_header([
         "region",
