@@ -18,8 +18,10 @@
 //! Re-releases of the same period could be differenced (before and after one new case); `release` therefore
 //! publishes a period once and returns that first release ever after.
 
+/// FxHash: the keys are the cube's own cells, never a caller's input, and the audit looks them up millions of
+/// times for a national quarter.
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Whose figures a value is: one region's, an area's (the sum of its regions) or the nation's.
@@ -436,7 +438,6 @@ pub fn attacker_bounds(
     values: &HashMap<Key, u64>,
     hidden: &HashMap<Key, Reason>,
 ) -> HashMap<Key, (u64, u64)> {
-    const UNBOUNDED: u64 = u64::MAX / 4;
     let mut bounds: HashMap<Key, (u64, u64)> = values
         .iter()
         .map(|(k, v)| {
@@ -450,32 +451,21 @@ pub fn attacker_bounds(
             )
         })
         .collect();
-    let sums = |bounds: &HashMap<Key, (u64, u64)>, parts: &[Key], skip: Option<Key>| {
-        parts
-            .iter()
-            .filter(|p| Some(**p) != skip)
-            .fold((0u64, 0u64), |(lo, hi), p| {
-                let (plo, phi) = bounds[p];
-                (
-                    lo.saturating_add(plo).min(UNBOUNDED),
-                    hi.saturating_add(phi).min(UNBOUNDED),
-                )
-            })
-    };
     for _ in 0..100 {
         let mut changed = false;
         for (total, parts) in lines {
-            let (sum_lo, sum_hi) = sums(&bounds, parts, None);
+            let mut sum = PartsSum::of(&bounds, parts);
+            let (sum_lo, sum_hi) = sum.interval();
             let (tlo, thi) = bounds[total];
             let narrowed = (tlo.max(sum_lo), thi.min(sum_hi));
             if narrowed != (tlo, thi) {
                 bounds.insert(*total, narrowed);
                 changed = true;
             }
+            let (tlo, thi) = bounds[total];
             for part in parts {
-                let (tlo, thi) = bounds[total];
-                let (others_lo, others_hi) = sums(&bounds, parts, Some(*part));
                 let (plo, phi) = bounds[part];
+                let (others_lo, others_hi) = sum.without((plo, phi));
                 let lo = if others_hi >= UNBOUNDED {
                     plo
                 } else {
@@ -488,6 +478,7 @@ pub fn attacker_bounds(
                 };
                 if (lo, hi) != (plo, phi) {
                     bounds.insert(*part, (lo, hi));
+                    sum.replace((plo, phi), (lo, hi));
                     changed = true;
                 }
             }
@@ -497,6 +488,72 @@ pub fn attacker_bounds(
         }
     }
     bounds
+}
+
+/// A bound no count reaches: "anything from the low bound up".
+const UNBOUNDED: u64 = u64::MAX / 4;
+
+/// The bounds of a line's parts added up, the unbounded highs counted apart, so that one part's share comes out
+/// in constant time: narrowing each part of a line against the others is then linear in the line's length, not
+/// quadratic (a national line has a part per region). Counts are far below `u64`'s range, so the sums are exact.
+#[derive(Debug, Clone, Copy)]
+struct PartsSum {
+    lo: u64,
+    bounded_hi: u64,
+    unbounded: usize,
+}
+
+impl PartsSum {
+    fn of(bounds: &HashMap<Key, (u64, u64)>, parts: &[Key]) -> PartsSum {
+        let mut sum = PartsSum {
+            lo: 0,
+            bounded_hi: 0,
+            unbounded: 0,
+        };
+        for part in parts {
+            sum.add(bounds[part]);
+        }
+        sum
+    }
+
+    fn add(&mut self, (lo, hi): (u64, u64)) {
+        self.lo += lo;
+        if hi >= UNBOUNDED {
+            self.unbounded += 1;
+        } else {
+            self.bounded_hi += hi;
+        }
+    }
+
+    fn remove(&mut self, (lo, hi): (u64, u64)) {
+        self.lo -= lo;
+        if hi >= UNBOUNDED {
+            self.unbounded -= 1;
+        } else {
+            self.bounded_hi -= hi;
+        }
+    }
+
+    fn replace(&mut self, old: (u64, u64), new: (u64, u64)) {
+        self.remove(old);
+        self.add(new);
+    }
+
+    fn interval(&self) -> (u64, u64) {
+        let hi = if self.unbounded > 0 {
+            UNBOUNDED
+        } else {
+            self.bounded_hi.min(UNBOUNDED)
+        };
+        (self.lo.min(UNBOUNDED), hi)
+    }
+
+    /// The sum of all parts but one whose bounds are `part`.
+    fn without(&self, part: (u64, u64)) -> (u64, u64) {
+        let mut others = *self;
+        others.remove(part);
+        others.interval()
+    }
 }
 
 /// The primary-suppressed values an attacker narrows to fewer than `k` possible values.
