@@ -24,13 +24,12 @@ import functools
 import sys
 import tomllib
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
 import yaml
 from kubernetes_validate import utils as kv
 
 # Made by the operator from the PKI (deploy/kubernetes/README.md), never rendered.
-OPERATOR_SECRETS = {"expertnet-node-tls", "expertnet-gateway-tls"}
+OPERATOR_SECRETS = {"expertnet-node-tls", "expertnet-gateway-tls", "expertnet-gateway-statistics"}
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"}
 
 errors: list[str] = []
@@ -204,9 +203,10 @@ def check_overlay(path: Path, version: str) -> dict:
     for kind in ("ConfigMap", "Secret", "PersistentVolumeClaim", "ServiceAccount"):
         found.setdefault(kind, set())
 
-    deployments = [o for o in objs if o["kind"] == "Deployment"]
+    # A node runs as a Deployment; the gateway's replicas as a StatefulSet, each with a name the nodes list.
+    deployments = [o for o in objs if o["kind"] in ("Deployment", "StatefulSet")]
     if len(deployments) != 1:
-        error(overlay, f"must render exactly one Deployment, found {len(deployments)}")
+        error(overlay, f"must render exactly one Deployment or StatefulSet, found {len(deployments)}")
         return {}
     deployment = deployments[0]
     where = f"{overlay}: {name_of(deployment)}"
@@ -301,6 +301,26 @@ def check_overlay(path: Path, version: str) -> dict:
             error(where, "args do not load the mounted gateway.toml")
         if any(e.get("name") == "EXPERTNET_GATEWAY_CONFIG" for e in container.get("env", [])):
             error(where, "EXPERTNET_GATEWAY_CONFIG would compete with --config: pass the mounted file once")
+        replicas = deployment["spec"].get("replicas", 1)
+        if deployment["kind"] != "StatefulSet" or replicas < 2:
+            error(where, "the gateway runs as a StatefulSet of two or more replicas, each named for the nodes")
+        headless = deployment["spec"].get("serviceName")
+        headless_spec = next((o["spec"] for o in objs if o["kind"] == "Service" and o["metadata"]["name"] == headless),
+                             None)
+        if headless_spec is None or headless_spec.get("clusterIP") != "None":
+            error(where, f"serviceName {headless} must be a rendered headless Service (clusterIP: None)")
+        database = next((e for e in container.get("env", []) if e.get("name") == "EXPERTNET_GATEWAY_STATISTICS_DATABASE"),
+                        None)
+        secret = (database or {}).get("valueFrom", {}).get("secretKeyRef", {}).get("name")
+        if secret not in OPERATOR_SECRETS:
+            error(where, "the replicas' shared statistics store (EXPERTNET_GATEWAY_STATISTICS_DATABASE) must come "
+                         "from the operator's Secret")
+        if str(config.get("statistics_database", "")).startswith("sqlite:"):
+            error(at, "statistics_database: replicas share one store; an SQLite file is one pod's")
+        if not any(o["kind"] == "PodDisruptionBudget" for o in objs):
+            error(overlay, "no PodDisruptionBudget keeps a gateway replica up through a drain")
+        result["replicas"] = replicas
+        result["headless"] = headless
         if listen_port(at, "listen", config["listen"]) != ports.get("federation"):
             error(at, f"listen must use the container's port federation ({ports.get('federation')})")
         if registry is not None and not under(config["registry"], registry_mount):
@@ -342,16 +362,15 @@ def check_federation(results: list[dict], repo: Path) -> None:
         want = f"https://expertnet-node.{node['namespace']}.svc:{port}"
         if region["endpoint"] != want:
             error("components/shared/registry.toml", f"{region['id']}: endpoint {region['endpoint']} is not {want}")
-    if len(gateways) == 1:
+    if len(gateways) == 1 and "headless" in gateways[0]:
         gateway = gateways[0]
-        port = gateway["services"].get("expertnet-gateway", {}).get("federation")
-        want = f"https://expertnet-gateway.{gateway['namespace']}.svc:{port}"
+        headless = gateway["headless"]
+        port = gateway["services"].get(headless, {}).get("federation")
+        want = [f"https://expertnet-gateway-{n}.{headless}.{gateway['namespace']}.svc:{port}"
+                for n in range(gateway["replicas"])]
         for name, node in nodes.items():
             if node["node"]["federation"]["gateway"] != want:
-                error(f"{name}: node.toml", f"federation.gateway must be {want}")
-            host = urlsplit(node["node"]["federation"]["gateway"]).hostname or ""
-            if not host.endswith(".svc"):
-                error(f"{name}: node.toml", "federation.gateway must name the gateway's Service")
+                error(f"{name}: node.toml", f"federation.gateway must list every gateway replica: {want}")
 
 
 def main() -> int:
