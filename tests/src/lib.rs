@@ -348,3 +348,20 @@ pub fn memory_kb(pid: &str, field: &str) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// A count a long trial reads from the environment variable `name`, `default` when it is unset or not a number:
+/// CI runs the default, a person the full length (e.g. `EXPERTNET_FAULT_TRIALS=100`).
+pub fn count_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The seed of a randomised trial: `EXPERTNET_FAULT_SEED` repeats a run, otherwise a new one.
+pub fn fault_seed() -> u64 {
+    std::env::var("EXPERTNET_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random)
+}

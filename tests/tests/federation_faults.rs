@@ -35,23 +35,9 @@ async fn crash(fed: &mut ProcessFederation, victim: Victim, down_for: Duration) 
     process.start().await;
 }
 
-fn trials() -> usize {
-    std::env::var("EXPERTNET_FAULT_TRIALS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(TRIALS)
-}
-
-fn seed() -> u64 {
-    std::env::var("EXPERTNET_FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_gateway_or_the_receiver_loses_and_doubles_no_escalation() {
-    let seed = seed();
+    let seed = expertnet_tests::fault_seed();
     println!("fault trials: seed {seed} (EXPERTNET_FAULT_SEED={seed} repeats this run)");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut fed = ProcessFederation::start(&[LEKSTROOM, RIVIERENLAND]).await;
@@ -60,7 +46,7 @@ async fn killing_the_gateway_or_the_receiver_loses_and_doubles_no_escalation() {
 
     let mut sent = Vec::new();
     let mut kills = BTreeMap::from([("gateway", 0), ("receiver", 0)]);
-    let trials = trials();
+    let trials = expertnet_tests::count_from_env("EXPERTNET_FAULT_TRIALS", TRIALS);
     for trial in 0..trials {
         let mut ready = Vec::new();
         for i in 0..PER_TRIAL {

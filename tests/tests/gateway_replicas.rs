@@ -43,20 +43,6 @@ const ASKS: usize = 12;
 const BUDGET_MICRO: i64 = 1_000_000;
 const TOTAL_MICRO: i64 = 3_000_000;
 
-fn trials() -> usize {
-    std::env::var("EXPERTNET_REPLICA_TRIALS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(TRIALS)
-}
-
-fn seed() -> u64 {
-    std::env::var("EXPERTNET_FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random)
-}
-
 /// A finished quarter of its own for each trial, so each starts with fresh budgets.
 fn period(trial: usize) -> String {
     format!("{}-Q{}", 2010 + trial / 4, trial % 4 + 1)
@@ -133,7 +119,7 @@ async fn killing_a_gateway_replica_loses_doubles_and_overspends_nothing() {
     let Some(store) = TestDb::postgres().await else {
         return;
     };
-    let seed = seed();
+    let seed = expertnet_tests::fault_seed();
     println!("replica trials: seed {seed} (EXPERTNET_FAULT_SEED={seed} repeats this run)");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut fed = ProcessFederation::launch(
@@ -159,7 +145,7 @@ async fn killing_a_gateway_replica_loses_doubles_and_overspends_nothing() {
     let mut questions = Vec::new();
     let mut answered: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut totals = Asked::default();
-    let trials = trials();
+    let trials = expertnet_tests::count_from_env("EXPERTNET_REPLICA_TRIALS", TRIALS);
     for trial in 0..trials {
         let period = period(trial);
         for region in [LEKSTROOM, RIVIERENLAND] {

@@ -28,13 +28,6 @@ const NODE_PEAK_KB: u64 = 160 * 1024;
 /// Connections the flood through the gateway comes over, as from many senders.
 const CONNECTIONS: usize = 16;
 
-fn calls() -> usize {
-    std::env::var("EXPERTNET_OVERLOAD_CALLS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(CALLS)
-}
-
 fn question(n: usize) -> pb::Envelope {
     pb::Envelope {
         key: format!("overload:{n}"),
@@ -121,7 +114,7 @@ async fn a_flooded_inbox_sheds_what_is_past_its_limit_and_the_team_is_still_serv
     let idle_team_call = slowest_of(&team, 3).await;
     let before = expertnet_tests::rss_kb();
 
-    let calls = calls();
+    let calls = expertnet_tests::count_from_env("EXPERTNET_OVERLOAD_CALLS", CALLS);
     let started = Instant::now();
     let flood: Vec<_> = (0..calls)
         .map(|n| {
@@ -165,7 +158,7 @@ async fn a_flood_through_the_gateway_gets_receipts_or_try_again_and_loses_nothin
     let fed = spawn_federation().await;
     let gateway = gateway_as(&fed, Peer::Region(LEKSTROOM.into())).await;
     let node = fed.federation.node(RIVIERENLAND);
-    let calls = calls();
+    let calls = expertnet_tests::count_from_env("EXPERTNET_OVERLOAD_CALLS", CALLS);
     let started = Instant::now();
     let flood: Vec<_> = (0..calls)
         .map(|n| {
@@ -214,7 +207,7 @@ async fn gateway_and_node_processes_stay_within_their_memory_under_a_flood() {
     let team = fed.team(RIVIERENLAND);
     let idle_team_call = slowest_of(&team, 3).await;
 
-    let calls = calls();
+    let calls = expertnet_tests::count_from_env("EXPERTNET_OVERLOAD_CALLS", CALLS);
     let started = Instant::now();
     let flood: Vec<_> = (0..calls)
         .map(|n| {
