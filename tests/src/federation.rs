@@ -351,3 +351,17 @@ pub async fn escalations_reach(
     .await;
     started.elapsed()
 }
+
+/// A professional's question to the other regions' experts: by expertise `tags`, or to the region `target` when
+/// it is not empty.
+pub fn ask_network(question: &str, tags: &[&str], target: &str) -> pb::AskConsultationRequest {
+    pb::AskConsultationRequest {
+        asker_kind: pb::AskerKind::Professional as i32,
+        asker_organisation: "Sociaal team Houten".into(),
+        question: question.into(),
+        expertise_tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        to_network: true,
+        target_region: target.into(),
+        ..Default::default()
+    }
+}

@@ -9,18 +9,6 @@ use expertnet_tests::fixtures::{ACTOR, TEST_BSN, TEST_NAME, case_ref, submit_req
 use std::time::{Duration, Instant};
 use tonic::Code;
 
-fn ask_network(question: &str, tags: &[&str], target: &str) -> pb::AskConsultationRequest {
-    pb::AskConsultationRequest {
-        asker_kind: pb::AskerKind::Professional as i32,
-        asker_organisation: "Sociaal team Houten".into(),
-        question: question.into(),
-        expertise_tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-        to_network: true,
-        target_region: target.into(),
-        ..Default::default()
-    }
-}
-
 #[tokio::test]
 async fn consultation_routed_by_tag_is_answered() {
     let fed = spawn_federation().await;

@@ -179,12 +179,7 @@ async fn killing_a_gateway_replica_loses_doubles_and_overspends_nothing() {
                         .clone()
                         .ask_consultation(pb::AskConsultationRequest {
                             request_id: format!("replica-question-{trial}-{i}"),
-                            asker_kind: pb::AskerKind::Professional as i32,
-                            asker_organisation: "Sociaal team Houten".into(),
-                            question: "Wie kent een passende dagbesteding?".into(),
-                            to_network: true,
-                            target_region: RIVIERENLAND.into(),
-                            ..Default::default()
+                            ..ask_network("Wie kent een passende dagbesteding?", &[], RIVIERENLAND)
                         })
                         .await
                         .expect("the sending node accepts the question")

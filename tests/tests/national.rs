@@ -43,14 +43,11 @@ async fn forty_two_regions_come_up_and_a_question_reaches_every_region_with_its_
     let asked = lekstroom
         .consultations
         .clone()
-        .ask_consultation(pb::AskConsultationRequest {
-            asker_kind: pb::AskerKind::Professional as i32,
-            asker_organisation: "Sociaal team Houten".into(),
-            question: "Wie heeft ervaring met een jongere met een LVB die thuiszit?".into(),
-            expertise_tags: vec![TAG.into()],
-            to_network: true,
-            ..Default::default()
-        })
+        .ask_consultation(ask_network(
+            "Wie heeft ervaring met een jongere met een LVB die thuiszit?",
+            &[TAG],
+            "",
+        ))
         .await
         .unwrap()
         .into_inner();

@@ -7,8 +7,8 @@
 use expertnet_federation::Peer;
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::{
-    FLEVOLAND_UTRECHT, LEKSTROOM, RIVIERENLAND, WAIT, consent_request, escalations, eventually,
-    outgoing_reaches,
+    FLEVOLAND_UTRECHT, LEKSTROOM, RIVIERENLAND, WAIT, ask_network, consent_request, escalations,
+    eventually, outgoing_reaches,
 };
 use expertnet_tests::fixtures::{ACTOR, case_ref};
 use expertnet_tests::process_federation::{Launch, ProcessFederation};
@@ -171,14 +171,11 @@ async fn no_identifier_is_in_any_file_log_or_gateway_traffic() {
     let asked = lekstroom
         .consultations
         .clone()
-        .ask_consultation(pb::AskConsultationRequest {
-            asker_kind: pb::AskerKind::Professional as i32,
-            asker_organisation: "Sociaal team Houten".into(),
-            question: format!("{CONSULT_MARKER}: wie kent een LVB-plek met verslavingszorg?"),
-            expertise_tags: vec!["lvb".into()],
-            to_network: true,
-            ..Default::default()
-        })
+        .ask_consultation(ask_network(
+            &format!("{CONSULT_MARKER}: wie kent een LVB-plek met verslavingszorg?"),
+            &["lvb"],
+            "",
+        ))
         .await
         .unwrap()
         .into_inner();

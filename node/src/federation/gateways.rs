@@ -134,12 +134,6 @@ impl Gateways {
             .map(|r| (r.url.as_str(), r.client.clone()))
     }
 
-    /// The replica calls go to now.
-    pub fn current_url(&self) -> &str {
-        let i = self.inner.current.load(Ordering::Relaxed);
-        &self.inner.replicas[i].url
-    }
-
     /// Makes `call` on the current replica, and on the next ones while a replica cannot be reached; each replica
     /// is tried at most once. An attempt that has no reply within `within` counts as unreachable. What a replica
     /// answered, success or refusal, is returned as it is.

@@ -266,6 +266,11 @@ impl Storage {
 
 fn case_row(c: &CaseRecord) -> Vec<Value> {
     let s = &c.summary;
+    debug_assert_eq!(
+        s.version,
+        c.history.len() as i64,
+        "a case's version is its history's length"
+    );
     vec![
         text(&s.id),
         text(s.state.as_str()),
