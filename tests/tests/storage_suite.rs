@@ -832,6 +832,50 @@ async fn synthetic_fill_is_deterministic(workflow: Workflow, _clock: ManualClock
     assert_eq!(a, b);
 }
 
+/// A transaction that reads before it writes still commits when a write outside the writers' turn (a courier's
+/// bookkeeping, another process) lands between its read and its write. On SQLite a deferred transaction failed
+/// there with SQLITE_BUSY_SNAPSHOT (517), which no busy handler waits out: found by the national replay.
+async fn a_write_between_a_read_and_a_write_fails_no_transaction(
+    workflow: Workflow,
+    _clock: ManualClock,
+) {
+    let case = submit(&workflow).await;
+    let storage = workflow.storage().clone();
+    let mut tx = storage.begin().await.unwrap();
+    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(cases, 1);
+    let outside = tokio::spawn({
+        let (storage, id) = (storage.clone(), case.id.clone());
+        async move {
+            sqlx::query("UPDATE cases SET municipality = 'Nieuwegein' WHERE id = $1")
+                .bind(id)
+                .execute(storage.pool())
+                .await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    sqlx::query("UPDATE cases SET age = 16 WHERE id = $1")
+        .bind(&case.id)
+        .execute(&mut *tx)
+        .await
+        .expect("the transaction's write after another write");
+    tx.commit().await.unwrap();
+    outside
+        .await
+        .unwrap()
+        .expect("the write outside the turn, after the transaction");
+    let (age, municipality): (i64, String) =
+        sqlx::query_as("SELECT age, municipality FROM cases WHERE id = $1")
+            .bind(&case.id)
+            .fetch_one(storage.pool())
+            .await
+            .unwrap();
+    assert_eq!((age, municipality.as_str()), (16, "Nieuwegein"));
+}
+
 macro_rules! storage_suite {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -862,6 +906,7 @@ macro_rules! storage_suite {
 }
 
 storage_suite!(
+    a_write_between_a_read_and_a_write_fails_no_transaction,
     submit_is_idempotent_per_request_id,
     concurrent_retries_make_one_case,
     full_lifecycle_keeps_history,

@@ -180,8 +180,15 @@ impl Storage {
             Some(writer) => Some(writer.clone().lock_owned().await),
             None => None,
         };
+        // On SQLite the write lock is taken at BEGIN (IMMEDIATE), waiting in the busy handler if need be. A
+        // deferred transaction that reads first and then writes fails at once with SQLITE_BUSY_SNAPSHOT (517)
+        // when a write outside our turn (a courier's bookkeeping, another process) came in between.
+        let inner = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Transaction {
-            inner: self.pool.begin().await?,
+            inner,
             vault: self.vault.clone(),
             _turn: turn,
         })
