@@ -119,6 +119,10 @@ impl Storage {
             .max_connections(max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
+            // A pooled PostgreSQL connection may have died with the server or the network: sqlx pings it
+            // before handing it out. An SQLite connection is an open file in this process and cannot go
+            // stale; the ping would only be one more round trip to its thread on every query.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
