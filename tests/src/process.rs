@@ -50,6 +50,19 @@ pub fn add_test_user(args: &[&str], env: &[(&str, &std::path::Path)]) -> String 
         .to_owned()
 }
 
+/// Writes `count` synthetic cases into the database of the node configured in `config` (`expertnet-node seed`).
+pub fn seed_cases(config: &str, count: u32) {
+    let output = Command::new(node_binary())
+        .args(["seed", "--config", config, "--count", &count.to_string()])
+        .output()
+        .expect("run expertnet-node seed");
+    assert!(
+        output.status.success(),
+        "seed failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 impl NodeProcess {
     /// Starts `serve` on port 0 with the given extra arguments and waits until it logs its address.
     pub fn start(database_url: &str, extra: &[&str]) -> NodeProcess {

@@ -170,6 +170,11 @@ pub struct Launch {
     pub replicas: usize,
     /// The replicas' statistics store; an SQLite file in the federation's folder when not given.
     pub statistics_database: Option<String>,
+    /// The registry the regions are taken from (covenants and areas kept among them); `deploy/registry.toml`
+    /// when not given.
+    pub registry: Option<Registry>,
+    /// Synthetic cases written into a region's database (`expertnet-node seed`) before its node first starts.
+    pub synthetic_cases: BTreeMap<String, u32>,
 }
 
 impl Default for Launch {
@@ -180,6 +185,8 @@ impl Default for Launch {
             gateway_for: BTreeMap::new(),
             replicas: 1,
             statistics_database: None,
+            registry: None,
+            synthetic_cases: BTreeMap::new(),
         }
     }
 }
@@ -211,6 +218,8 @@ impl ProcessFederation {
             gateway_for,
             replicas,
             statistics_database,
+            registry: source,
+            synthetic_cases,
         } = launch;
         assert!(
             replicas == 1 || statistics_database.is_some(),
@@ -227,7 +236,8 @@ impl ProcessFederation {
             (0..replicas).map(|_| (free_port(), free_port())).collect();
         let mut ports = BTreeMap::new();
         let mut listed = Vec::new();
-        for region in deployed_registry().regions() {
+        let source = source.unwrap_or_else(deployed_registry);
+        for region in source.regions() {
             if !regions.contains(&region.id.as_str()) {
                 continue;
             }
@@ -238,7 +248,19 @@ impl ProcessFederation {
             ports.insert(region.id.clone(), (team, inbox));
             listed.push(region);
         }
-        let registry = Registry::new(listed).expect("registry of the chosen regions");
+        let areas = source
+            .areas()
+            .iter()
+            .cloned()
+            .map(|mut area| {
+                area.regions.retain(|r| regions.contains(&r.as_str()));
+                area
+            })
+            .filter(|area| !area.regions.is_empty())
+            .collect();
+        let registry = Registry::new(listed)
+            .and_then(|registry| registry.with_areas(areas))
+            .expect("registry of the chosen regions");
         let registry_file = dir.path().join("registry.toml");
         std::fs::write(&registry_file, registry.to_toml()).expect("write the registry");
 
@@ -331,10 +353,11 @@ impl ProcessFederation {
                 },
             };
             let config_file = write_toml(dir.path(), &format!("{region}.toml"), &config);
-            let token = crate::process::add_test_user(
-                &["--config", config_file.to_str().expect("UTF-8 path")],
-                &[],
-            );
+            let config_arg = config_file.to_str().expect("UTF-8 path");
+            if let Some(count) = synthetic_cases.get(&region) {
+                crate::process::seed_cases(config_arg, *count);
+            }
+            let token = crate::process::add_test_user(&["--config", config_arg], &[]);
             let mut process = Spawned {
                 name: region.clone(),
                 binary: workspace_binary("expertnet-node"),
@@ -453,4 +476,20 @@ pub async fn incoming_consultations(database_url: &str) -> BTreeMap<String, i64>
     .expect("count incoming consultations");
     pool.close().await;
     rows.into_iter().collect()
+}
+
+/// Every envelope a node's outbox delivered: its kind and the milliseconds from writing it to its delivery,
+/// read from the node's database file while it runs (read-only).
+pub async fn delivery_times(database_url: &str) -> Vec<(String, i64)> {
+    let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
+        .await
+        .expect("open the sender's database");
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, delivered_at - created_at FROM outbox WHERE delivered_at IS NOT NULL",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("read the delivered envelopes");
+    pool.close().await;
+    rows
 }
