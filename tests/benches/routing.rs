@@ -9,7 +9,9 @@
 //!    retry timing a deployment runs;
 //! 3. routed calls while a coordinator asks for statistics that must first be released (combined and put
 //!    through disclosure control), against the same calls with nothing else to do: that work runs off the
-//!    gateway's forwarding thread, so routing should hardly notice it.
+//!    gateway's forwarding thread, so routing should hardly notice it;
+//! 4. the gateway's CPU time per routed call while it holds a connection to every node of the network: four
+//!    regions, then the whole country's 42, the calls spread over every other region.
 //!
 //! `cargo bench -p expertnet-tests --bench routing`; needs `nginx` on the PATH (Debian's package) for the nginx
 //! paths, and skips them with a note otherwise. Figures go to docs/BENCHMARKS.md.
@@ -17,15 +19,18 @@
 use expertnet_federation::peer::{GATEWAY_HOST, node_host};
 use expertnet_federation::{Peer, TlsFiles};
 use expertnet_gateway::transport::upstream::Upstream;
+use expertnet_local::national::{self, NATIONAL_REGIONS};
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::coordinator_service_client::CoordinatorServiceClient;
 use expertnet_proto::v1::gateway_service_client::GatewayServiceClient;
 use expertnet_proto::v1::inbox_service_client::InboxServiceClient;
+use expertnet_tests::federation::deployed_registry;
 use expertnet_tests::federation::{
     FLEVOLAND_UTRECHT, LEKSTROOM, RIVIERENLAND, case_ready_to_escalate, escalate, mtls_channel,
 };
 use expertnet_tests::fixtures::signals_quarter;
-use expertnet_tests::process_federation::{ProcessFederation, Timing};
+use expertnet_tests::process_federation::{Launch, ProcessFederation, Timing, free_port};
+use expertnet_tests::{cpu_time, memory_kb};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -50,6 +55,9 @@ const RETURN_TRIALS: usize = 5;
 const STATISTICS_QUARTERS: usize = 100;
 const ROUTED_BESIDE_STATISTICS: usize = 2000;
 const WAITING_ESCALATIONS: usize = 20;
+/// Routed calls per network size in the national part, and how long the gateway's idle CPU is watched.
+const NATIONAL_CALLS: usize = 20_000;
+const IDLE_WATCH: Duration = Duration::from_secs(10);
 
 /// A way for one consultation question to reach the target node's inbox.
 #[derive(Clone)]
@@ -77,11 +85,16 @@ impl Hop {
 
 /// A fresh question (its key and id unique, so every call is a real delivery that writes to the database).
 fn question() -> pb::Envelope {
+    question_to(FLEVOLAND_UTRECHT)
+}
+
+/// A fresh question from Lekstroom to `region`.
+fn question_to(region: &str) -> pb::Envelope {
     let id = uuid::Uuid::now_v7().to_string();
     pb::Envelope {
         key: format!("consultation-question:{id}"),
         from_region: LEKSTROOM.into(),
-        to_region: FLEVOLAND_UTRECHT.into(),
+        to_region: region.into(),
         expertise_tags: vec![],
         body: Some(pb::envelope::Body::ConsultationQuestion(
             pb::ConsultationQuestion {
@@ -281,13 +294,6 @@ async fn listening(port: u16, what: &str) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 async fn hops(fed: &ProcessFederation) -> (Vec<(&'static str, Hop)>, Option<Nginx>, BareProxy) {
@@ -551,6 +557,88 @@ async fn statistics_benchmark() {
     fed.stop().await;
 }
 
+/// Routed calls spread over every other region, with the gateway connected to every node: its CPU time per
+/// call (less what it spends idle in the same time: heartbeats), with four regions and with 42.
+async fn national_benchmark() {
+    for regions in [4, NATIONAL_REGIONS] {
+        let registry =
+            national::registry(&deployed_registry(), regions).expect("national registry");
+        let ids: Vec<String> = registry.regions().map(|r| r.id.clone()).collect();
+        let started = Instant::now();
+        let fed = ProcessFederation::launch(
+            &ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            Launch {
+                timing: Timing::DEPLOYED,
+                registry: Some(registry),
+                ..Launch::default()
+            },
+        )
+        .await;
+        let start_up = started.elapsed();
+        let client = GatewayServiceClient::new(
+            mtls_channel(
+                &format!("https://{}", fed.gateway_addrs[0]),
+                &fed.pki.files(&Peer::Region(LEKSTROOM.into())),
+                GATEWAY_HOST,
+            )
+            .await
+            .expect("connect to the gateway"),
+        );
+        let targets: Vec<String> = ids.into_iter().filter(|id| id != LEKSTROOM).collect();
+        // Every node connected, and the paths warm.
+        for target in &targets {
+            for _ in 0..20 {
+                route_to(&client, target).await;
+            }
+        }
+        let pid = fed.gateways[0].pid();
+        let idle_from = cpu_time(&pid);
+        tokio::time::sleep(IDLE_WATCH).await;
+        let idle_per_sec = (cpu_time(&pid) - idle_from).as_secs_f64() / IDLE_WATCH.as_secs_f64();
+
+        let before = cpu_time(&pid);
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for w in 0..CONCURRENCY {
+            let (client, targets) = (client.clone(), targets.clone());
+            workers.push(tokio::spawn(async move {
+                for call in (w..NATIONAL_CALLS).step_by(CONCURRENCY) {
+                    route_to(&client, &targets[call % targets.len()]).await;
+                }
+            }));
+        }
+        for worker in workers {
+            worker.await.expect("worker");
+        }
+        let wall = started.elapsed();
+        let busy = (cpu_time(&pid) - before).as_secs_f64();
+        let routing = busy - idle_per_sec * wall.as_secs_f64();
+        println!(
+            "{regions} regions (started in {:.1} s): {NATIONAL_CALLS} routed calls over {} regions, {CONCURRENCY} in \
+             flight, in {:.1} s ({:.0} calls/s); gateway CPU {:.2} s, idle {:.1} ms/s, so {:.1} µs per call; \
+             gateway RSS {} MB",
+            start_up.as_secs_f64(),
+            targets.len(),
+            wall.as_secs_f64(),
+            NATIONAL_CALLS as f64 / wall.as_secs_f64(),
+            busy,
+            idle_per_sec * 1e3,
+            routing / NATIONAL_CALLS as f64 * 1e6,
+            memory_kb(&pid, "VmRSS") / 1024,
+        );
+        fed.stop().await;
+    }
+}
+
+async fn route_to(client: &GatewayServiceClient<Channel>, region: &str) {
+    let reply = client
+        .clone()
+        .route(question_to(region))
+        .await
+        .expect("route");
+    assert_eq!(reply.into_inner().delivered_to, [region]);
+}
+
 fn main() {
     expertnet_federation::install_crypto_provider();
     if bare_process_main() {
@@ -560,7 +648,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    // EXPERTNET_BENCH_ONLY=hops, =return or =statistics runs one part, for a quick look.
+    // EXPERTNET_BENCH_ONLY=hops, =return, =statistics or =national runs one part, for a quick look.
     let only = std::env::var("EXPERTNET_BENCH_ONLY").ok();
     let runs = |part: &str| only.as_deref().is_none_or(|only| only == part);
     runtime.block_on(async {
@@ -572,6 +660,9 @@ fn main() {
         }
         if runs("statistics") {
             statistics_benchmark().await;
+        }
+        if runs("national") {
+            national_benchmark().await;
         }
     });
 }

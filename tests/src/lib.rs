@@ -349,6 +349,25 @@ pub fn memory_kb(pid: &str, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The CPU time a process has used so far, user and system, over all its threads (`/proc/PID/stat`, which
+/// Linux counts in ticks of 10 ms); zero once it is gone.
+pub fn cpu_time(pid: &str) -> std::time::Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name stands in parentheses and may hold spaces: fields are counted after its closing one,
+    // where the process state is field 3; utime and stime are fields 14 and 15.
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|t| t.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    std::time::Duration::from_millis(ticks * 10)
+}
+
 /// A count a long trial reads from the environment variable `name`, `default` when it is unset or not a number:
 /// CI runs the default, a person the full length (e.g. `EXPERTNET_FAULT_TRIALS=100`).
 pub fn count_from_env(name: &str, default: usize) -> usize {

@@ -434,12 +434,24 @@ fn write_toml(dir: &Path, name: &str, value: &impl serde::Serialize) -> PathBuf 
     path
 }
 
-/// A port no one listens on now. The OS hands out ephemeral ports in turn, so it stays free long enough.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// A port no one listens on now and that this test process has not handed out before, below the kernel's range
+/// for outgoing connections (32768 and up on Linux): a port from that range can be taken by a connection some
+/// other process opens before ours binds it, which the 42 regions' heartbeats did.
+pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut rng = rand::rng();
+    for _ in 0..1000 {
+        let port = rand::Rng::random_range(&mut rng, 20_000..32_000);
+        if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.insert(port);
+            return port;
+        }
+    }
+    panic!("no free port between 20000 and 32000")
 }
 
 /// A receiving node's incoming escalations per sender's escalation id, and its cases, read from its database file
