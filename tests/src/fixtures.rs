@@ -208,6 +208,11 @@ pub fn signals_quarter(region: &str, period: &str, scale: u64) -> pb::SignalSnap
             escalated: 15,
             closed,
             sessions_held: 12,
+            escalations_accepted: 10,
+            escalations_accepted_within_14_days: 5,
+            consultations_asked: 40,
+            consultations_answered: 35,
+            consultations_answered_within_7_days: 25,
         }),
         no_fitting_answer: vec![
             pb::CategoryCount {

@@ -2,6 +2,7 @@
 //! escalations received, accepted, returned and closed on both sides, refusals that write nothing, and
 //! nodes or the gateway going down without anything lost or doubled.
 
+use expertnet_node::domain::signals::{Quarter, SignalTotals};
 use expertnet_node::domain::{NewCommitment, NewDiscussion, NewSession, Outcome};
 use expertnet_proto::v1 as pb;
 use expertnet_tests::federation::*;
@@ -96,7 +97,37 @@ async fn consultation_routed_by_tag_is_answered() {
     assert_eq!(answered.answers.len(), 1);
     assert_eq!(answered.answers[0].region, MIDDEN_IJSSEL);
     assert_eq!(answered.answers[0].expert, "RET Deventer");
+    let totals = this_quarter(&fed, LEKSTROOM).await;
+    assert_eq!(
+        (
+            totals.consultations_asked,
+            totals.consultations_answered,
+            totals.consultations_answered_within_7_days
+        ),
+        (1, 1, 1),
+        "the asker's signals count the question and its answer"
+    );
+    let totals = this_quarter(&fed, MIDDEN_IJSSEL).await;
+    assert_eq!(
+        totals.consultations_asked, 0,
+        "a question from elsewhere is not one the region asked"
+    );
     fed.stop().await;
+}
+
+/// The region's signals of the quarter the test runs in.
+async fn this_quarter(fed: &TestFederation, region: &str) -> SignalTotals {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    fed.federation
+        .node(region)
+        .workflow
+        .snapshot(region, Quarter::containing(now))
+        .await
+        .unwrap()
+        .totals
 }
 
 #[tokio::test]
@@ -249,6 +280,16 @@ async fn escalation_is_received_accepted_and_returned_on_both_sides() {
             .iter()
             .any(|t| t.reason.contains("Past beter bij de jeugdbescherming")),
         "the sender learns why"
+    );
+    let totals = this_quarter(&fed, LEKSTROOM).await;
+    assert_eq!(
+        (
+            totals.escalated,
+            totals.escalations_accepted,
+            totals.escalations_accepted_within_14_days
+        ),
+        (2, 1, 1),
+        "two sent, one accepted (within days), one handed back"
     );
 
     // Every crossing of each node's border is in that node's audit trail.

@@ -208,6 +208,13 @@ async fn bad_snapshots_get_a_precise_status() {
     mismatch.totals.as_mut().unwrap().closed = 4;
     let mut no_totals = good.clone();
     no_totals.totals = None;
+    let mut overcounted = good.clone();
+    overcounted.totals.as_mut().unwrap().escalations_accepted = 3;
+    let mut unanswered = good.clone();
+    let totals = unanswered.totals.as_mut().unwrap();
+    totals.consultations_asked = 4;
+    totals.consultations_answered = 2;
+    totals.consultations_answered_within_7_days = 3;
     let cases = [
         (
             snapshot(RIVIERENLAND, "2025-Q4", 3, 1),
@@ -235,6 +242,17 @@ async fn bad_snapshots_get_a_precise_status() {
             "cells: hold 3 closed cases but totals.closed is 4",
         ),
         (no_totals, Code::InvalidArgument, "totals: must be given"),
+        (
+            overcounted,
+            Code::InvalidArgument,
+            "totals.escalations_accepted: is 3, more than the 0 of totals.escalated it is part of",
+        ),
+        (
+            unanswered,
+            Code::InvalidArgument,
+            "totals.consultations_answered_within_7_days: is 3, more than the 2 of \
+             totals.consultations_answered it is part of",
+        ),
     ];
     for (bad, code, message) in cases {
         let status = lekstroom.push_snapshot(bad).await.unwrap_err();

@@ -61,6 +61,10 @@ fn synthetic(rng: &mut ChaCha8Rng, region: &str, period: &str) -> pb::SignalSnap
         }
     }
     let closed = cells.iter().map(|c| c.count).sum();
+    let escalated = rng.random_range(0..=4);
+    let escalations_accepted = rng.random_range(0..=escalated);
+    let consultations_asked = rng.random_range(0..=12);
+    let consultations_answered = rng.random_range(0..=consultations_asked);
     pb::SignalSnapshot {
         region: region.into(),
         period: period.into(),
@@ -70,9 +74,14 @@ fn synthetic(rng: &mut ChaCha8Rng, region: &str, period: &str) -> pb::SignalSnap
             submitted: closed,
             returned: rng.random_range(0..=6),
             discussed: rng.random_range(2..=30),
-            escalated: rng.random_range(0..=4),
+            escalated,
             closed,
             sessions_held: rng.random_range(1..=12),
+            escalations_accepted,
+            escalations_accepted_within_14_days: rng.random_range(0..=escalations_accepted),
+            consultations_asked,
+            consultations_answered,
+            consultations_answered_within_7_days: rng.random_range(0..=consultations_answered),
         }),
         no_fitting_answer: vec![],
     }

@@ -190,8 +190,14 @@ async fn flows_and_signals_without_a_fitting_answer_are_published_protected() {
             ("discussed".to_owned(), Some(510)),
             ("escalated".to_owned(), Some(15)),
             ("sessions_held".to_owned(), Some(12)),
+            ("escalations_accepted".to_owned(), Some(10)),
+            ("escalations_accepted_within_14_days".to_owned(), Some(5)),
+            ("consultations_asked".to_owned(), Some(40)),
+            ("consultations_answered".to_owned(), Some(35)),
+            ("consultations_answered_within_7_days".to_owned(), Some(25)),
         ],
-        "2 returned is hidden; the 12 sessions, meetings and not youths, are shown exactly"
+        "2 returned is hidden; the 12 sessions, meetings and not youths, are shown exactly; the network's \
+         outcome measures are published beside the flows"
     );
     let mut quiet = signals_quarter(LEKSTROOM, "2025-Q4", 10);
     quiet.totals.as_mut().unwrap().sessions_held = 1;

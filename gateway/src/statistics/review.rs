@@ -172,6 +172,7 @@ fn render(
 ) -> Result<String> {
     let mut html = head(name, region, year, quarters, k);
     cases_and_trend(&mut html, quarters, earlier)?;
+    network_loops(&mut html, quarters);
     column_charts(&mut html, quarters)?;
     categories_and_signals(&mut html, quarters)?;
     html.push_str("</body></html>\n");
@@ -203,6 +204,47 @@ fn head(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> St
         quarters = periods.join(", "),
         base = view::ROUNDING_BASE,
     )
+}
+
+/// A part of a whole as a percentage, where both are shown.
+fn share(part: Option<u64>, whole: Option<u64>) -> String {
+    match (part, whole) {
+        (Some(part), Some(whole)) if whole > 0 => {
+            format!("{:.0} %", 100.0 * part as f64 / whole as f64)
+        }
+        _ => "x".to_owned(),
+    }
+}
+
+/// Whether the network closes its loops, per quarter: escalations accepted (and within 14 days of sending),
+/// questions to other regions answered (and within 7 days), with the shares where both figures are shown.
+fn network_loops(html: &mut String, quarters: &[Quarter]) {
+    html.push_str(
+        "<h2>Across regions: escalations accepted and questions answered</h2>\n<table><tr><th>quarter</th>\
+         <th>escalated</th><th>accepted</th><th>within 14 days</th><th>share accepted</th>\
+         <th>questions asked</th><th>answered</th><th>within 7 days</th><th>share answered</th></tr>\n",
+    );
+    for q in quarters {
+        let escalated = flow(q, "escalated");
+        let accepted = flow(q, "escalations_accepted");
+        let asked = flow(q, "consultations_asked");
+        let answered = flow(q, "consultations_answered");
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td></tr>",
+            q.period,
+            text(escalated),
+            text(accepted),
+            text(flow(q, "escalations_accepted_within_14_days")),
+            share(accepted, escalated),
+            text(asked),
+            text(answered),
+            text(flow(q, "consultations_answered_within_7_days")),
+            share(answered, asked),
+        );
+    }
+    html.push_str("</table>\n");
 }
 
 /// The flow counts per quarter, and the trend of youths needing the table since the year before.

@@ -84,6 +84,11 @@ pub fn check(snapshot: &SignalSnapshot, caller: &str) -> Result<(), Error> {
         escalated,
         closed,
         sessions_held,
+        escalations_accepted,
+        escalations_accepted_within_14_days,
+        consultations_asked,
+        consultations_answered,
+        consultations_answered_within_7_days,
     } = totals;
     for (name, count) in [
         ("submitted", submitted),
@@ -92,8 +97,55 @@ pub fn check(snapshot: &SignalSnapshot, caller: &str) -> Result<(), Error> {
         ("escalated", escalated),
         ("closed", closed),
         ("sessions_held", sessions_held),
+        ("escalations_accepted", escalations_accepted),
+        (
+            "escalations_accepted_within_14_days",
+            escalations_accepted_within_14_days,
+        ),
+        ("consultations_asked", consultations_asked),
+        ("consultations_answered", consultations_answered),
+        (
+            "consultations_answered_within_7_days",
+            consultations_answered_within_7_days,
+        ),
     ] {
         bounded(&format!("totals.{name}"), count)?;
+    }
+    // Each outcome measure counts some of the one before it.
+    for (part, part_count, whole, whole_count) in [
+        (
+            "escalations_accepted",
+            escalations_accepted,
+            "escalated",
+            escalated,
+        ),
+        (
+            "escalations_accepted_within_14_days",
+            escalations_accepted_within_14_days,
+            "escalations_accepted",
+            escalations_accepted,
+        ),
+        (
+            "consultations_answered",
+            consultations_answered,
+            "consultations_asked",
+            consultations_asked,
+        ),
+        (
+            "consultations_answered_within_7_days",
+            consultations_answered_within_7_days,
+            "consultations_answered",
+            consultations_answered,
+        ),
+    ] {
+        if part_count > whole_count {
+            return Err(Error::invalid(
+                format!("totals.{part}"),
+                format!(
+                    "is {part_count}, more than the {whole_count} of totals.{whole} it is part of"
+                ),
+            ));
+        }
     }
     let in_cells: u64 = snapshot.cells.iter().map(|c| c.count).sum();
     if in_cells != closed {

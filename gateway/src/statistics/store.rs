@@ -110,7 +110,10 @@ impl StatisticsStore {
         let totals = snapshot.totals.unwrap_or_default();
         sqlx::query(
             "INSERT INTO snapshots (region, period, computed_at_ms, received_at_ms, submitted, returned, \
-             discussed, escalated, closed, sessions_held) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             discussed, escalated, closed, sessions_held, escalations_accepted, \
+             escalations_accepted_within_14_days, consultations_asked, consultations_answered, \
+             consultations_answered_within_7_days) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(key.0)
         .bind(key.1)
@@ -122,6 +125,11 @@ impl StatisticsStore {
         .bind(totals.escalated as i64)
         .bind(totals.closed as i64)
         .bind(totals.sessions_held as i64)
+        .bind(totals.escalations_accepted as i64)
+        .bind(totals.escalations_accepted_within_14_days as i64)
+        .bind(totals.consultations_asked as i64)
+        .bind(totals.consultations_answered as i64)
+        .bind(totals.consultations_answered_within_7_days as i64)
         .execute(&mut *tx)
         .await
         .map_err(storage)?;
@@ -160,7 +168,9 @@ impl StatisticsStore {
     /// Every region's kept snapshot of `period`, by region.
     pub async fn of_period(&self, period: &str) -> Result<Vec<SignalSnapshot>> {
         let heads = sqlx::query(
-            "SELECT region, computed_at_ms, submitted, returned, discussed, escalated, closed, sessions_held \
+            "SELECT region, computed_at_ms, submitted, returned, discussed, escalated, closed, sessions_held, \
+             escalations_accepted, escalations_accepted_within_14_days, consultations_asked, \
+             consultations_answered, consultations_answered_within_7_days \
              FROM snapshots WHERE period = $1 ORDER BY region",
         )
         .bind(period)
@@ -216,6 +226,11 @@ impl StatisticsStore {
                     escalated: count(5),
                     closed: count(6),
                     sessions_held: count(7),
+                    escalations_accepted: count(8),
+                    escalations_accepted_within_14_days: count(9),
+                    consultations_asked: count(10),
+                    consultations_answered: count(11),
+                    consultations_answered_within_7_days: count(12),
                 }),
                 no_fitting_answer,
             });

@@ -58,12 +58,17 @@ const NO_FITTING_ANSWER: usize = Outcome::NoFittingAnswer as usize - 1;
 /// total, and one value published in two families could be protected differently in each.
 /// The row of `sessions_held`: a count of meetings, not of youths, so never hidden for being small.
 const SESSIONS_HELD: usize = 4;
-const MEASURES: [&str; 5] = [
+const MEASURES: [&str; 10] = [
     "submitted",
     "returned",
     "discussed",
     "escalated",
     "sessions_held",
+    "escalations_accepted",
+    "escalations_accepted_within_14_days",
+    "consultations_asked",
+    "consultations_answered",
+    "consultations_answered_within_7_days",
 ];
 
 impl Table {
@@ -181,13 +186,18 @@ fn labels(
         .collect()
 }
 
-fn flow_measures(totals: &SignalTotals) -> [u64; 5] {
+fn flow_measures(totals: &SignalTotals) -> [u64; MEASURES.len()] {
     [
         totals.submitted,
         totals.returned,
         totals.discussed,
         totals.escalated,
         totals.sessions_held,
+        totals.escalations_accepted,
+        totals.escalations_accepted_within_14_days,
+        totals.consultations_asked,
+        totals.consultations_answered,
+        totals.consultations_answered_within_7_days,
     ]
 }
 

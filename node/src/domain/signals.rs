@@ -125,6 +125,13 @@ pub struct SignalTotals {
     pub escalated: u64,
     pub closed: u64,
     pub sessions_held: u64,
+    /// Escalations sent in the period that the receiving region accepted; and within 14 days of sending.
+    pub escalations_accepted: u64,
+    pub escalations_accepted_within_14_days: u64,
+    /// Questions asked of other regions in the period; answered by one; first answered within 7 days.
+    pub consultations_asked: u64,
+    pub consultations_answered: u64,
+    pub consultations_answered_within_7_days: u64,
 }
 
 /// One region's signals for one quarter.

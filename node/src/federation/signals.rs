@@ -57,6 +57,11 @@ pub fn to_wire(snapshot: &Snapshot) -> wire::SignalSnapshot {
             escalated: totals.escalated,
             closed: totals.closed,
             sessions_held: totals.sessions_held,
+            escalations_accepted: totals.escalations_accepted,
+            escalations_accepted_within_14_days: totals.escalations_accepted_within_14_days,
+            consultations_asked: totals.consultations_asked,
+            consultations_answered: totals.consultations_answered,
+            consultations_answered_within_7_days: totals.consultations_answered_within_7_days,
         }),
         no_fitting_answer: snapshot
             .no_fitting_answer

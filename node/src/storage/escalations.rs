@@ -181,6 +181,19 @@ pub async fn set_status(tx: &mut Transaction, change: StatusChange<'_>) -> Resul
     .bind(change.id)
     .execute(&mut **tx)
     .await?;
+    // Closed news can overtake the acceptance it follows; either one means the receiver took the case in.
+    if matches!(
+        change.status,
+        EscalationStatus::Accepted | EscalationStatus::Closed
+    ) {
+        sqlx::query(
+            "UPDATE escalations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL",
+        )
+        .bind(change.at)
+        .bind(change.id)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 

@@ -89,6 +89,19 @@ pub async fn no_fitting_answer(
         .collect()
 }
 
+/// Questions this node asked other regions (to the network, not from elsewhere) in the period.
+const ASKED: &str = "SELECT COUNT(*) FROM consultations c WHERE c.to_network = 1 AND c.origin_region IS NULL \
+     AND c.asked_at >= $1 AND c.asked_at < $2";
+/// Of those, the ones another region answered.
+const ANSWERED: &str = "SELECT COUNT(*) FROM consultations c WHERE c.to_network = 1 AND c.origin_region IS NULL \
+     AND c.asked_at >= $1 AND c.asked_at < $2 AND EXISTS (SELECT 1 FROM consultation_answers a \
+     WHERE a.consultation_id = c.id AND a.region <> '')";
+/// Of those, the ones whose first answer from another region came within 7 days.
+const ANSWERED_WITHIN_7_DAYS: &str = "SELECT COUNT(*) FROM consultations c WHERE c.to_network = 1 \
+     AND c.origin_region IS NULL AND c.asked_at >= $1 AND c.asked_at < $2 AND EXISTS (SELECT 1 \
+     FROM consultation_answers a WHERE a.consultation_id = c.id AND a.region <> '' \
+     AND a.answered_at - c.asked_at <= 604800000)";
+
 /// The period's flow: submitted, returned, discussed, escalated, closed, sessions held. `first_day` and
 /// `next_first_day` bound the sessions, which are kept by calendar date.
 pub async fn totals(
@@ -131,5 +144,18 @@ pub async fn totals(
         )
         .await?,
         sessions_held: sessions as u64,
+        escalations_accepted: count(
+            "SELECT COUNT(*) FROM escalations WHERE direction = 'outgoing' AND created_at >= $1 \
+             AND created_at < $2 AND accepted_at IS NOT NULL",
+        )
+        .await?,
+        escalations_accepted_within_14_days: count(
+            "SELECT COUNT(*) FROM escalations WHERE direction = 'outgoing' AND created_at >= $1 \
+             AND created_at < $2 AND accepted_at - created_at <= 1209600000",
+        )
+        .await?,
+        consultations_asked: count(ASKED).await?,
+        consultations_answered: count(ANSWERED).await?,
+        consultations_answered_within_7_days: count(ANSWERED_WITHIN_7_DAYS).await?,
     })
 }
