@@ -454,54 +454,46 @@ pub fn free_port() -> u16 {
     panic!("no free port between 20000 and 32000")
 }
 
-/// A receiving node's incoming escalations per sender's escalation id, and its cases, read from its database file
-/// while it runs (read-only).
-pub async fn incoming_escalations(database_url: &str) -> (BTreeMap<String, i64>, i64) {
+/// Rows of (text, count) a query reads from a node's database file while the node runs (read-only).
+async fn read_pairs(database_url: &str, sql: &'static str) -> Vec<(String, i64)> {
     let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
         .await
-        .expect("open the receiver's database");
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT partner_ref, COUNT(*) FROM escalations WHERE direction = 'incoming' GROUP BY partner_ref",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("count incoming escalations");
-    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
-        .fetch_one(&pool)
+        .expect("open the node's database read-only");
+    let rows = sqlx::query_as(sql)
+        .fetch_all(&pool)
         .await
-        .expect("count cases");
-    pool.close().await;
-    (rows.into_iter().collect(), cases)
-}
-
-/// A receiving node's incoming consultations per asker's consultation id, read from its database file while it
-/// runs (read-only).
-pub async fn incoming_consultations(database_url: &str) -> BTreeMap<String, i64> {
-    let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
-        .await
-        .expect("open the receiver's database");
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT origin_id, COUNT(*) FROM consultations WHERE origin_id IS NOT NULL GROUP BY origin_id",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("count incoming consultations");
-    pool.close().await;
-    rows.into_iter().collect()
-}
-
-/// Every envelope a node's outbox delivered: its kind and the milliseconds from writing it to its delivery,
-/// read from the node's database file while it runs (read-only).
-pub async fn delivery_times(database_url: &str) -> Vec<(String, i64)> {
-    let pool = sqlx::SqlitePool::connect(&format!("{database_url}?mode=ro"))
-        .await
-        .expect("open the sender's database");
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT kind, delivered_at - created_at FROM outbox WHERE delivered_at IS NOT NULL",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("read the delivered envelopes");
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     pool.close().await;
     rows
+}
+
+/// A receiving node's incoming escalations per sender's escalation id, and its cases.
+pub async fn incoming_escalations(database_url: &str) -> (BTreeMap<String, i64>, i64) {
+    let rows = read_pairs(
+        database_url,
+        "SELECT partner_ref, COUNT(*) FROM escalations WHERE direction = 'incoming' GROUP BY partner_ref",
+    )
+    .await;
+    let cases = read_pairs(database_url, "SELECT 'cases', COUNT(*) FROM cases").await;
+    (rows.into_iter().collect(), cases[0].1)
+}
+
+/// A receiving node's incoming consultations per asker's consultation id.
+pub async fn incoming_consultations(database_url: &str) -> BTreeMap<String, i64> {
+    read_pairs(
+        database_url,
+        "SELECT origin_id, COUNT(*) FROM consultations WHERE origin_id IS NOT NULL GROUP BY origin_id",
+    )
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// Every envelope a node's outbox delivered: its kind and the milliseconds from writing it to its delivery.
+pub async fn delivery_times(database_url: &str) -> Vec<(String, i64)> {
+    read_pairs(
+        database_url,
+        "SELECT kind, delivered_at - created_at FROM outbox WHERE delivered_at IS NOT NULL",
+    )
+    .await
 }
