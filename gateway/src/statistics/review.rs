@@ -198,7 +198,8 @@ fn head(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> St
          <h1>Yearly review {year}: {title}</h1>\n\
          <p>Region <code>{region}</code>. Quarters released: {quarters}. Figures as published by the expertnet gateway: \
          counts below {k} and counts that would reveal them are hidden (<b>x</b>, no bar); the rest are rounded to \
-         {base}, except the sessions held, a count of meetings, shown exactly. No youth can be singled out from this \
+         {base}, except the sessions held, a count of meetings, shown exactly. A share is \
+         shown where both its figures are (– where nothing was sent). No youth can be singled out from this \
          report.</p>\n",
         title = escape(name),
         quarters = periods.join(", "),
@@ -206,12 +207,12 @@ fn head(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> St
     )
 }
 
-/// A part of a whole as a percentage, where both are shown.
+/// A part of a whole as a percentage, where both are shown: `x` where either is hidden, a dash where the whole
+/// is none (no share of nothing).
 fn share(part: Option<u64>, whole: Option<u64>) -> String {
     match (part, whole) {
-        (Some(part), Some(whole)) if whole > 0 => {
-            format!("{:.0} %", 100.0 * part as f64 / whole as f64)
-        }
+        (Some(_), Some(0)) => "–".to_owned(),
+        (Some(part), Some(whole)) => format!("{:.0} %", 100.0 * part as f64 / whole as f64),
         _ => "x".to_owned(),
     }
 }
@@ -387,4 +388,17 @@ fn categories_and_signals(html: &mut String, quarters: &[Quarter]) -> Result<()>
         let _ = writeln!(html, "<figure>{chart}</figure>");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn a_share_is_shown_only_where_both_figures_are() {
+        assert_eq!(share(Some(10), Some(15)), "67 %");
+        assert_eq!(share(None, Some(15)), "x", "a hidden part");
+        assert_eq!(share(Some(5), None), "x", "a hidden whole");
+        assert_eq!(share(Some(0), Some(0)), "–", "nothing sent, no share");
+    }
 }
