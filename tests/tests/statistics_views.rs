@@ -149,6 +149,12 @@ async fn noisy_tables_spend_a_budget_until_it_is_refused() {
         (spent.epsilon_spent - 1.0).abs() < 1e-9,
         "nothing was charged before"
     );
+    assert!(
+        (spent.network_epsilon_spent - 1.5).abs() < 1e-9,
+        "the network's ledger holds the area coordinator's 0.5 too: {}",
+        spent.network_epsilon_spent
+    );
+    assert!(spent.network_epsilon_budget >= spent.epsilon_budget);
     // Noise does not open an area to a coordinator of another.
     let status = east
         .statistics_table(noisy(

@@ -85,8 +85,14 @@ pub async fn run(args: StatisticsArgs) -> Result<()> {
             println!("{out}");
             if table.epsilon > 0.0 {
                 println!(
-                    "differential privacy: noise of ε = {} (no value is exact); ε spent on {}: {} of {}",
-                    table.epsilon, table.period, table.epsilon_spent, table.epsilon_budget
+                    "differential privacy: noise of ε = {} (no value is exact); ε spent on {}: {} of {} by you, \
+                     {} of {} by all coordinators together",
+                    table.epsilon,
+                    table.period,
+                    table.epsilon_spent,
+                    table.epsilon_budget,
+                    table.network_epsilon_spent,
+                    table.network_epsilon_budget
                 );
             } else {
                 println!(

@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 pub struct Spent {
     pub epsilon: f64,
     pub budget: f64,
+    /// All consumers together.
+    pub network_epsilon: f64,
+    pub network_budget: f64,
 }
 
 /// The budgets a query is charged against: each consumer's, and all consumers' together, per quarter.
@@ -83,17 +86,19 @@ impl StatisticsStore {
                 )));
             }
         };
-        if let Err(everyone) = charge_row(&mut tx, EVERYONE, period, epsilon, budgets.total).await?
-        {
-            tx.rollback().await.map_err(storage)?;
-            tracing::warn!(consumer, %period, "refused: the network's privacy budget is exhausted");
-            return Err(Error::BudgetExhausted(format!(
-                "the network's privacy budget for {period}: ε {} of {} spent by all coordinators together, \
+        let everyone = match charge_row(&mut tx, EVERYONE, period, epsilon, budgets.total).await? {
+            Ok(everyone) => everyone,
+            Err(everyone) => {
+                tx.rollback().await.map_err(storage)?;
+                tracing::warn!(consumer, %period, "refused: the network's privacy budget is exhausted");
+                return Err(Error::BudgetExhausted(format!(
+                    "the network's privacy budget for {period}: ε {} of {} spent by all coordinators together, \
                  this table needs {epsilon}; the suppressed table (no epsilon) stays available",
-                everyone as f64 / MICRO,
-                budgets.total
-            )));
-        }
+                    everyone as f64 / MICRO,
+                    budgets.total
+                )));
+            }
+        };
         sqlx::query(
             "INSERT INTO privacy_queries (consumer, period, query, epsilon_micro, asked_at_ms) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -110,6 +115,8 @@ impl StatisticsStore {
         Ok(Spent {
             epsilon: spent as f64 / MICRO,
             budget: budgets.per_consumer,
+            network_epsilon: everyone as f64 / MICRO,
+            network_budget: budgets.total,
         })
     }
 }

@@ -67,6 +67,8 @@ impl StatisticsStore {
         let mut noisy = view::noisy_table(&figures, period, table, asked, epsilon)?;
         noisy.epsilon_spent = spent.epsilon;
         noisy.epsilon_budget = spent.budget;
+        noisy.network_epsilon_spent = spent.network_epsilon;
+        noisy.network_epsilon_budget = spent.network_budget;
         Ok(noisy)
     }
 }
