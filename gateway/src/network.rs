@@ -13,8 +13,17 @@ pub struct Report {
     pub outbox_depth: u64,
     pub dead_letters: u64,
     pub inbox_depth: u64,
-    /// Per partner region: consultations and escalations this node has in flight with it.
-    pub in_flight: BTreeMap<String, (u64, u64)>,
+    /// Per partner region: what this node has in flight with it.
+    pub in_flight: BTreeMap<String, InFlight>,
+}
+
+/// Consultations and escalations one node has in flight with one partner, and since when the oldest waits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InFlight {
+    pub consultations: u64,
+    pub escalations: u64,
+    /// Milliseconds since the epoch.
+    pub oldest_since_ms: i64,
 }
 
 /// One region as coordinators see it.
@@ -37,6 +46,8 @@ pub struct Flow {
     pub to: String,
     pub consultations: u64,
     pub escalations: u64,
+    /// When the oldest of them was asked or sent (milliseconds since the epoch).
+    pub oldest_since_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,13 +98,14 @@ impl Network {
                 now.duration_since(*at).unwrap_or_default() <= self.down_after
             });
             let report = entry.map(|(_, r)| r.clone()).unwrap_or_default();
-            for (partner, (consultations, escalations)) in &report.in_flight {
-                if consultations + escalations > 0 {
+            for (partner, flight) in &report.in_flight {
+                if flight.consultations + flight.escalations > 0 {
                     flows.push(Flow {
                         from: region.id.clone(),
                         to: partner.clone(),
-                        consultations: *consultations,
-                        escalations: *escalations,
+                        consultations: flight.consultations,
+                        escalations: flight.escalations,
+                        oldest_since_ms: flight.oldest_since_ms,
                     });
                 }
             }
@@ -146,8 +158,13 @@ endpoint = "https://127.0.0.1:2"
             outbox_depth: 2,
             ..Report::default()
         };
-        report.in_flight.insert("rivierenland".into(), (1, 2));
-        report.in_flight.insert("atlantis".into(), (9, 9));
+        let flight = |consultations, escalations| InFlight {
+            consultations,
+            escalations,
+            oldest_since_ms: 999_000_000,
+        };
+        report.in_flight.insert("rivierenland".into(), flight(1, 2));
+        report.in_flight.insert("atlantis".into(), flight(9, 9));
         network.heartbeat("lekstroom", report, t0);
 
         let view = network.view(t0 + Duration::from_secs(10));
@@ -161,7 +178,8 @@ endpoint = "https://127.0.0.1:2"
                 from: "lekstroom".into(),
                 to: "rivierenland".into(),
                 consultations: 1,
-                escalations: 2
+                escalations: 2,
+                oldest_since_ms: 999_000_000,
             }]
         );
         let later = network.view(t0 + Duration::from_secs(16));

@@ -350,6 +350,15 @@ async fn coordinators_see_the_network() {
     .await;
     assert_eq!(flow.to_region, RIVIERENLAND);
     assert_eq!((flow.consultations, flow.escalations), (1, 0));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let waited = now - flow.oldest_since_ms;
+    assert!(
+        (0..60_000).contains(&waited),
+        "the question waits since it was asked, moments ago: {waited} ms"
+    );
 
     fed.federation.stop_node(MIDDEN_IJSSEL).await;
     eventually("a silent region goes down", Duration::from_secs(10), || {

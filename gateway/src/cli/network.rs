@@ -71,13 +71,20 @@ pub async fn run(args: NetworkArgs) -> Result<()> {
     }
     println!("{regions}");
     let mut flows = Table::new();
-    flows.set_header(["from", "to", "consultations", "escalations"]);
+    flows.set_header([
+        "from",
+        "to",
+        "consultations",
+        "escalations",
+        "oldest waiting",
+    ]);
     for f in &view.flows {
         flows.add_row([
             f.from_region.clone(),
             f.to_region.clone(),
             f.consultations.to_string(),
             f.escalations.to_string(),
+            waited(now - f.oldest_since_ms),
         ]);
     }
     if view.flows.is_empty() {
@@ -86,4 +93,29 @@ pub async fn run(args: NetworkArgs) -> Result<()> {
         println!("In flight between regions:\n{flows}");
     }
     Ok(())
+}
+
+/// How long something has waited, in the largest whole unit: "40 s", "12 min", "5 h", "3 d".
+fn waited(ms: i64) -> String {
+    let secs = ms.max(0) / 1000;
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 => format!("{} h", secs / 3600),
+        _ => format!("{} d", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::waited;
+
+    #[test]
+    fn waits_read_in_their_largest_whole_unit() {
+        assert_eq!(waited(40_000), "40 s");
+        assert_eq!(waited(12 * 60_000 + 5_000), "12 min");
+        assert_eq!(waited(5 * 3_600_000), "5 h");
+        assert_eq!(waited(3 * 86_400_000 + 1), "3 d");
+        assert_eq!(waited(-5), "0 s", "a clock a little ahead");
+    }
 }

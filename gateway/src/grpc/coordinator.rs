@@ -210,6 +210,7 @@ impl CoordinatorService for CoordinatorApi {
                     to_region: f.to,
                     consultations: f.consultations,
                     escalations: f.escalations,
+                    oldest_since_ms: f.oldest_since_ms,
                 })
                 .collect(),
             gateway_version: env!("CARGO_PKG_VERSION").into(),

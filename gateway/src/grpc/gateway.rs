@@ -3,7 +3,7 @@
 
 use super::caller_region;
 use crate::forwarding::Forwarder;
-use crate::network::{Network, Report};
+use crate::network::{InFlight, Network, Report};
 use crate::nodes::{Caller, NodeClients};
 use crate::statistics::{self, StatisticsStore, store::Stored};
 use crate::transport::wire;
@@ -73,7 +73,14 @@ impl GatewayService for GatewayApi {
             in_flight: beat
                 .in_flight
                 .into_iter()
-                .map(|f| (f.region, (f.consultations, f.escalations)))
+                .map(|f| {
+                    let flight = InFlight {
+                        consultations: f.consultations,
+                        escalations: f.escalations,
+                        oldest_since_ms: f.oldest_since_ms,
+                    };
+                    (f.region, flight)
+                })
                 .collect(),
         };
         self.network.heartbeat(&region, report, SystemTime::now());

@@ -54,10 +54,11 @@ async fn beat(workflow: &Workflow, gateways: &Gateways) -> Result<Vec<Duration>>
         in_flight: report
             .in_flight
             .into_iter()
-            .map(|(region, (consultations, escalations))| InFlight {
+            .map(|(region, flight)| InFlight {
                 region,
-                consultations,
-                escalations,
+                consultations: flight.consultations,
+                escalations: flight.escalations,
+                oldest_since_ms: flight.oldest_since,
             })
             .collect(),
     };

@@ -234,24 +234,31 @@ pub async fn list(
 }
 
 /// Per partner region: questions asked to the network still open (by the regions delivered to, or the
-/// named region while not yet delivered).
-pub async fn in_flight(pool: &sqlx::AnyPool) -> Result<Vec<(String, u64)>> {
+/// named region while not yet delivered), and when the oldest of them was asked.
+pub async fn in_flight(pool: &sqlx::AnyPool) -> Result<Vec<(String, u64, Millis)>> {
     let rows = sqlx::query(
-        "SELECT routed_to, target_region FROM consultations WHERE to_network = 1 AND status = 'open'",
+        "SELECT routed_to, target_region, asked_at FROM consultations \
+         WHERE to_network = 1 AND status = 'open'",
     )
     .fetch_all(pool)
     .await?;
-    let mut counts = std::collections::BTreeMap::<String, u64>::new();
+    let mut counts = std::collections::BTreeMap::<String, (u64, Millis)>::new();
     for row in rows {
         let mut regions = list_of(&row.get::<String, _>(0));
         if regions.is_empty() {
             regions.extend(row.get::<Option<String>, _>(1));
         }
+        let asked_at: Millis = row.get(2);
         for region in regions {
-            *counts.entry(region).or_default() += 1;
+            let (count, oldest) = counts.entry(region).or_insert((0, asked_at));
+            *count += 1;
+            *oldest = (*oldest).min(asked_at);
         }
     }
-    Ok(counts.into_iter().collect())
+    Ok(counts
+        .into_iter()
+        .map(|(region, (count, oldest))| (region, count, oldest))
+        .collect())
 }
 
 /// Questions from other regions nobody here has answered yet.

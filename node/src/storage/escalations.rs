@@ -291,16 +291,22 @@ pub async fn list(
     .collect()
 }
 
-/// Per partner region: outgoing escalations it has not finished.
-pub async fn in_flight(pool: &sqlx::AnyPool) -> Result<Vec<(String, u64)>> {
+/// Per partner region: outgoing escalations it has not finished, and when the oldest of them was sent.
+pub async fn in_flight(pool: &sqlx::AnyPool) -> Result<Vec<(String, u64, Millis)>> {
     Ok(sqlx::query(
-        "SELECT partner_region, COUNT(*) FROM escalations WHERE direction = 'outgoing' \
+        "SELECT partner_region, COUNT(*), MIN(created_at) FROM escalations WHERE direction = 'outgoing' \
          AND status IN ('sent', 'received', 'accepted') GROUP BY partner_region",
     )
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|r| (r.get(0), u64::try_from(r.get::<i64, _>(1)).unwrap_or(0)))
+    .map(|r| {
+        (
+            r.get(0),
+            u64::try_from(r.get::<i64, _>(1)).unwrap_or(0),
+            r.get(2),
+        )
+    })
     .collect())
 }
 

@@ -48,7 +48,24 @@ pub struct NodeReport {
     pub dead_letters: u64,
     pub inbox_depth: u64,
     /// Per partner region: consultations and escalations in flight.
-    pub in_flight: BTreeMap<String, (u64, u64)>,
+    pub in_flight: BTreeMap<String, InFlight>,
+}
+
+/// What a node has in flight with one partner region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InFlight {
+    pub consultations: u64,
+    pub escalations: u64,
+    /// When the oldest of them was asked or sent.
+    pub oldest_since: Millis,
+}
+
+impl InFlight {
+    fn add(&mut self, consultations: u64, escalations: u64, since: Millis) {
+        self.consultations += consultations;
+        self.escalations += escalations;
+        self.oldest_since = self.oldest_since.min(since);
+    }
 }
 
 /// Why an attempt failed, as the courier judged it.
@@ -134,12 +151,22 @@ impl Workflow {
         let (outbox_depth, dead_letters) = storage::outbox::depths(pool).await?;
         let inbox_depth = storage::consultations::waiting_incoming(pool).await?
             + storage::escalations::waiting_incoming(pool).await?;
-        let mut in_flight: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for (region, count) in storage::consultations::in_flight(pool).await? {
-            in_flight.entry(region).or_default().0 += count;
+        let mut in_flight: BTreeMap<String, InFlight> = BTreeMap::new();
+        let mut add = |region: String, consultations, escalations, since| {
+            in_flight
+                .entry(region)
+                .or_insert(InFlight {
+                    consultations: 0,
+                    escalations: 0,
+                    oldest_since: since,
+                })
+                .add(consultations, escalations, since);
+        };
+        for (region, count, since) in storage::consultations::in_flight(pool).await? {
+            add(region, count, 0, since);
         }
-        for (region, count) in storage::escalations::in_flight(pool).await? {
-            in_flight.entry(region).or_default().1 += count;
+        for (region, count, since) in storage::escalations::in_flight(pool).await? {
+            add(region, 0, count, since);
         }
         Ok(NodeReport {
             outbox_depth,
