@@ -317,6 +317,7 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
         .yearly_review(pb::YearlyReviewRequest {
             region: LEKSTROOM.into(),
             year: 2025,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -374,9 +375,9 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
         ),
         (
             area_coordinator("utrecht-flevoland"),
-            ("", 2025),
-            Code::InvalidArgument,
-            "region: must be given",
+            ("atlantis", 2025),
+            Code::NotFound,
+            "region atlantis is not in the registry",
         ),
     ] {
         let status = coordinator_as(&fed, who)
@@ -384,6 +385,7 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
             .yearly_review(pb::YearlyReviewRequest {
                 region: request.0.into(),
                 year: request.1,
+                ..Default::default()
             })
             .await
             .unwrap_err();
@@ -433,15 +435,39 @@ async fn a_federation_of_synthetic_cases_publishes_national_and_area_statistics_
     )
     .await;
     assert_eq!(area.area, "oost-nederland");
-    let review = east
-        .yearly_review(pb::YearlyReviewRequest {
-            region: "rivierenland".into(),
-            year: 2026,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(review.quarters, ["2026-Q1", "2026-Q2", "2026-Q3"]);
-    assert!(review.html.contains("Rivierenland"));
+    let review = |region: &str, area: &str| pb::YearlyReviewRequest {
+        region: region.into(),
+        area: area.into(),
+        year: 2026,
+    };
+    for (request, title) in [
+        (review("rivierenland", ""), "Rivierenland"),
+        (
+            review("", "oost-nederland"),
+            "Area <code>oost-nederland</code>",
+        ),
+        (review("", ""), "Yearly review 2026: the Netherlands"),
+    ] {
+        let published = east.yearly_review(request).await.unwrap().into_inner();
+        assert_eq!(published.quarters, ["2026-Q1", "2026-Q2", "2026-Q3"]);
+        assert!(published.html.contains(title), "{title}");
+        assert!(published.html.contains("Across regions"));
+    }
+    for (request, code, message) in [
+        (review("", "utrecht-flevoland"), Code::PermissionDenied, ""),
+        (
+            review("rivierenland", "oost-nederland"),
+            Code::InvalidArgument,
+            "area: give a region or an area, not both",
+        ),
+        (
+            review("", "atlantis"),
+            Code::NotFound,
+            "area atlantis is not in the registry",
+        ),
+    ] {
+        let status = east.yearly_review(request).await.unwrap_err();
+        assert_refused(&status, code, message);
+    }
     fed.stop().await;
 }

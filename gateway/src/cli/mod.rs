@@ -31,7 +31,7 @@ pub enum Command {
     /// The national statistics (or an area's or region's), after disclosure control: counts below k hidden,
     /// with what would give them away, the rest rounded to 5; or with differential-privacy noise (--epsilon).
     Statistics(StatisticsArgs),
-    /// A region's yearly review (HTML with SVG charts) from its published figures.
+    /// A region's, an area's or the nation's yearly review (HTML with SVG charts) from the published figures.
     Review(ReviewArgs),
 }
 
@@ -121,9 +121,12 @@ pub struct StatisticsArgs {
 pub struct ReviewArgs {
     #[command(flatten)]
     pub coordinator: CoordinatorArgs,
-    /// The region, e.g. lekstroom (a coordinator of its area only).
+    /// A region's review, e.g. lekstroom (a coordinator of its area only); without it and --area, the nation's.
+    #[arg(long, conflicts_with = "area")]
+    pub region: Option<String>,
+    /// An area's review, e.g. oost-nederland (its coordinators only).
     #[arg(long)]
-    pub region: String,
+    pub area: Option<String>,
     /// The year, e.g. 2026: its quarters that are over and reported.
     #[arg(long)]
     pub year: i32,

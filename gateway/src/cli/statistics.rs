@@ -137,7 +137,8 @@ pub async fn review(args: ReviewArgs) -> Result<()> {
     }
     let reply = client
         .yearly_review(YearlyReviewRequest {
-            region: args.region,
+            region: args.region.unwrap_or_default(),
+            area: args.area.unwrap_or_default(),
             year: args.year,
         })
         .await

@@ -74,14 +74,7 @@ impl CoordinatorService for CoordinatorApi {
                 ),
             )
         })?;
-        let asked = match (req.region.trim(), req.area.trim()) {
-            ("", "") => Asked::National,
-            (region, "") => Asked::Region(region),
-            ("", area) => Asked::Area(area),
-            _ => {
-                return Err(Error::invalid("area", "give a region or an area, not both").into());
-            }
-        };
+        let asked = scope(&req.region, &req.area)?;
         let registry = self.network.registry();
         access::may_read(registry, &name, asked)?;
         let query = TableQuery {
@@ -110,21 +103,18 @@ impl CoordinatorService for CoordinatorApi {
             );
         }
         let registry = self.network.registry();
-        let asked = Asked::Region(req.region.trim());
-        if req.region.trim().is_empty() {
-            return Err(Error::invalid("region", "must be given").into());
-        }
+        let asked = scope(&req.region, &req.area)?;
         access::may_read(registry, &name, asked)?;
         let review = review::yearly(
             &self.statistics,
             registry,
-            req.region.trim(),
+            asked,
             req.year,
             self.publishing.control,
             now_ms(),
         )
         .await?;
-        tracing::info!(coordinator = %name, region = %req.region.trim(), year = req.year, quarters = review.quarters.len(), "yearly review read");
+        tracing::info!(coordinator = %name, %asked, year = req.year, quarters = review.quarters.len(), "yearly review read");
         Ok(Response::new(YearlyReviewReply {
             html: review.html,
             quarters: review.quarters,
@@ -215,5 +205,15 @@ impl CoordinatorService for CoordinatorApi {
                 .collect(),
             gateway_version: env!("CARGO_PKG_VERSION").into(),
         }))
+    }
+}
+
+/// What a request asks for: a region, an area, or (neither given) the nation.
+fn scope<'a>(region: &'a str, area: &'a str) -> Result<Asked<'a>, Error> {
+    match (region.trim(), area.trim()) {
+        ("", "") => Ok(Asked::National),
+        (region, "") => Ok(Asked::Region(region)),
+        ("", area) => Ok(Asked::Area(area)),
+        _ => Err(Error::invalid("area", "give a region or an area, not both")),
     }
 }

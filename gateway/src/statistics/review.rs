@@ -52,26 +52,34 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The yearly review of `region` for `year`, from every quarter of it that is over and was reported.
+/// The yearly review of a region, an area or the nation for `year`, from every quarter of it that is over and
+/// was reported.
 pub async fn yearly(
     store: &StatisticsStore,
     registry: &Registry,
-    region: &str,
+    asked: Asked<'_>,
     year: i32,
     control: Control,
     now_ms: i64,
 ) -> Result<Review> {
-    let name = registry
-        .get(region)
-        .map(|r| r.name.clone())
-        .ok_or_else(|| Error::NotFound(format!("region {region} is not in the registry")))?;
+    let name = match asked {
+        Asked::National => "the Netherlands".to_owned(),
+        Asked::Region(id) => registry
+            .get(id)
+            .map(|r| r.name.clone())
+            .ok_or_else(|| Error::NotFound(format!("region {id} is not in the registry")))?,
+        Asked::Area(id) => registry
+            .area(id)
+            .map(|a| a.name.clone())
+            .ok_or_else(|| Error::NotFound(format!("area {id} is not in the registry")))?,
+    };
     let mut quarters = Vec::new();
     let mut earlier = Vec::new();
     for (of_year, into) in [(year - 1, &mut earlier), (year, &mut quarters)] {
         for q in 1..=4 {
             let period = format!("{of_year}-Q{q}");
             if let Some(quarter) =
-                released(store, registry, region, &period, control, now_ms).await?
+                released(store, registry, asked, &period, control, now_ms).await?
             {
                 into.push(quarter);
             }
@@ -79,14 +87,18 @@ pub async fn yearly(
     }
     if quarters.is_empty() {
         return Err(Error::NotFound(format!(
-            "{region} has no released quarter in {year}: a quarter is released once it is over and reported"
+            "{asked} has no released quarter in {year}: a quarter is released once it is over and reported"
         )));
     }
     let periods = quarters.iter().map(|q| q.period.clone()).collect();
     // Drawing the charts is CPU work: off the thread that forwards calls.
-    let region = region.to_owned();
+    let scope = match asked {
+        Asked::National => "All regions of the network".to_owned(),
+        Asked::Region(id) => format!("Region <code>{}</code>", escape(id)),
+        Asked::Area(id) => format!("Area <code>{}</code>", escape(id)),
+    };
     let html = tokio::task::spawn_blocking(move || {
-        render(&name, &region, year, &quarters, &earlier, control.k)
+        render(&name, &scope, year, &quarters, &earlier, control.k)
     })
     .await
     .map_err(|e| Error::Report(format!("the review did not finish: {e}")))??;
@@ -96,12 +108,12 @@ pub async fn yearly(
     })
 }
 
-/// A region's released tables of one quarter; `None` when the quarter is not over, not reported, or the region
-/// sent nothing for it.
+/// The released tables of one quarter for what was asked; `None` when the quarter is not over, not reported, or
+/// nothing in what was asked sent figures for it.
 async fn released(
     store: &StatisticsStore,
     registry: &Registry,
-    region: &str,
+    asked: Asked<'_>,
     period: &str,
     control: Control,
     now_ms: i64,
@@ -120,7 +132,6 @@ async fn released(
     let [categories, flows] = releases.as_slice() else {
         return Ok(None);
     };
-    let asked = Asked::Region(region);
     let Ok(by_outcome) = view::table(categories, Table::CategoryByOutcome, asked) else {
         return Ok(None);
     };
@@ -162,15 +173,16 @@ fn column_series(
 }
 
 /// The review; `earlier` (the year before, as far as released) only lengthens the trend.
+/// `scope` is HTML: which region or area, or the whole network.
 fn render(
     name: &str,
-    region: &str,
+    scope: &str,
     year: i32,
     quarters: &[Quarter],
     earlier: &[Quarter],
     k: u64,
 ) -> Result<String> {
-    let mut html = head(name, region, year, quarters, k);
+    let mut html = head(name, scope, year, quarters, k);
     cases_and_trend(&mut html, quarters, earlier)?;
     network_loops(&mut html, quarters);
     column_charts(&mut html, quarters)?;
@@ -188,7 +200,7 @@ fn closed(quarter: &Quarter) -> Option<u64> {
 }
 
 /// The document's head, title and what the figures are.
-fn head(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> String {
+fn head(name: &str, scope: &str, year: i32, quarters: &[Quarter], k: u64) -> String {
     let periods: Vec<&str> = quarters.iter().map(|q| q.period.as_str()).collect();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Yearly review {year}: {title}</title>\
@@ -196,7 +208,7 @@ fn head(name: &str, region: &str, year: i32, quarters: &[Quarter], k: u64) -> St
          table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:.2em .6em;text-align:right}}\
          th:first-child,td:first-child{{text-align:left}}figure{{margin:1em 0}}</style></head><body>\n\
          <h1>Yearly review {year}: {title}</h1>\n\
-         <p>Region <code>{region}</code>. Quarters released: {quarters}. Figures as published by the expertnet gateway: \
+         <p>{scope}. Quarters released: {quarters}. Figures as published by the expertnet gateway: \
          counts below {k} and counts that would reveal them are hidden (<b>x</b>, no bar); the rest are rounded to \
          {base}, except the sessions held, a count of meetings, shown exactly. A share is \
          shown where both its figures are (– where nothing was sent). No youth can be singled out from this \
