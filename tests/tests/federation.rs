@@ -2,6 +2,7 @@
 //! escalations received, accepted, returned and closed on both sides, refusals that write nothing, and
 //! nodes or the gateway going down without anything lost or doubled.
 
+use expertnet_node::clock::{Clock, SystemClock};
 use expertnet_node::domain::signals::{Quarter, SignalTotals};
 use expertnet_node::domain::{NewCommitment, NewDiscussion, NewSession, Outcome};
 use expertnet_proto::v1 as pb;
@@ -117,14 +118,10 @@ async fn consultation_routed_by_tag_is_answered() {
 
 /// The region's signals of the quarter the test runs in.
 async fn this_quarter(fed: &TestFederation, region: &str) -> SignalTotals {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
     fed.federation
         .node(region)
         .workflow
-        .snapshot(region, Quarter::containing(now))
+        .snapshot(region, Quarter::containing(SystemClock.now_ms()))
         .await
         .unwrap()
         .totals

@@ -5,6 +5,7 @@
 use expertnet_federation::peer::{GATEWAY_HOST, node_host};
 use expertnet_federation::pki::{Pki, Validity};
 use expertnet_federation::{Peer, TlsFiles};
+use expertnet_node::clock::{Clock, SystemClock};
 use expertnet_proto::v1 as pb;
 use expertnet_proto::v1::coordinator_service_client::CoordinatorServiceClient;
 use expertnet_proto::v1::envelope::Body;
@@ -350,11 +351,7 @@ async fn coordinators_see_the_network() {
     .await;
     assert_eq!(flow.to_region, RIVIERENLAND);
     assert_eq!((flow.consultations, flow.escalations), (1, 0));
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    let waited = now - flow.oldest_since_ms;
+    let waited = SystemClock.now_ms() - flow.oldest_since_ms;
     assert!(
         (0..60_000).contains(&waited),
         "the question waits since it was asked, moments ago: {waited} ms"

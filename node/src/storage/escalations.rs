@@ -169,9 +169,17 @@ pub struct StatusChange<'a> {
 }
 
 pub async fn set_status(tx: &mut Transaction, change: StatusChange<'_>) -> Result<()> {
+    // Closed news can overtake the acceptance it follows; either one means the receiver took the case in, and
+    // the first to arrive dates it.
+    let accepted_at = matches!(
+        change.status,
+        EscalationStatus::Accepted | EscalationStatus::Closed
+    )
+    .then_some(change.at);
     sqlx::query(
         "UPDATE escalations SET status = $1, status_reason = $2, partner_ref = COALESCE($3, partner_ref), \
-         last_key = COALESCE($4, last_key), updated_at = $5 WHERE id = $6",
+         last_key = COALESCE($4, last_key), updated_at = $5, accepted_at = COALESCE(accepted_at, $7) \
+         WHERE id = $6",
     )
     .bind(change.status.as_str())
     .bind(change.status_reason)
@@ -179,21 +187,9 @@ pub async fn set_status(tx: &mut Transaction, change: StatusChange<'_>) -> Resul
     .bind(change.last_key)
     .bind(change.at)
     .bind(change.id)
+    .bind(accepted_at)
     .execute(&mut **tx)
     .await?;
-    // Closed news can overtake the acceptance it follows; either one means the receiver took the case in.
-    if matches!(
-        change.status,
-        EscalationStatus::Accepted | EscalationStatus::Closed
-    ) {
-        sqlx::query(
-            "UPDATE escalations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL",
-        )
-        .bind(change.at)
-        .bind(change.id)
-        .execute(&mut **tx)
-        .await?;
-    }
     Ok(())
 }
 

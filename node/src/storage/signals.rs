@@ -89,18 +89,18 @@ pub async fn no_fitting_answer(
         .collect()
 }
 
-/// Questions this node asked other regions (to the network, not from elsewhere) in the period.
-const ASKED: &str = "SELECT COUNT(*) FROM consultations c WHERE c.to_network = 1 AND c.origin_region IS NULL \
-     AND c.asked_at >= $1 AND c.asked_at < $2";
-/// Of those, the ones another region answered.
-const ANSWERED: &str = "SELECT COUNT(*) FROM consultations c WHERE c.to_network = 1 AND c.origin_region IS NULL \
-     AND c.asked_at >= $1 AND c.asked_at < $2 AND EXISTS (SELECT 1 FROM consultation_answers a \
-     WHERE a.consultation_id = c.id AND a.region <> '')";
-/// Of those, the ones whose first answer from another region came within 7 days.
-const ANSWERED_WITHIN_7_DAYS: &str = "SELECT COUNT(*) FROM consultations c WHERE c.to_network = 1 \
-     AND c.origin_region IS NULL AND c.asked_at >= $1 AND c.asked_at < $2 AND EXISTS (SELECT 1 \
-     FROM consultation_answers a WHERE a.consultation_id = c.id AND a.region <> '' \
-     AND a.answered_at - c.asked_at <= 604800000)";
+/// Outgoing escalations sent in the period: all, those the receiver accepted, and those accepted within 14 days.
+const ESCALATION_LOOPS: &str = "SELECT COUNT(*), COUNT(accepted_at), \
+     COALESCE(SUM(CASE WHEN accepted_at - created_at <= 1209600000 THEN 1 ELSE 0 END), 0) \
+     FROM escalations WHERE direction = 'outgoing' AND created_at >= $1 AND created_at < $2";
+/// Questions this node asked other regions in the period (to the network, not from elsewhere): all, those
+/// another region answered, and those whose first answer from another region came within 7 days.
+const CONSULTATION_LOOPS: &str = "SELECT COUNT(*), COUNT(first_answer), \
+     COALESCE(SUM(CASE WHEN first_answer - asked_at <= 604800000 THEN 1 ELSE 0 END), 0) \
+     FROM (SELECT c.asked_at, (SELECT MIN(a.answered_at) FROM consultation_answers a \
+           WHERE a.consultation_id = c.id AND a.region <> '') AS first_answer \
+           FROM consultations c WHERE c.to_network = 1 AND c.origin_region IS NULL \
+           AND c.asked_at >= $1 AND c.asked_at < $2) asked";
 
 /// The period's flow: submitted, returned, discussed, escalated, closed, sessions held. `first_day` and
 /// `next_first_day` bound the sessions, which are kept by calendar date.
@@ -117,6 +117,19 @@ pub async fn totals(
             .await?;
         Ok::<u64, crate::error::Error>(n as u64)
     };
+    // Three counts over the same rows, read in one pass.
+    let loops = |sql: &'static str| async move {
+        let (all, closed, soon): (i64, i64, i64) = sqlx::query_as(sql)
+            .bind(start)
+            .bind(end)
+            .fetch_one(pool)
+            .await?;
+        Ok::<_, crate::error::Error>((all as u64, closed as u64, soon as u64))
+    };
+    let (escalated, escalations_accepted, escalations_accepted_within_14_days) =
+        loops(ESCALATION_LOOPS).await?;
+    let (consultations_asked, consultations_answered, consultations_answered_within_7_days) =
+        loops(CONSULTATION_LOOPS).await?;
     let sessions: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM table_sessions WHERE session_date >= $1 AND session_date < $2",
     )
@@ -134,28 +147,16 @@ pub async fn totals(
             "SELECT COUNT(DISTINCT case_id) FROM discussions WHERE recorded_at >= $1 AND recorded_at < $2",
         )
         .await?,
-        escalated: count(
-            "SELECT COUNT(*) FROM escalations WHERE direction = 'outgoing' AND created_at >= $1 \
-             AND created_at < $2",
-        )
-        .await?,
+        escalated,
         closed: count(
             "SELECT COUNT(*) FROM cases WHERE state = 'closed' AND closed_at >= $1 AND closed_at < $2",
         )
         .await?,
         sessions_held: sessions as u64,
-        escalations_accepted: count(
-            "SELECT COUNT(*) FROM escalations WHERE direction = 'outgoing' AND created_at >= $1 \
-             AND created_at < $2 AND accepted_at IS NOT NULL",
-        )
-        .await?,
-        escalations_accepted_within_14_days: count(
-            "SELECT COUNT(*) FROM escalations WHERE direction = 'outgoing' AND created_at >= $1 \
-             AND created_at < $2 AND accepted_at - created_at <= 1209600000",
-        )
-        .await?,
-        consultations_asked: count(ASKED).await?,
-        consultations_answered: count(ANSWERED).await?,
-        consultations_answered_within_7_days: count(ANSWERED_WITHIN_7_DAYS).await?,
+        escalations_accepted,
+        escalations_accepted_within_14_days,
+        consultations_asked,
+        consultations_answered,
+        consultations_answered_within_7_days,
     })
 }

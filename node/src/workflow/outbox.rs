@@ -60,14 +60,6 @@ pub struct InFlight {
     pub oldest_since: Millis,
 }
 
-impl InFlight {
-    fn add(&mut self, consultations: u64, escalations: u64, since: Millis) {
-        self.consultations += consultations;
-        self.escalations += escalations;
-        self.oldest_since = self.oldest_since.min(since);
-    }
-}
-
 /// Why an attempt failed, as the courier judged it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
@@ -152,15 +144,15 @@ impl Workflow {
         let inbox_depth = storage::consultations::waiting_incoming(pool).await?
             + storage::escalations::waiting_incoming(pool).await?;
         let mut in_flight: BTreeMap<String, InFlight> = BTreeMap::new();
-        let mut add = |region: String, consultations, escalations, since| {
-            in_flight
-                .entry(region)
-                .or_insert(InFlight {
-                    consultations: 0,
-                    escalations: 0,
-                    oldest_since: since,
-                })
-                .add(consultations, escalations, since);
+        let mut add = |region: String, consultations, escalations, since: Millis| {
+            let flight = in_flight.entry(region).or_insert(InFlight {
+                consultations: 0,
+                escalations: 0,
+                oldest_since: since,
+            });
+            flight.consultations += consultations;
+            flight.escalations += escalations;
+            flight.oldest_since = flight.oldest_since.min(since);
         };
         for (region, count, since) in storage::consultations::in_flight(pool).await? {
             add(region, count, 0, since);
