@@ -7,6 +7,7 @@ use crate::transport::ServerLimits;
 use expertnet_federation::metrics::MetricsConfig;
 use expertnet_federation::settings::load_layered;
 use expertnet_federation::{Registry, TlsFiles};
+use expertnet_web::sign_in::SignInPolicy;
 use figment::providers::Env;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -52,6 +53,43 @@ pub struct GatewayConfig {
     /// The Prometheus endpoint (`GET /metrics`, plain HTTP: keep it on an address only the scraper reaches).
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// The coordinators' dashboard in the browser.
+    #[serde(default)]
+    pub dashboard: DashboardConfig,
+}
+
+/// `[dashboard]`: where coordinators sign in with a browser (HTTPS with the gateway's own certificate and key).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DashboardConfig {
+    /// Address of the dashboard, e.g. `127.0.0.1:50070`; empty for none.
+    pub listen: String,
+    /// Failures before a lock, the lock's length and the sessions' lifetimes.
+    pub sign_in: SignInPolicy,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> DashboardConfig {
+        DashboardConfig {
+            listen: "127.0.0.1:50070".into(),
+            sign_in: SignInPolicy::default(),
+        }
+    }
+}
+
+impl DashboardConfig {
+    /// The address to serve on, or `None` when there is no dashboard.
+    pub fn addr(&self) -> Result<Option<SocketAddr>> {
+        if self.listen.trim().is_empty() {
+            return Ok(None);
+        }
+        self.listen.parse().map(Some).map_err(|_| {
+            Error::Config(format!(
+                "dashboard.listen: '{}' is not an address like 127.0.0.1:50070",
+                self.listen
+            ))
+        })
+    }
 }
 
 impl Default for GatewayConfig {
@@ -76,6 +114,7 @@ impl Default for GatewayConfig {
             node_keepalive_secs: 30,
             server: ServerLimits::default(),
             metrics: MetricsConfig::default(),
+            dashboard: DashboardConfig::default(),
         }
     }
 }
@@ -168,6 +207,10 @@ impl GatewayConfig {
         }
         self.server.validate().map_err(Error::Config)?;
         self.metrics.addr("metrics").map_err(Error::Config)?;
+        self.dashboard.addr()?;
+        if let Some(problem) = self.dashboard.sign_in.problem("dashboard.sign_in") {
+            return Err(Error::Config(problem));
+        }
         Ok(())
     }
 

@@ -27,6 +27,10 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
+    /// A person of that name exists already.
+    #[error("{0}")]
+    AlreadyExists(String),
+
     /// The state does not allow it yet (a quarter that is not over).
     #[error("{0}")]
     FailedPrecondition(String),
@@ -68,6 +72,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether this is a refusal of what was asked (a person may be told why), not a failure inside the gateway.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(
+            self,
+            Error::Storage(_) | Error::Privacy(_) | Error::Report(_) | Error::Config(_)
+        )
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
         Error::InvalidArgument {
             field: field.into(),
@@ -84,6 +96,7 @@ impl From<Error> for Status {
             Error::PermissionDenied(_) => Status::permission_denied(message),
             Error::InvalidArgument { .. } => Status::invalid_argument(message),
             Error::NotFound(_) => Status::not_found(message),
+            Error::AlreadyExists(_) => Status::already_exists(message),
             Error::TooLarge(_) => Status::out_of_range(message),
             Error::Unimplemented(_) => Status::unimplemented(message),
             Error::FailedPrecondition(_) => Status::failed_precondition(message),

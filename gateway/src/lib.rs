@@ -4,12 +4,15 @@
 
 pub mod cli;
 pub mod config;
+pub mod coordination;
+pub mod dashboard;
 pub mod error;
 pub mod forwarding;
 pub mod grpc;
 pub mod metrics;
 pub mod network;
 pub mod nodes;
+pub mod people;
 pub mod routing;
 pub mod server;
 pub mod statistics;

@@ -73,6 +73,11 @@ impl Network {
         }
     }
 
+    /// How long a region may be silent before it is shown as down.
+    pub fn down_after(&self) -> Duration {
+        self.down_after
+    }
+
     pub fn registry(&self) -> &Registry {
         &self.registry
     }

@@ -5,6 +5,7 @@
 //! below tonic's codec, the rest by the generated servers.
 
 use crate::config::GatewayConfig;
+use crate::coordination::Coordination;
 use crate::error::{Error, Result};
 use crate::grpc::{CoordinatorApi, GatewayApi, forwarding};
 use crate::network::Network;
@@ -83,6 +84,29 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    /// What coordinators ask, over gRPC or at the dashboard.
+    pub fn coordination(&self) -> Coordination {
+        Coordination {
+            network: self.network.clone(),
+            statistics: self.statistics.clone(),
+            publishing: self.publishing,
+        }
+    }
+
+    /// The coordinators' dashboard over this gateway's figures and database, served over TLS.
+    pub fn dashboard(&self, config: &GatewayConfig) -> crate::dashboard::Dashboard {
+        crate::dashboard::Dashboard {
+            coordination: self.coordination(),
+            people: crate::people::CoordinatorPeople::new(
+                self.statistics.pool().clone(),
+                config.dashboard.sign_in,
+            ),
+            secure: true,
+        }
+    }
+}
+
 /// Serves the gateway's services, health and reflection on `listener` until `shutdown` resolves; then takes no
 /// new calls and lets those in flight finish (for at most [`transport::SHUTDOWN_GRACE`]).
 pub async fn serve(
@@ -115,10 +139,8 @@ pub async fn serve(
                 .max_decoding_message_size(gateway.max_message_bytes),
         )
         .add_service(CoordinatorServiceServer::new(CoordinatorApi::new(
-            gateway.network,
+            gateway.coordination(),
             gateway.nodes,
-            gateway.statistics,
-            gateway.publishing,
         )))
         .prepare();
     let calls = Arc::new(Calls {

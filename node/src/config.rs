@@ -202,7 +202,7 @@ impl NodeConfig {
                  server.tls.key (plaintext is only allowed on a loopback address)"
             )));
         }
-        if let Some(problem) = self.web.sign_in.problem() {
+        if let Some(problem) = self.web.sign_in.problem("web") {
             return Err(Error::Config(problem));
         }
         Ok(())

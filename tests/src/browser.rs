@@ -29,7 +29,7 @@ pub struct CaseForm<'a> {
 
 /// The code an authenticator app holding `secret` (as the enrolment page shows it) displays at `node_ms`.
 pub fn totp_code(secret: &str, node_ms: i64) -> String {
-    expertnet_node::access::second_factor::TotpSecret::from_base32(&secret.replace(' ', ""))
+    expertnet_web::second_factor::TotpSecret::from_base32(&secret.replace(' ', ""))
         .code_at((node_ms / 1000) as u64)
 }
 
@@ -266,11 +266,42 @@ impl Browser {
     /// Signs in a person who still has to set up their second factor, taking the secret from the page and
     /// answering with the code an authenticator app shows at `node_ms` (the node's clock); lands on Mijn werk.
     pub async fn sign_in_enrolling(&self, board: &str, name: &str, password: &str, node_ms: i64) {
-        self.sign_in(board, name, password).await;
+        self.sign_in_enrolling_to(board, name, password, node_ms, "/werk")
+            .await;
+    }
+
+    /// [`Browser::sign_in_enrolling`] on a site whose first page after signing in is `landing` (the
+    /// coordinators' dashboard lands on `/netwerk`).
+    pub async fn sign_in_enrolling_to(
+        &self,
+        site: &str,
+        name: &str,
+        password: &str,
+        now_ms: i64,
+        landing: &str,
+    ) {
+        self.sign_in(site, name, password).await;
         let secret = self.text("#sleutel").await;
-        self.fill("#code", &totp_code(&secret, node_ms)).await;
+        self.fill("#code", &totp_code(&secret, now_ms)).await;
         self.click("button[type=submit]").await;
-        assert_eq!(self.wait_path("/werk").await, "/werk");
+        assert_eq!(self.wait_path(landing).await, landing);
+    }
+
+    /// What `url` (on the page's own site, with its cookies) answers: its status and its text, fetched by the
+    /// page's script as a download link would be.
+    pub async fn fetch(&self, url: &str) -> (u16, String) {
+        let answer = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0], { credentials: 'same-origin' })
+                   .then(r => r.text().then(t => done([r.status, t])))
+                   .catch(e => done([0, String(e)]));",
+                vec![serde_json::Value::String(url.to_owned())],
+            )
+            .await
+            .expect("fetch from the page");
+        serde_json::from_value(answer).expect("status and text")
     }
 
     /// Submits a case on the board's form and returns its id, from the case page the board then shows.

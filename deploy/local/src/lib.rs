@@ -52,6 +52,8 @@ pub struct Settings {
     pub registry: Registry,
     /// The gateway's port; 0 lets the OS choose.
     pub gateway_port: u16,
+    /// The coordinators' dashboard (HTTPS with the gateway's certificate); 0 lets the OS choose.
+    pub dashboard_port: u16,
     /// The first region's team API port, the next region's one higher; 0 lets the OS choose.
     pub team_base_port: u16,
     /// The first region's inbox port, the next region's one higher; 0 lets the OS choose.
@@ -85,6 +87,7 @@ impl Settings {
             dir: dir.into(),
             registry,
             gateway_port: 50060,
+            dashboard_port: 8050,
             team_base_port: if many { 51_001 } else { 50_051 },
             inbox_base_port: if many { 52_001 } else { 50_061 },
             web_base_port: 8051,
@@ -104,6 +107,7 @@ impl Settings {
     pub fn ephemeral(dir: impl Into<PathBuf>, registry: Registry) -> Settings {
         Settings {
             gateway_port: 0,
+            dashboard_port: 0,
             team_base_port: 0,
             inbox_base_port: 0,
             web_base_port: 0,
@@ -136,6 +140,12 @@ pub struct GatewayHandle {
     pub addr: SocketAddr,
     /// Its Prometheus endpoint (`GET /metrics`, plain HTTP on loopback).
     pub metrics_addr: SocketAddr,
+    /// The coordinators' dashboard (HTTPS with the gateway's certificate).
+    pub dashboard_addr: SocketAddr,
+    /// The demo coordinators' dashboard passwords by person (`dashboard-NAME.password` in the folder, mode
+    /// 0600): `coordinator` (national) and each area's coordinators, each named as their coordinator identity.
+    pub coordinator_passwords: BTreeMap<String, String>,
+    dashboard: Option<Served>,
     pub gateway: Gateway,
     config: GatewayConfig,
     shutdown: Option<oneshot::Sender<()>>,
@@ -279,8 +289,17 @@ impl LocalFederation {
             ),
             ..GatewayConfig::default()
         };
-        let gateway =
-            GatewayHandle::start(gateway_config, gateway_listener, gateway_metrics).await?;
+        let dashboard = bind(settings.dashboard_port, "dashboard").await?;
+        let gateway = GatewayHandle::start(
+            gateway_config,
+            GatewayListeners {
+                gateway: gateway_listener,
+                metrics: gateway_metrics,
+                dashboard,
+            },
+            &settings.dir,
+        )
+        .await?;
 
         let mut nodes = BTreeMap::new();
         for (index, (region, listeners)) in registry.regions().zip(listeners).enumerate() {
@@ -384,9 +403,13 @@ impl LocalFederation {
     }
 
     pub async fn restart_gateway(&mut self) -> Result<()> {
-        let listener = bind(self.gateway.addr.port(), "gateway").await?;
-        let metrics = bind(self.gateway.metrics_addr.port(), "gateway metrics").await?;
-        self.gateway = GatewayHandle::start(self.gateway.config.clone(), listener, metrics).await?;
+        let listeners = GatewayListeners {
+            gateway: bind(self.gateway.addr.port(), "gateway").await?,
+            metrics: bind(self.gateway.metrics_addr.port(), "gateway metrics").await?,
+            dashboard: bind(self.gateway.dashboard_addr.port(), "dashboard").await?,
+        };
+        self.gateway =
+            GatewayHandle::start(self.gateway.config.clone(), listeners, &self.dir).await?;
         Ok(())
     }
 
@@ -406,15 +429,55 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr> {
     })
 }
 
+/// The gateway's three ports.
+#[derive(Debug)]
+struct GatewayListeners {
+    gateway: TcpListener,
+    metrics: TcpListener,
+    dashboard: TcpListener,
+}
+
 impl GatewayHandle {
     async fn start(
         config: GatewayConfig,
-        listener: TcpListener,
-        metrics_listener: TcpListener,
+        listeners: GatewayListeners,
+        dir: &Path,
     ) -> Result<GatewayHandle> {
+        let GatewayListeners {
+            gateway: listener,
+            metrics: metrics_listener,
+            dashboard: dashboard_listener,
+        } = listeners;
         let addr = local_addr(&listener)?;
         let metrics_addr = local_addr(&metrics_listener)?;
+        let dashboard_addr = local_addr(&dashboard_listener)?;
         let gateway = Gateway::from_config(&config).await?;
+        let board = gateway.dashboard(&config);
+        let mut coordinator_passwords = BTreeMap::new();
+        let registry = gateway.network.registry();
+        let mut coordinators = vec!["coordinator".to_owned()];
+        coordinators.extend(registry.areas().iter().flat_map(|a| a.coordinators.clone()));
+        for coordinator in coordinators {
+            let path = dir.join(format!("dashboard-{coordinator}.password"));
+            let password = ensure_coordinator(&board.people, &path, &coordinator).await?;
+            coordinator_passwords.insert(coordinator, password);
+        }
+        let browser_tls = ServerIdentity {
+            cert: config.tls.cert.clone(),
+            key: config.tls.key.clone(),
+        }
+        .rustls_browser()
+        .map_err(|e| LocalError::Setup(format!("dashboard TLS: {e}")))?;
+        let dashboard = Served::spawn(|stopped| {
+            expertnet_gateway::dashboard::serve(
+                dashboard_listener,
+                board,
+                Some(browser_tls),
+                async move {
+                    let _ = stopped.await;
+                },
+            )
+        });
         let metrics = Served::spawn(|stopped| {
             expertnet_gateway::metrics::serve(metrics_listener, gateway.clone(), async move {
                 let _ = stopped.await;
@@ -431,6 +494,9 @@ impl GatewayHandle {
         Ok(GatewayHandle {
             addr,
             metrics_addr,
+            dashboard_addr,
+            coordinator_passwords,
+            dashboard: Some(dashboard),
             gateway,
             config,
             shutdown: Some(shutdown),
@@ -442,6 +508,9 @@ impl GatewayHandle {
     pub async fn stop(&mut self) {
         if let Some(metrics) = self.metrics.take() {
             metrics.stop("gateway metrics").await;
+        }
+        if let Some(dashboard) = self.dashboard.take() {
+            dashboard.stop("dashboard").await;
         }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -662,6 +731,31 @@ async fn ensure_password(workflow: &Workflow, path: &Path, name: &str) -> Result
             expertnet_node::access::password::Password::new(password.clone()),
         )
         .await?;
+    write_private(path, &password)?;
+    Ok(password)
+}
+
+/// The demo password of the dashboard's person `coordinator` (acting as the coordinator of that name) kept in
+/// `path`, or (first run) a new random one, set and written there with mode 0600.
+async fn ensure_coordinator(
+    people: &expertnet_gateway::people::CoordinatorPeople,
+    path: &Path,
+    coordinator: &str,
+) -> Result<String> {
+    if let Ok(password) = std::fs::read_to_string(path) {
+        return Ok(password.trim().to_owned());
+    }
+    let password = demo_password();
+    let now_ms = expertnet_gateway::network::millis(std::time::SystemTime::now());
+    let new = expertnet_web::password::Password::new(password.clone());
+    match people.add(coordinator, coordinator, new, now_ms).await {
+        Ok(()) => {}
+        Err(expertnet_gateway::Error::AlreadyExists(_)) => {
+            let again = expertnet_web::password::Password::new(password.clone());
+            people.set_password(coordinator, again).await?;
+        }
+        Err(err) => return Err(err.into()),
+    }
     write_private(path, &password)?;
     Ok(password)
 }

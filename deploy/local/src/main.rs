@@ -101,6 +101,27 @@ async fn run(args: Args) -> Result<()> {
         federation.pki.dir().display(),
         federation.gateway.metrics_addr
     );
+    println!(
+        "coordinators' dashboard: https://{}  (sign in as a coordinator below; the first sign-in sets up an \
+         authenticator app from a QR code)",
+        federation.gateway.dashboard_addr
+    );
+    let mut coordinators = Table::new();
+    coordinators.set_header(["dashboard user", "password", "reads"]);
+    for (person, password) in &federation.gateway.coordinator_passwords {
+        let areas: Vec<&str> = federation
+            .registry()
+            .areas_of_coordinator(person)
+            .map(|a| a.name.as_str())
+            .collect();
+        let reads = if areas.is_empty() {
+            "national figures".to_owned()
+        } else {
+            format!("national figures, {} and its regions", areas.join(", "))
+        };
+        coordinators.add_row([person.clone(), password.clone(), reads]);
+    }
+    println!("{coordinators}");
     let areas: Vec<String> = federation
         .registry()
         .areas()

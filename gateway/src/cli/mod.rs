@@ -1,6 +1,7 @@
 //! The `expertnet-gateway` command line: run the gateway, make the dev PKI, show coordinators the network.
 
 mod network;
+mod people;
 mod pki;
 mod serve;
 mod statistics;
@@ -33,6 +34,37 @@ pub enum Command {
     Statistics(StatisticsArgs),
     /// A region's, an area's or the nation's yearly review (HTML with SVG charts) from the published figures.
     Review(ReviewArgs),
+    /// The people who sign in to the coordinators' dashboard, each acting as a coordinator identity.
+    People(PeopleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    /// The gateway's TOML configuration (its database and sign-in policy).
+    #[arg(long, env = "EXPERTNET_GATEWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: PeopleCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Add a person; the password comes from EXPERTNET_PASSWORD or one line on standard input.
+    Add {
+        name: String,
+        /// The coordinator identity whose rights the person gets (the name in a coordinator certificate; the
+        /// registry's areas name their coordinators).
+        #[arg(long)]
+        coordinator: String,
+    },
+    /// Everyone who may sign in, with their coordinator identity.
+    List,
+    /// Set a person's password (EXPERTNET_PASSWORD or standard input); their sessions end.
+    Password { name: String },
+    /// Remove a person's second factor (a lost phone) and lift a lock; they set up a new one at sign-in.
+    ResetSecondFactor { name: String },
+    /// Remove a person.
+    Remove { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -173,5 +205,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Network(args) => network::run(args).await,
         Command::Statistics(args) => statistics::run(args).await,
         Command::Review(args) => statistics::review(args).await,
+        Command::People(args) => people::run(args).await,
     }
 }

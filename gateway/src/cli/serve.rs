@@ -28,9 +28,33 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .spawn(|listener| crate::metrics::serve(listener, gateway.clone(), shutdown::signal()))
         .await
         .map_err(anyhow::Error::msg)?;
+    let dashboard = match config.dashboard.addr()? {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("dashboard.listen: cannot bind {addr}"))?;
+            let tls = expertnet_federation::tls::ServerIdentity {
+                cert: config.tls.cert.clone(),
+                key: config.tls.key.clone(),
+            }
+            .rustls_browser()
+            .map_err(|e| anyhow::anyhow!("tls.{e}"))?;
+            tracing::info!(listen = %listener.local_addr()?, "dashboard serving");
+            Some(tokio::spawn(crate::dashboard::serve(
+                listener,
+                gateway.dashboard(&config),
+                Some(tls),
+                shutdown::signal(),
+            )))
+        }
+        None => None,
+    };
     server::serve(listener, gateway, shutdown::signal()).await?;
     if let Some(metrics) = metrics {
         metrics.await.context("metrics")??;
+    }
+    if let Some(dashboard) = dashboard {
+        dashboard.await.context("dashboard")??;
     }
     tracing::info!("gateway stopped");
     Ok(())

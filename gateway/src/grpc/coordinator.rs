@@ -2,13 +2,13 @@
 
 use super::gateway::now_ms;
 use super::unauthenticated;
+use crate::coordination::Coordination;
 use crate::error::Error;
-use crate::network::Network;
 use crate::nodes::NodeClients;
+use crate::statistics;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
 use crate::statistics::tables::Table;
-use crate::statistics::{self, Publishing, StatisticsStore, access, review};
 use expertnet_federation::Peer;
 use expertnet_proto::v1::coordinator_service_server::CoordinatorService;
 use expertnet_proto::v1::{
@@ -22,24 +22,15 @@ use tonic::{Request, Response, Status};
 
 #[derive(Debug, Clone)]
 pub struct CoordinatorApi {
-    network: Network,
+    coordination: Coordination,
     nodes: NodeClients,
-    statistics: StatisticsStore,
-    publishing: Publishing,
 }
 
 impl CoordinatorApi {
-    pub fn new(
-        network: Network,
-        nodes: NodeClients,
-        statistics: StatisticsStore,
-        publishing: Publishing,
-    ) -> CoordinatorApi {
+    pub fn new(coordination: Coordination, nodes: NodeClients) -> CoordinatorApi {
         CoordinatorApi {
-            network,
+            coordination,
             nodes,
-            statistics,
-            publishing,
         }
     }
 }
@@ -63,7 +54,6 @@ impl CoordinatorService for CoordinatorApi {
     ) -> Result<Response<StatisticsTable>, Status> {
         let name = coordinator(&request, "read the statistics")?;
         let req = request.into_inner();
-        statistics::snapshot::check_period("period", &req.period)?;
         let table = Table::parse(&req.table).ok_or_else(|| {
             Error::invalid(
                 "table",
@@ -74,20 +64,13 @@ impl CoordinatorService for CoordinatorApi {
                 ),
             )
         })?;
-        let asked = scope(&req.region, &req.area)?;
-        let registry = self.network.registry();
-        access::may_read(registry, &name, asked)?;
         let query = TableQuery {
             period: &req.period,
             table,
-            asked,
+            asked: scope(&req.region, &req.area)?,
             epsilon: req.epsilon,
         };
-        let reply = self
-            .statistics
-            .read_table(&name, query, registry.areas(), self.publishing, now_ms())
-            .await?;
-        tracing::info!(coordinator = %name, period = %req.period, table = table.as_str(), %asked, epsilon = req.epsilon, "statistics read");
+        let reply = self.coordination.table(&name, query, now_ms()).await?;
         Ok(Response::new(reply))
     }
 
@@ -97,24 +80,11 @@ impl CoordinatorService for CoordinatorApi {
     ) -> Result<Response<YearlyReviewReply>, Status> {
         let name = coordinator(&request, "read a yearly review")?;
         let req = request.into_inner();
-        if !(2000..=2100).contains(&req.year) {
-            return Err(
-                Error::invalid("year", format!("{} is not a year like 2026", req.year)).into(),
-            );
-        }
-        let registry = self.network.registry();
         let asked = scope(&req.region, &req.area)?;
-        access::may_read(registry, &name, asked)?;
-        let review = review::yearly(
-            &self.statistics,
-            registry,
-            asked,
-            req.year,
-            self.publishing.control,
-            now_ms(),
-        )
-        .await?;
-        tracing::info!(coordinator = %name, %asked, year = req.year, quarters = review.quarters.len(), "yearly review read");
+        let review = self
+            .coordination
+            .review(&name, asked, req.year, now_ms())
+            .await?;
         Ok(Response::new(YearlyReviewReply {
             html: review.html,
             quarters: review.quarters,
@@ -141,7 +111,7 @@ impl CoordinatorService for CoordinatorApi {
                         format!("{region} sent {}", snapshot.period),
                     ));
                 }
-                self.statistics.put(&snapshot, now_ms()).await
+                self.coordination.statistics.put(&snapshot, now_ms()).await
             }
             .await;
             (region.clone(), result)
@@ -174,7 +144,7 @@ impl CoordinatorService for CoordinatorApi {
             }
             Err(err) => return Err(unauthenticated(&err).into()),
         }
-        let view = self.network.view(SystemTime::now());
+        let view = self.coordination.network.view(SystemTime::now());
         Ok(Response::new(NetworkViewReply {
             regions: view
                 .regions
@@ -209,7 +179,7 @@ impl CoordinatorService for CoordinatorApi {
 }
 
 /// What a request asks for: a region, an area, or (neither given) the nation.
-fn scope<'a>(region: &'a str, area: &'a str) -> Result<Asked<'a>, Error> {
+pub(crate) fn scope<'a>(region: &'a str, area: &'a str) -> Result<Asked<'a>, Error> {
     match (region.trim(), area.trim()) {
         ("", "") => Ok(Asked::National),
         (region, "") => Ok(Asked::Region(region)),

@@ -121,6 +121,33 @@ impl StatisticsStore {
     }
 }
 
+impl StatisticsStore {
+    /// What `consumer` and all consumers together have spent on `period` so far, without charging anything.
+    pub async fn spent(&self, consumer: &str, period: &str, budgets: Budgets) -> Result<Spent> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT consumer, spent_micro FROM privacy_spent \
+             WHERE period = $1 AND (consumer = $2 OR consumer = $3)",
+        )
+        .bind(period)
+        .bind(consumer)
+        .bind(EVERYONE)
+        .fetch_all(self.pool())
+        .await
+        .map_err(storage)?;
+        let of = |who: &str| {
+            rows.iter()
+                .find(|(c, _)| c == who)
+                .map_or(0.0, |(_, micro)| *micro as f64 / MICRO)
+        };
+        Ok(Spent {
+            epsilon: of(consumer),
+            budget: budgets.per_consumer,
+            network_epsilon: of(EVERYONE),
+            network_budget: budgets.total,
+        })
+    }
+}
+
 /// Adds `epsilon` to one ledger row unless that passes `budget`: `Ok(spent after)`, or `Err(spent so far)`.
 async fn charge_row(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,

@@ -69,7 +69,8 @@ impl StatisticsStore {
         Ok(StatisticsStore { pool })
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
+    /// The gateway's database, which also keeps the dashboard's people and sessions.
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

@@ -6,7 +6,8 @@
 //! Security: people sign in with password and second factor ([`signin`]); the session lives in the node's
 //! database and its cookie is `HttpOnly`, `SameSite=Strict` and, over TLS, `Secure`; every form carries the
 //! session's CSRF token; every answer carries a Content-Security-Policy without inline script and
-//! `frame-ancestors 'none'`, and pages are never cached.
+//! `frame-ancestors 'none'`, and pages are never cached (`expertnet_web::headers`, shared with the gateway's
+//! dashboard).
 
 mod assets;
 mod audit;
@@ -23,7 +24,6 @@ mod i18n;
 mod minutes;
 mod people;
 mod review;
-mod serve;
 mod session;
 mod signin;
 mod tables;
@@ -31,14 +31,25 @@ mod wording;
 mod work;
 
 pub use review::document as review_document;
-pub use serve::serve;
+
+/// Serves the board on `listener` until `shutdown` resolves; over TLS with `tls`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    board: Board,
+    tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    expertnet_web::serve::serve(listener, router(board), tls, "web board", shutdown).await
+}
+
+/// The address a request came from, for the audit trail.
+pub(crate) fn access_point(peer: std::net::SocketAddr) -> String {
+    format!("web {peer}")
+}
 
 use crate::workflow::{SignInPolicy, Workflow};
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 
 /// What every handler of the board shares.
@@ -96,46 +107,12 @@ pub fn router(board: Board) -> Router {
         .route("/taal/{code}", get(i18n::switch))
         .fallback(|| async { error::WebError::NotFound.into_response() })
         .layer(axum::middleware::from_fn(i18n::choose))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(
+            expertnet_web::headers::security_headers,
+        ))
         .layer(
             tower_http::compression::CompressionLayer::new()
                 .quality(tower_http::CompressionLevel::Fastest),
         )
         .with_state(board)
-}
-
-/// The policy every answer carries: scripts and styles only from the board itself, no framing, no caching of
-/// pages (they hold case data); assets may be cached, they hold none.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-
-async fn security_headers(request: Request, next: Next) -> Response {
-    let is_asset = request.uri().path().starts_with("/assets/");
-    let started = std::time::Instant::now();
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    // How long the node took (page drawn and audited), for browsers' developer tools and the board benchmark.
-    if let Ok(timing) = HeaderValue::from_str(&format!(
-        "app;dur={:.2}",
-        started.elapsed().as_secs_f64() * 1000.0
-    )) {
-        headers.insert("server-timing", timing);
-    }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    if !is_asset {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
 }

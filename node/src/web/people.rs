@@ -97,7 +97,7 @@ async fn people_page(
 fn operator(signed_in: &SignedIn) -> Operator {
     Operator {
         name: signed_in.session.caller.user.clone(),
-        access_point: super::serve::access_point(signed_in.peer),
+        access_point: super::access_point(signed_in.peer),
     }
 }
 

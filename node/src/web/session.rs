@@ -3,9 +3,9 @@
 //! or form stands for, and every page with case data and every change is an audit event like an API call.
 
 use super::Board;
+use super::access_point;
 use super::error::WebError;
 use super::form::Fields;
-use super::serve::access_point;
 use crate::access::policy;
 use crate::audit::NewAuditEvent;
 use crate::workflow::{Stage, WebSession};

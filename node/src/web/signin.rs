@@ -172,10 +172,7 @@ pub async fn sign_out(signed_in: SignedIn, fields: Fields) -> Result<Response, W
     signed_in
         .board
         .workflow
-        .sign_out(
-            &signed_in.session,
-            &super::serve::access_point(signed_in.peer),
-        )
+        .sign_out(&signed_in.session, &super::access_point(signed_in.peer))
         .await?;
     let mut response = Redirect::to("/aanmelden").into_response();
     response

@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::error::Error;
 use axum::http::StatusCode;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::Date;
 
 pub fn state(state: CaseState) -> &'static str {
     t(match state {
@@ -210,10 +210,9 @@ pub fn roles(roles: &[Role]) -> String {
 
 /// The Netherlands' time at `ms` (CET/CEST), as "5 maart 2026 14:05".
 pub fn moment(ms: i64) -> String {
-    let Ok(utc) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
+    let Some(local) = expertnet_web::dutch_time::at(ms) else {
         return String::new();
     };
-    let local = utc.to_offset(dutch_offset(utc));
     format!(
         "{} {:02}:{:02}",
         date(local.date()),
@@ -224,39 +223,8 @@ pub fn moment(ms: i64) -> String {
 
 /// "5 maart 2026".
 pub fn date(date: Date) -> String {
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    format!(
-        "{} {} {}",
-        date.day(),
-        t(MONTHS[usize::from(u8::from(date.month())) - 1]),
-        date.year()
-    )
-}
-
-/// Central European Time, summer time from the last Sunday of March to the last Sunday of October (01:00 UTC).
-fn dutch_offset(utc: OffsetDateTime) -> UtcOffset {
-    let last_sunday = |month: time::Month| {
-        let mut day = Date::from_calendar_date(utc.year(), month, 31).unwrap_or(utc.date());
-        while day.weekday() != time::Weekday::Sunday {
-            day = day.previous_day().unwrap_or(day);
-        }
-        day.with_hms(1, 0, 0).map(|t| t.assume_utc()).unwrap_or(utc)
-    };
-    let summer = utc >= last_sunday(time::Month::March) && utc < last_sunday(time::Month::October);
-    UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(UtcOffset::UTC)
+    let month = expertnet_web::dutch_time::MONTHS[usize::from(u8::from(date.month())) - 1];
+    format!("{} {} {}", date.day(), t(month), date.year())
 }
 
 /// What a person asked for through `rpc` (`CaseService/SubmitCase`), as a refusal names it.

@@ -11,93 +11,12 @@ use crate::audit::NewAuditEvent;
 use crate::domain::people::Caller;
 use crate::error::{Error, Result};
 use crate::storage::sign_in::{self, SessionRow};
-use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
 use std::time::Duration;
 
+use expertnet_web::sign_in::decoy_hash;
+pub use expertnet_web::sign_in::{CodeCheck, SignIn, SignInPolicy, Stage};
+
 const MINUTE_MS: i64 = 60_000;
-
-/// How sign-in and sessions behave; `[web.sign_in]` in the node's configuration.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SignInPolicy {
-    /// Failed sign-ins (passwords or codes) after which the account locks.
-    pub max_failures: u32,
-    /// How long a locked account stays locked.
-    pub lock_minutes: u32,
-    /// A session unused this long ends.
-    pub idle_minutes: u32,
-    /// A session ends this long after sign-in, however busy.
-    pub absolute_hours: u32,
-}
-
-impl Default for SignInPolicy {
-    fn default() -> SignInPolicy {
-        SignInPolicy {
-            max_failures: 5,
-            lock_minutes: 15,
-            idle_minutes: 15,
-            absolute_hours: 10,
-        }
-    }
-}
-
-impl SignInPolicy {
-    /// What is wrong with these values, naming the key.
-    pub fn problem(&self) -> Option<String> {
-        if !(1..=100).contains(&self.max_failures) {
-            return Some(format!(
-                "web.max_failures: {} is not between 1 and 100",
-                self.max_failures
-            ));
-        }
-        if !(1..=24 * 60).contains(&self.lock_minutes) {
-            return Some(format!(
-                "web.lock_minutes: {} is not between 1 and 1440",
-                self.lock_minutes
-            ));
-        }
-        if !(1..=24 * 60).contains(&self.idle_minutes) {
-            return Some(format!(
-                "web.idle_minutes: {} is not between 1 and 1440",
-                self.idle_minutes
-            ));
-        }
-        if !(1..=72).contains(&self.absolute_hours) {
-            return Some(format!(
-                "web.absolute_hours: {} is not between 1 and 72",
-                self.absolute_hours
-            ));
-        }
-        None
-    }
-}
-
-/// How far a session has come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// The password was right; the code from the person's app is awaited.
-    SecondFactor,
-    /// The password was right and the person has no second factor yet but needs one: it is being set up.
-    Enrol,
-    SignedIn,
-}
-
-impl Stage {
-    fn as_str(self) -> &'static str {
-        match self {
-            Stage::SecondFactor => "second_factor",
-            Stage::Enrol => "enrol",
-            Stage::SignedIn => "signed_in",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Stage> {
-        [Stage::SecondFactor, Stage::Enrol, Stage::SignedIn]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
 
 /// A session of the web board, as a request finds it.
 #[derive(Debug, Clone)]
@@ -114,40 +33,8 @@ pub struct WebSession {
 impl WebSession {
     /// Whether `presented` is this session's CSRF token (compared in constant time).
     pub fn csrf_matches(&self, presented: &str) -> bool {
-        let (a, b) = (self.csrf.as_bytes(), presented.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        expertnet_web::sign_in::same_secret(&self.csrf, presented)
     }
-}
-
-/// How a sign-in with name and password ended.
-#[derive(Debug)]
-pub enum SignIn {
-    /// A session began; the token goes into the cookie and is not kept here.
-    Started { token: Token, stage: Stage },
-    /// Unknown name, no password set, or a wrong password: the same answer for each.
-    Refused,
-    /// Too many failures: locked until then.
-    Locked { until_ms: i64 },
-}
-
-/// How a second-factor code was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeCheck {
-    Accepted,
-    Refused,
-    Locked { until_ms: i64 },
-}
-
-/// A hash no password matches, checked for an unknown name so that its answer takes as long as a known one's.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| {
-        use argon2::PasswordHasher;
-        argon2::Argon2::default()
-            .hash_password(Token::generate().reveal().as_bytes())
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
 }
 
 impl Workflow {

@@ -1,15 +1,15 @@
-//! Serving the board on its own listener, over TLS when the node has a certificate: hyper-util's server for
-//! HTTP/1.1 and HTTP/2, the TLS handshake in the connection's own task (with a time limit, so a slow client
-//! holds up nobody else), and a graceful shutdown that lets requests in flight finish.
+//! Serving a board on its own listener, over TLS when there is a certificate: hyper-util's server for HTTP/1.1
+//! and HTTP/2, the TLS handshake in the connection's own task (with a time limit, so a slow client holds up
+//! nobody else), and a graceful shutdown that lets requests in flight finish. Each request carries the
+//! client's address as `ConnectInfo<SocketAddr>`.
 
-use super::{Board, router};
+use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -17,17 +17,17 @@ use tower_layer::Layer;
 
 /// How long a browser may take over the TLS handshake.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
-/// How long requests in flight may take to finish once the node stops.
+/// How long requests in flight may take to finish once the server stops.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
-/// Serves the board on `listener` until `shutdown` resolves; over TLS with `tls`.
+/// Serves `app` on `listener` until `shutdown` resolves; over TLS with `tls`. `name` says which board in the log.
 pub async fn serve(
     listener: TcpListener,
-    board: Board,
+    app: Router,
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    name: &'static str,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let app = router(board);
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let builder = Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
@@ -37,7 +37,7 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(err) => {
-                    tracing::warn!(error = %err, "web board: accept failed");
+                    tracing::warn!(error = %err, board = name, "accept failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
@@ -46,7 +46,7 @@ pub async fn serve(
         };
         // A socket that will not take the option still serves; one bad connection must not stop the board.
         if let Err(err) = stream.set_nodelay(true) {
-            tracing::debug!(error = %err, %peer, "web board: TCP_NODELAY not set");
+            tracing::debug!(error = %err, %peer, board = name, "TCP_NODELAY not set");
         }
         let service = axum::Extension(ConnectInfo(peer)).layer(app.clone());
         let (acceptor, builder, watcher) = (acceptor.clone(), builder.clone(), graceful.watcher());
@@ -68,16 +68,11 @@ pub async fn serve(
                 }
             };
             if let Err(err) = served {
-                tracing::debug!(error = %err, %peer, "web board: connection ended");
+                tracing::debug!(error = %err, %peer, board = name, "connection ended");
             }
         });
     }
     drop(listener);
     let _ = tokio::time::timeout(DRAIN_LIMIT, graceful.shutdown()).await;
     Ok(())
-}
-
-/// The address a request came from, for the audit trail.
-pub(crate) fn access_point(peer: SocketAddr) -> String {
-    format!("web {peer}")
 }

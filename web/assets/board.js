@@ -28,3 +28,19 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }, 5000);
 });
+// A part marked data-live-html (the dashboard's network) is drawn again from its address every five seconds while
+// the page is open. Without script the page shows the network as it was when it was loaded.
+document.addEventListener("DOMContentLoaded", () => {
+  const parts = document.querySelectorAll("[data-live-html]");
+  if (parts.length === 0) return;
+  setInterval(() => {
+    parts.forEach((part) => {
+      fetch(part.dataset.liveHtml, { credentials: "same-origin", cache: "no-store" })
+        .then((answer) => (answer.ok && !answer.redirected ? answer.text() : null))
+        .then((html) => {
+          if (html !== null) part.innerHTML = html;
+        })
+        .catch(() => {});
+    });
+  }, 5000);
+});

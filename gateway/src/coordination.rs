@@ -1,0 +1,88 @@
+//! What a coordinator asks of the gateway, whichever way they come — with their certificate over gRPC, or
+//! signed in as a person to the dashboard: the same checks of scope and rights, the same released tables, the
+//! same privacy budget and the same yearly reviews.
+
+use crate::error::{Error, Result};
+use crate::network::Network;
+use crate::statistics::odometer::Spent;
+use crate::statistics::read::TableQuery;
+use crate::statistics::release::Asked;
+use crate::statistics::review::{self, Review};
+use crate::statistics::{Publishing, StatisticsStore, access, snapshot};
+use expertnet_federation::Registry;
+use expertnet_proto::v1 as wire;
+
+#[derive(Debug, Clone)]
+pub struct Coordination {
+    pub network: Network,
+    pub statistics: StatisticsStore,
+    pub publishing: Publishing,
+}
+
+impl Coordination {
+    pub fn registry(&self) -> &Registry {
+        self.network.registry()
+    }
+
+    /// The table `query` asks for, as `coordinator` may see it at `now_ms`; a noisy one is charged to their
+    /// budget and the network's.
+    pub async fn table(
+        &self,
+        coordinator: &str,
+        query: TableQuery<'_>,
+        now_ms: i64,
+    ) -> Result<wire::StatisticsTable> {
+        snapshot::check_period("period", query.period)?;
+        let registry = self.registry();
+        access::may_read(registry, coordinator, query.asked)?;
+        let table = self
+            .statistics
+            .read_table(
+                coordinator,
+                query,
+                registry.areas(),
+                self.publishing,
+                now_ms,
+            )
+            .await?;
+        tracing::info!(coordinator, period = %query.period, table = query.table.as_str(), asked = %query.asked, epsilon = query.epsilon, "statistics read");
+        Ok(table)
+    }
+
+    /// The published yearly review of what `asked` names, as `coordinator` may read it.
+    pub async fn review(
+        &self,
+        coordinator: &str,
+        asked: Asked<'_>,
+        year: i32,
+        now_ms: i64,
+    ) -> Result<Review> {
+        if !(2000..=2100).contains(&year) {
+            return Err(Error::invalid(
+                "year",
+                format!("{year} is not a year like 2026"),
+            ));
+        }
+        let registry = self.registry();
+        access::may_read(registry, coordinator, asked)?;
+        let review = review::yearly(
+            &self.statistics,
+            registry,
+            asked,
+            year,
+            self.publishing.control,
+            now_ms,
+        )
+        .await?;
+        tracing::info!(coordinator, %asked, year, quarters = review.quarters.len(), "yearly review read");
+        Ok(review)
+    }
+
+    /// What `coordinator` and the network have spent of their privacy budgets on `period`.
+    pub async fn budget(&self, coordinator: &str, period: &str) -> Result<Spent> {
+        snapshot::check_period("period", period)?;
+        self.statistics
+            .spent(coordinator, period, self.publishing.privacy)
+            .await
+    }
+}

@@ -1,0 +1,154 @@
+//! Who is at the browser: the session cookie, looked up in the gateway's database on every request, and the
+//! coordinator identity the person acts as.
+
+use super::Dashboard;
+use super::error::DashboardError;
+use crate::people::Session;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use expertnet_web::sign_in::Stage;
+
+/// The cookie that carries a session's token.
+const COOKIE: &str = "expertnet_dashboard";
+
+/// The session token a request's cookie carries.
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The `Set-Cookie` value that gives the browser `token`, or with `None` takes the session away.
+pub fn set_cookie(dashboard: &Dashboard, token: Option<&str>) -> HeaderValue {
+    let secure = if dashboard.secure { "; Secure" } else { "" };
+    let text = match token {
+        Some(token) => format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
+        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A request with its session, whatever its stage, or none.
+#[derive(Debug)]
+pub struct Visit {
+    pub dashboard: Dashboard,
+    pub session: Option<Session>,
+}
+
+impl FromRequestParts<Dashboard> for Visit {
+    type Rejection = DashboardError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        dashboard: &Dashboard,
+    ) -> Result<Visit, DashboardError> {
+        let session = match cookie_token(&parts.headers) {
+            Some(token) => dashboard.people.session(&token, super::now_ms()).await?,
+            None => None,
+        };
+        Ok(Visit {
+            dashboard: dashboard.clone(),
+            session,
+        })
+    }
+}
+
+/// A request of a coordinator who is fully signed in.
+#[derive(Debug)]
+pub struct Coordinator {
+    pub dashboard: Dashboard,
+    pub session: Session,
+}
+
+impl FromRequestParts<Dashboard> for Coordinator {
+    type Rejection = DashboardError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        dashboard: &Dashboard,
+    ) -> Result<Coordinator, DashboardError> {
+        let visit = Visit::from_request_parts(parts, dashboard).await?;
+        match visit.session {
+            Some(session) if session.stage == Stage::SignedIn => Ok(Coordinator {
+                dashboard: visit.dashboard,
+                session,
+            }),
+            _ => Err(DashboardError::NotSignedIn),
+        }
+    }
+}
+
+/// One entry of the main menu.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+const MENU: [(&str, &str); 3] = [
+    ("/netwerk", "Netwerk"),
+    ("/statistieken", "Statistieken"),
+    ("/jaaroverzicht", "Jaaroverzicht"),
+];
+
+/// What every signed-in page's frame shows: the person, whose rights they have, and the menu.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub person: String,
+    pub rights: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Coordinator {
+    /// The coordinator identity whose rights the person has.
+    pub fn identity(&self) -> &str {
+        &self.session.coordinator
+    }
+
+    /// Refuses a form that does not carry this session's CSRF token.
+    pub fn check_csrf(&self, presented: &str) -> Result<(), DashboardError> {
+        if self.session.csrf_matches(presented) {
+            Ok(())
+        } else {
+            Err(DashboardError::Csrf)
+        }
+    }
+
+    pub fn frame(&self, current: &str) -> Frame {
+        let registry = self.dashboard.coordination.registry();
+        let areas: Vec<&str> = registry
+            .areas_of_coordinator(self.identity())
+            .map(|a| a.name.as_str())
+            .collect();
+        let rights = if areas.is_empty() {
+            format!("coördinator {} · landelijk", self.identity())
+        } else {
+            format!(
+                "coördinator {} · landelijk en {}",
+                self.identity(),
+                areas.join(", ")
+            )
+        };
+        Frame {
+            person: self.session.person.clone(),
+            rights,
+            csrf: self.session.csrf.clone(),
+            nav: MENU
+                .iter()
+                .map(|(href, label)| NavItem {
+                    href,
+                    label,
+                    current: *href == current,
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! Statistics in the browser: a coordinator picks quarter, table and scope and reads the released table —
+//! hidden cells marked and explained — with its series over the quarters as a chart, downloads it as CSV or
+//! JSON (the RPC's own figures), or draws a noisy category table and sees their own and the network's privacy
+//! budget before and after.
+
+use super::choice::{self, Choice, QUARTERS_SHOWN};
+use super::error::DashboardError;
+use super::session::Coordinator;
+use super::wording;
+use crate::statistics::odometer::Spent;
+use crate::statistics::read::TableQuery;
+use crate::statistics::release::Asked;
+use crate::statistics::tables::Table;
+use crate::statistics::view;
+use askama::Template;
+use axum::Form;
+use axum::extract::Query;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use expertnet_federation::charts::{Series, line_chart};
+use expertnet_proto::v1 as wire;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+/// A cell as shown: its text, or hidden.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub text: String,
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub label: String,
+    pub cells: Vec<Cell>,
+}
+
+/// A table as the page shows it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub caption: String,
+    pub row_heading: &'static str,
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+    pub totals: Option<Row>,
+    pub k: u64,
+    pub rounding_base: u64,
+    pub any_hidden: bool,
+    pub noisy: bool,
+    pub released_at: String,
+    pub regions: usize,
+}
+
+/// The privacy budgets as the page shows them: ε spent of budget, before and (after a noisy table) after.
+#[derive(Debug, Clone)]
+pub struct Budgets {
+    pub own_before: String,
+    pub network_before: String,
+    pub own_after: Option<String>,
+    pub network_after: Option<String>,
+    pub own_budget: String,
+    pub network_budget: String,
+}
+
+#[derive(Template)]
+#[template(path = "statistics.html")]
+struct StatisticsPage {
+    periods: Vec<choice::Opt>,
+    tables: Vec<choice::Opt>,
+    scopes: Vec<choice::OptGroup>,
+    period: String,
+    table_value: String,
+    scope_value: String,
+    error: Option<String>,
+    shown: Option<Shown>,
+    chart: Option<String>,
+    downloads: Option<String>,
+    /// Offered for the category tables: the budgets, and the ε last asked.
+    budgets: Option<Budgets>,
+    epsilon: String,
+    frame: Option<super::session::Frame>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoisyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    periode: String,
+    #[serde(default)]
+    tabel: String,
+    #[serde(default)]
+    bereik: String,
+    #[serde(default)]
+    epsilon: String,
+}
+
+fn cell(value: Option<&wire::ShownValue>) -> Cell {
+    match value {
+        Some(v) if !v.hidden => Cell {
+            text: v.value.to_string(),
+            hidden: false,
+        },
+        _ => Cell {
+            text: "x".to_owned(),
+            hidden: true,
+        },
+    }
+}
+
+fn shown(
+    coordinator: &Coordinator,
+    table: &wire::StatisticsTable,
+    kind: Table,
+    asked: Asked<'_>,
+) -> Shown {
+    let registry = coordinator.dashboard.coordination.registry();
+    let mut columns: Vec<String> = table.columns.iter().map(|c| wording::label(c)).collect();
+    if table.has_totals {
+        columns.push("totaal".to_owned());
+    }
+    let rows: Vec<Row> = table
+        .rows
+        .iter()
+        .map(|r| Row {
+            label: wording::label(&r.label),
+            cells: r
+                .cells
+                .iter()
+                .map(Some)
+                .chain(table.has_totals.then_some(r.total.as_ref()))
+                .map(cell)
+                .collect(),
+        })
+        .collect();
+    let totals = table.has_totals.then(|| Row {
+        label: "totaal".to_owned(),
+        cells: table
+            .column_totals
+            .iter()
+            .map(Some)
+            .chain(std::iter::once(table.grand_total.as_ref()))
+            .map(cell)
+            .collect(),
+    });
+    let any_hidden = rows
+        .iter()
+        .chain(totals.iter())
+        .any(|r| r.cells.iter().any(|c| c.hidden));
+    Shown {
+        caption: format!(
+            "{}, {}, {}",
+            wording::table(kind),
+            wording::scope(registry, asked),
+            table.period.replace("-Q", " kwartaal ")
+        ),
+        row_heading: if table.row_dimension == "measure" {
+            "maat"
+        } else {
+            "knelpunt"
+        },
+        columns,
+        rows,
+        totals,
+        k: table.k,
+        rounding_base: table.rounding_base,
+        any_hidden,
+        noisy: table.epsilon > 0.0,
+        released_at: wording::moment(table.released_at_ms),
+        regions: table.regions.len(),
+    }
+}
+
+/// The series of the table over the quarters up to `period`: the total for the category tables, each measure's
+/// count for the others. Quarters without released figures are gaps.
+async fn chart(
+    coordinator: &Coordinator,
+    kind: Table,
+    asked: Asked<'_>,
+    period: &str,
+) -> Result<Option<String>, DashboardError> {
+    let coordination = &coordinator.dashboard.coordination;
+    let periods = choice::quarters_until(period, QUARTERS_SHOWN);
+    let mut tables = Vec::with_capacity(periods.len());
+    for quarter in &periods {
+        let query = TableQuery {
+            period: quarter,
+            table: kind,
+            asked,
+            epsilon: 0.0,
+        };
+        match coordination
+            .table(coordinator.identity(), query, super::now_ms())
+            .await
+        {
+            Ok(table) => tables.push(Some(table)),
+            Err(err) if err.is_refusal() => tables.push(None),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let value = |v: Option<&wire::ShownValue>| v.filter(|v| !v.hidden).map(|v| v.value);
+    let series: Vec<Series> = if kind.has_totals() {
+        vec![Series {
+            name: "totaal".to_owned(),
+            values: tables
+                .iter()
+                .map(|t| t.as_ref().and_then(|t| value(t.grand_total.as_ref())))
+                .collect(),
+        }]
+    } else {
+        kind.row_labels()
+            .iter()
+            .enumerate()
+            .map(|(i, label)| Series {
+                name: wording::label(label),
+                values: tables
+                    .iter()
+                    .map(|t| {
+                        t.as_ref()
+                            .and_then(|t| t.rows.get(i))
+                            .and_then(|r| value(r.cells.first()))
+                    })
+                    .collect(),
+            })
+            .collect()
+    };
+    if series.iter().all(|s| s.values.iter().all(Option::is_none)) {
+        return Ok(None);
+    }
+    let labels: Vec<String> = periods.iter().map(|p| p.replace("-Q", " K")).collect();
+    let title = format!("{} per kwartaal", wording::table(kind));
+    let svg = tokio::task::spawn_blocking(move || line_chart(&title, &labels, &series))
+        .await
+        .map_err(|e| crate::Error::Report(format!("the chart did not finish: {e}")))?
+        .map_err(crate::Error::Report)?;
+    Ok(Some(svg))
+}
+
+fn budgets(before: Spent, after: Option<Spent>) -> Budgets {
+    Budgets {
+        own_before: wording::epsilon(before.epsilon),
+        network_before: wording::epsilon(before.network_epsilon),
+        own_after: after.map(|a| wording::epsilon(a.epsilon)),
+        network_after: after.map(|a| wording::epsilon(a.network_epsilon)),
+        own_budget: wording::epsilon(before.budget),
+        network_budget: wording::epsilon(before.network_budget),
+    }
+}
+
+/// What the page shows for `choice`: the released table, or with `epsilon` a noisy one.
+async fn render(
+    coordinator: &Coordinator,
+    choice: &Choice,
+    epsilon: Option<&str>,
+) -> Result<Response, DashboardError> {
+    let coordination = &coordinator.dashboard.coordination;
+    let registry = coordination.registry();
+    let now = OffsetDateTime::now_utc();
+    let period = choice.period(now);
+    let kind = choice.table();
+    let asked = choice.asked();
+    let mut page = StatisticsPage {
+        periods: choice::period_options(now, &period),
+        tables: choice::table_options(kind.unwrap_or(Table::ALL[0])),
+        scopes: choice::scope_options(registry, asked.unwrap_or(Asked::National)),
+        period: period.clone(),
+        table_value: kind.unwrap_or(Table::ALL[0]).as_str().to_owned(),
+        scope_value: choice::scope_value(asked.unwrap_or(Asked::National)),
+        error: None,
+        shown: None,
+        chart: None,
+        downloads: None,
+        budgets: None,
+        epsilon: epsilon.unwrap_or("0,1").to_owned(),
+        frame: Some(coordinator.frame("/statistieken")),
+    };
+    let (Some(kind), Some(asked)) = (kind, asked) else {
+        page.error = Some("Deze vraag klopt niet. Kies uit de lijsten.".to_owned());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    };
+    let identity = coordinator.identity();
+    let before = match kind.has_totals() {
+        true => match coordination.budget(identity, &period).await {
+            Ok(spent) => Some(spent),
+            Err(err) if err.is_refusal() => None,
+            Err(err) => return Err(err.into()),
+        },
+        false => None,
+    };
+    let epsilon = match epsilon.map(parse_epsilon) {
+        None => 0.0,
+        Some(Some(epsilon)) => epsilon,
+        Some(None) => {
+            page.budgets = before.map(|b| budgets(b, None));
+            page.error =
+                Some("Vul bij ε een getal in van 0,01 tot en met 10, bijvoorbeeld 0,1.".to_owned());
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
+    let query = TableQuery {
+        period: &period,
+        table: kind,
+        asked,
+        epsilon,
+    };
+    let status = match coordination.table(identity, query, super::now_ms()).await {
+        Ok(table) => {
+            let after = (epsilon > 0.0).then_some(Spent {
+                epsilon: table.epsilon_spent,
+                budget: table.epsilon_budget,
+                network_epsilon: table.network_epsilon_spent,
+                network_budget: table.network_epsilon_budget,
+            });
+            page.budgets = before.map(|b| budgets(b, after));
+            page.shown = Some(shown(coordinator, &table, kind, asked));
+            if epsilon == 0.0 {
+                page.downloads = Some(choice.query(&period, kind));
+                page.chart = chart(coordinator, kind, asked, &period).await?;
+            }
+            StatusCode::OK
+        }
+        Err(err) => {
+            let Some((status, text)) = wording::refusal(&err, registry, identity, asked, &period)
+            else {
+                return Err(err.into());
+            };
+            page.budgets = before.map(|b| budgets(b, None));
+            page.error = Some(text);
+            status
+        }
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// "0,1" or "0.1" as a number; `None` when it is none.
+fn parse_epsilon(text: &str) -> Option<f64> {
+    text.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|e| e.is_finite() && *e > 0.0)
+}
+
+pub async fn page(
+    coordinator: Coordinator,
+    Query(choice): Query<Choice>,
+) -> Result<Response, DashboardError> {
+    render(&coordinator, &choice, None).await
+}
+
+pub async fn noisy(
+    coordinator: Coordinator,
+    Form(form): Form<NoisyForm>,
+) -> Result<Response, DashboardError> {
+    coordinator.check_csrf(&form.csrf)?;
+    let choice = Choice {
+        periode: form.periode,
+        tabel: form.tabel,
+        bereik: form.bereik,
+    };
+    render(&coordinator, &choice, Some(&form.epsilon)).await
+}
+
+/// The released table as a file: `csv` (as `expertnet-gateway statistics --format csv` prints it) or `json`
+/// (the RPC's `StatisticsTable` in the protobuf JSON mapping).
+async fn download(
+    coordinator: &Coordinator,
+    choice: &Choice,
+    format: &str,
+) -> Result<Response, DashboardError> {
+    let coordination = &coordinator.dashboard.coordination;
+    let period = choice.period(OffsetDateTime::now_utc());
+    let (Some(kind), Some(asked)) = (choice.table(), choice.asked()) else {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Deze vraag klopt niet. Kies uit de lijsten.",
+        )
+            .into_response());
+    };
+    let query = TableQuery {
+        period: &period,
+        table: kind,
+        asked,
+        epsilon: 0.0,
+    };
+    let table = match coordination
+        .table(coordinator.identity(), query, super::now_ms())
+        .await
+    {
+        Ok(table) => table,
+        Err(err) => {
+            let registry = coordination.registry();
+            return match wording::refusal(&err, registry, coordinator.identity(), asked, &period) {
+                Some((status, text)) => Ok((status, text).into_response()),
+                None => Err(err.into()),
+            };
+        }
+    };
+    let (body, content_type) = match format {
+        "csv" => (view::csv(&table), "text/csv; charset=utf-8"),
+        _ => (
+            serde_json::to_string_pretty(&table)
+                .map_err(|e| crate::Error::Report(format!("JSON: {e}")))?,
+            "application/json",
+        ),
+    };
+    let file = format!(
+        "expertnet-{}-{}-{}.{format}",
+        kind.as_str(),
+        period,
+        choice::scope_value(asked).replace(':', "-")
+    );
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
+pub async fn csv(
+    coordinator: Coordinator,
+    Query(choice): Query<Choice>,
+) -> Result<Response, DashboardError> {
+    download(&coordinator, &choice, "csv").await
+}
+
+pub async fn json(
+    coordinator: Coordinator,
+    Query(choice): Query<Choice>,
+) -> Result<Response, DashboardError> {
+    download(&coordinator, &choice, "json").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epsilon_takes_a_dutch_or_an_english_decimal() {
+        assert_eq!(parse_epsilon("0,25"), Some(0.25));
+        assert_eq!(parse_epsilon(" 0.5 "), Some(0.5));
+        for bad in ["", "nul", "-1", "0", "NaN", "inf"] {
+            assert_eq!(parse_epsilon(bad), None, "{bad}");
+        }
+    }
+}
