@@ -14,12 +14,17 @@ pub const REGION_DEAD_LETTERS: &str = "expertnet_gateway_region_dead_letters";
 pub const REGION_INBOX: &str = "expertnet_gateway_region_inbox_waiting";
 pub const RELEASES: &str = "expertnet_statistics_releases";
 pub const EPSILON_SPENT: &str = "expertnet_privacy_epsilon_spent";
+pub const DASHBOARD_SIGN_INS: &str = "expertnet_dashboard_sign_ins_total";
 
 /// A new registry for the gateway, knowing its RPCs, with every metric described.
 pub fn registry() -> Metrics {
     let metrics = Metrics::new(expertnet_federation::served::DESCRIPTOR_SETS);
     metrics.record(|| {
-        use metrics::describe_gauge;
+        use metrics::{describe_counter, describe_gauge};
+        describe_counter!(
+            DASHBOARD_SIGN_INS,
+            "Sign-in steps at the coordinators' dashboard (password, second factor), by outcome"
+        );
         describe_gauge!(REGION_UP, "1 while the region's node reports in time, else 0");
         describe_gauge!(
             REGION_OUTBOX,
@@ -43,6 +48,13 @@ pub fn registry() -> Metrics {
         );
     });
     metrics
+}
+
+/// A sign-in step at the dashboard (`password` or `second_factor`) and how it ended (`ok`, `refused`, `locked`).
+pub fn dashboard_sign_in(metrics: &Metrics, step: &'static str, outcome: &'static str) {
+    metrics.record(|| {
+        metrics::counter!(DASHBOARD_SIGN_INS, "step" => step, "outcome" => outcome).increment(1);
+    });
 }
 
 /// Sets the gauges read from the gateway's state at scrape time.

@@ -103,6 +103,7 @@ impl Gateway {
                 config.dashboard.sign_in,
             ),
             secure: true,
+            metrics: self.metrics.clone(),
         }
     }
 }

@@ -132,15 +132,16 @@ impl Browser {
         }
     }
 
-    /// The text of the element matching `css`, waiting (up to 10 s) for it to appear; read again when the page
-    /// was replaced between finding the element and reading it (a form's answer arriving).
+    /// The text of the element matching `css`, waiting (up to 30 s: a sign-in's deliberate password hash is slow
+    /// on a loaded machine) for it to appear; read again when the page was replaced between finding the element
+    /// and reading it (a form's answer arriving).
     pub async fn text(&self, css: &str) -> String {
         let mut last_error = None;
         for _ in 0..20 {
             let element = self
                 .client
                 .wait()
-                .at_most(Duration::from_secs(10))
+                .at_most(Duration::from_secs(30))
                 .for_element(Locator::Css(css))
                 .await
                 .expect(css);

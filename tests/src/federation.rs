@@ -365,3 +365,32 @@ pub fn ask_network(question: &str, tags: &[&str], target: &str) -> pb::AskConsul
         ..Default::default()
     }
 }
+
+/// The federation's dashboard once more, on a port of its own over plain HTTP with `policy`, until the test
+/// ends: for tests of its pages' statuses, headers and refusals with a client that speaks no TLS. The base URL.
+pub async fn spawn_plain_dashboard(
+    fed: &TestFederation,
+    policy: expertnet_web::sign_in::SignInPolicy,
+) -> String {
+    let gateway = &fed.federation.gateway.gateway;
+    let dashboard = expertnet_gateway::dashboard::Dashboard {
+        coordination: gateway.coordination(),
+        people: expertnet_gateway::people::CoordinatorPeople::new(
+            gateway.statistics.pool().clone(),
+            policy,
+        ),
+        secure: false,
+        metrics: gateway.metrics.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port for the dashboard");
+    let addr = listener.local_addr().expect("its address");
+    tokio::spawn(expertnet_gateway::dashboard::serve(
+        listener,
+        dashboard,
+        None,
+        std::future::pending(),
+    ));
+    format!("http://{addr}")
+}

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod federation;
 pub mod fixtures;
 pub mod gateway;
+pub mod plain_http;
 pub mod process;
 pub mod process_federation;
 pub mod scrape;

@@ -7,7 +7,7 @@ use crate::workspace_binary;
 use expertnet_federation::metrics::MetricsConfig;
 use expertnet_federation::pki::Pki;
 use expertnet_federation::{Peer, Registry, ServerIdentity};
-use expertnet_gateway::config::GatewayConfig;
+use expertnet_gateway::config::{DashboardConfig, GatewayConfig};
 use expertnet_node::config::{DatabaseConfig, IdentityConfig, NodeConfig, ServerConfig, WebConfig};
 use expertnet_node::federation::gateways::GatewayUrls;
 use expertnet_node::federation::runtime::FederationConfig;
@@ -286,6 +286,10 @@ impl ProcessFederation {
                 statistics_database: statistics_database.clone(),
                 metrics: MetricsConfig {
                     listen: format!("127.0.0.1:{metrics_port}"),
+                },
+                dashboard: DashboardConfig {
+                    listen: format!("127.0.0.1:{}", free_port()),
+                    ..DashboardConfig::default()
                 },
                 ..GatewayConfig::default()
             };

@@ -3,16 +3,12 @@
 //! session's CSRF token changes nothing. The board asks the API's table; this test holds it to that.
 
 use expertnet_node::access::policy;
-use expertnet_node::access::second_factor::TotpSecret;
 use expertnet_node::clock::Clock;
 use expertnet_node::domain::people::Role;
+use expertnet_tests::plain_http::{
+    HttpClient, confirm_second_factor, http_client, send, value_after,
+};
 use expertnet_tests::{add_person, spawn_board, spawn_node};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-
-type HttpClient = Client<HttpConnector, Full<bytes::Bytes>>;
 
 const PASSWORD: &str = "een lang wachtwoord";
 
@@ -29,50 +25,6 @@ const PAGES: &[(&str, &str)] = &[
     ("/beheer", "Board/ManagePeople"),
 ];
 
-struct Answer {
-    status: u16,
-    location: String,
-    cookie: Option<String>,
-    body: String,
-}
-
-async fn send(client: &HttpClient, method: &str, url: &str, cookie: &str, form: &str) -> Answer {
-    let request = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("cookie", cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Full::from(form.to_owned()))
-        .unwrap();
-    let response = client.request(request).await.unwrap();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (status, location) = (
-        response.status().as_u16(),
-        header("location").unwrap_or_default(),
-    );
-    let cookie = header("set-cookie").and_then(|c| c.split(';').next().map(str::to_owned));
-    let body = String::from_utf8_lossy(&response.into_body().collect().await.unwrap().to_bytes())
-        .into_owned();
-    Answer {
-        status,
-        location,
-        cookie,
-        body,
-    }
-}
-
-/// The text of the first element with `id` in `html` (the enrolment secret, a form's CSRF token).
-fn value_after(html: &str, marker: &str, end: char) -> String {
-    let start = html.find(marker).expect(marker) + marker.len();
-    html[start..].split(end).next().unwrap().to_owned()
-}
-
 /// Signs a person in over HTTP, setting up the second factor when their role needs one; the session cookie.
 async fn signed_in(client: &HttpClient, board: &str, name: &str, now_ms: i64) -> String {
     let answer = send(
@@ -86,27 +38,7 @@ async fn signed_in(client: &HttpClient, board: &str, name: &str, now_ms: i64) ->
     assert_eq!(answer.status, 303, "{name}: {}", answer.body);
     let cookie = answer.cookie.expect("a session cookie");
     if answer.location == "/aanmelden/code" {
-        let page = send(
-            client,
-            "GET",
-            &format!("{board}/aanmelden/code"),
-            &cookie,
-            "",
-        )
-        .await;
-        let secret = value_after(&page.body, "id=\"sleutel\" class=\"board-secret\">", '<');
-        let csrf = value_after(&page.body, "name=\"csrf\" value=\"", '"');
-        let code =
-            TotpSecret::from_base32(&secret.replace(' ', "")).code_at((now_ms / 1000) as u64);
-        let answer = send(
-            client,
-            "POST",
-            &format!("{board}/aanmelden/code"),
-            &cookie,
-            &format!("csrf={csrf}&code={code}"),
-        )
-        .await;
-        assert_eq!(answer.location, "/werk", "{name}: {}", answer.body);
+        confirm_second_factor(client, board, &cookie, now_ms, "/werk").await;
     }
     cookie
 }
@@ -115,7 +47,7 @@ async fn signed_in(client: &HttpClient, board: &str, name: &str, now_ms: i64) ->
 async fn every_page_opens_for_exactly_the_roles_the_table_allows() {
     let node = spawn_node().await;
     let board = spawn_board(&node.workflow, "lekstroom").await;
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let client = http_client();
     let mut checked = 0;
     for role in Role::ALL {
         let name = format!("alleen.{}", role.as_str().replace('_', "-"));
@@ -169,7 +101,7 @@ async fn every_page_opens_for_exactly_the_roles_the_table_allows() {
 async fn a_form_without_the_session_token_changes_nothing() {
     let node = spawn_node().await;
     let board = spawn_board(&node.workflow, "lekstroom").await;
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let client = http_client();
     add_person(&node.workflow, "v.voorzitter", &[Role::Chair], PASSWORD).await;
     let cookie = signed_in(&client, &board, "v.voorzitter", node.clock.now_ms()).await;
     let case_id = node.submit().await;

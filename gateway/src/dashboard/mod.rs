@@ -37,6 +37,8 @@ pub struct Dashboard {
     pub people: CoordinatorPeople,
     /// Whether the dashboard is served over TLS (the session cookie is then `Secure`).
     pub secure: bool,
+    /// The gateway's metrics, which count sign-ins.
+    pub metrics: expertnet_federation::metrics::Metrics,
 }
 
 fn now_ms() -> i64 {

@@ -103,6 +103,7 @@ fn state(coordinator: &Coordinator) -> NetworkState {
     }
 }
 
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
 pub async fn page(coordinator: Coordinator) -> Result<Response, DashboardError> {
     let page = NetworkPage {
         state: state(&coordinator),

@@ -44,6 +44,7 @@ fn body_of(document: &str) -> &str {
     document.get(start..end).unwrap_or(document)
 }
 
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
 pub async fn page(
     coordinator: Coordinator,
     Query(asked_for): Query<ReviewChoice>,

@@ -128,14 +128,16 @@ impl Coordinator {
             .areas_of_coordinator(self.identity())
             .map(|a| a.name.as_str())
             .collect();
-        let rights = if areas.is_empty() {
-            format!("coördinator {} · landelijk", self.identity())
+        let reads = if areas.is_empty() {
+            "leest landelijke cijfers".to_owned()
         } else {
-            format!(
-                "coördinator {} · landelijk en {}",
-                self.identity(),
-                areas.join(", ")
-            )
+            format!("leest landelijke cijfers en {}", areas.join(", "))
+        };
+        // The identity is named only when it is not the person's own name (the demo people's are).
+        let rights = if self.session.person == self.identity() {
+            reads
+        } else {
+            format!("als {} · {reads}", self.identity())
         };
         Frame {
             person: self.session.person.clone(),

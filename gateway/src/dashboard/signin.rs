@@ -82,6 +82,12 @@ pub async fn submit(
         .people
         .sign_in(&name, Password::new(credentials.password), now_ms())
         .await?;
+    let counted = match &outcome {
+        SignIn::Started { .. } => "ok",
+        SignIn::Refused => "refused",
+        SignIn::Locked { .. } => "locked",
+    };
+    crate::metrics::dashboard_sign_in(&dashboard.metrics, "password", counted);
     let error = match outcome {
         SignIn::Started { token, stage } => {
             let mut response = Redirect::to(after(stage)).into_response();
@@ -147,6 +153,12 @@ pub async fn code_submit(
         .people
         .confirm_code(session, &form.code, now_ms())
         .await?;
+    let counted = match check {
+        CodeCheck::Accepted => "ok",
+        CodeCheck::Refused => "refused",
+        CodeCheck::Locked { .. } => "locked",
+    };
+    crate::metrics::dashboard_sign_in(&visit.dashboard.metrics, "second_factor", counted);
     let error = match check {
         CodeCheck::Accepted => return Ok(Redirect::to("/netwerk").into_response()),
         CodeCheck::Refused => {

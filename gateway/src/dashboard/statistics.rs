@@ -341,6 +341,7 @@ fn parse_epsilon(text: &str) -> Option<f64> {
         .filter(|e| e.is_finite() && *e > 0.0)
 }
 
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
 pub async fn page(
     coordinator: Coordinator,
     Query(choice): Query<Choice>,
@@ -348,6 +349,7 @@ pub async fn page(
     render(&coordinator, &choice, None).await
 }
 
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
 pub async fn noisy(
     coordinator: Coordinator,
     Form(form): Form<NoisyForm>,
@@ -419,6 +421,7 @@ async fn download(
     Ok(response)
 }
 
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
 pub async fn csv(
     coordinator: Coordinator,
     Query(choice): Query<Choice>,
@@ -426,6 +429,7 @@ pub async fn csv(
     download(&coordinator, &choice, "csv").await
 }
 
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
 pub async fn json(
     coordinator: Coordinator,
     Query(choice): Query<Choice>,

@@ -73,6 +73,15 @@ pub fn scope(registry: &Registry, asked: Asked<'_>) -> String {
     }
 }
 
+/// Whether the registry knows the region or area `asked` names.
+fn known(registry: &Registry, asked: Asked<'_>) -> bool {
+    match asked {
+        Asked::National => true,
+        Asked::Area(id) => registry.area(id).is_some(),
+        Asked::Region(id) => registry.get(id).is_some(),
+    }
+}
+
 /// The Netherlands' time at `ms`, as "5 maart 2026 14:05:09".
 pub fn moment(ms: i64) -> String {
     let Some(local) = dutch_time::at(ms) else {
@@ -148,6 +157,10 @@ pub fn refusal(
         Error::FailedPrecondition(_) => format!(
             "{period} is nog niet voorbij. Cijfers komen vrij als een kwartaal om is en de regio's het \
              hebben gemeld."
+        ),
+        Error::NotFound(_) if !known(registry, asked) => format!(
+            "{} staat niet in het register van het netwerk. Kies uit de lijst.",
+            scope(registry, asked)
         ),
         Error::NotFound(_) => format!(
             "Over {period} zijn (nog) geen cijfers van {}: geen regio daarin heeft dit kwartaal gemeld.",

@@ -7,6 +7,7 @@
 mod store;
 
 use crate::error::{Error, Result};
+use expertnet_federation::registry::is_region_id;
 use expertnet_web::password::Password;
 use expertnet_web::second_factor::TotpSecret;
 use expertnet_web::sign_in::{CodeCheck, SignIn, SignInPolicy, Stage, decoy_hash, same_secret};
@@ -84,7 +85,15 @@ impl CoordinatorPeople {
         now_ms: i64,
     ) -> Result<()> {
         check_name("name", name)?;
-        check_name("coordinator", coordinator)?;
+        // The name a coordinator certificate carries.
+        if !is_region_id(coordinator) {
+            return Err(Error::invalid(
+                "coordinator",
+                format!(
+                    "'{coordinator}' must be 1-64 of a-z and '-', as in a coordinator's certificate"
+                ),
+            ));
+        }
         let phc = hash(password).await?;
         if store::insert_person(&self.pool, name, coordinator, &phc, now_ms).await? {
             tracing::info!(person = name, coordinator, "dashboard person added");
