@@ -184,23 +184,22 @@ async fn coordinators_watch_the_network_and_read_the_figures_in_the_browser() {
         .await;
     assert_eq!(
         browser.text("#budget-eigen").await,
-        "ε 0,00 van 1,00 besteed"
+        "ε 0,00 van 1,00 besteed; 1,00 over"
     );
-    for (before, after) in [("0,00", "0,40"), ("0,40", "0,80")] {
+    for (before, after, spent) in [("1,00", "0,60", "0,40"), ("0,60", "0,20", "0,80")] {
         browser.fill("#epsilon", "0,4").await;
         browser.click("#ruis-vragen").await;
         let own = browser
-            .wait_text("#budget-eigen", &format!("na: ε {after}"))
+            .wait_text("#budget-eigen", &format!("na: {after} over"))
             .await;
         assert_eq!(
             own,
-            format!("vóór: ε {before} van 1,00 besteed; na: ε {after} van 1,00")
+            format!("vóór: {before} over; na: {after} over (ε {spent} van 1,00 besteed)")
         );
+        let network = browser.text("#budget-netwerk").await;
         assert!(
-            browser
-                .text("#budget-netwerk")
-                .await
-                .contains(&format!("na: ε {after} van 3,00"))
+            network.contains(&format!("(ε {spent} van 3,00 besteed)")),
+            "{network}"
         );
         assert!(browser.text("#cijfers").await.contains("met ruis"));
     }
@@ -211,7 +210,7 @@ async fn coordinators_watch_the_network_and_read_the_figures_in_the_browser() {
     assert!(refusal.contains("niet toereikend"), "{refusal}");
     assert_eq!(
         browser.text("#budget-eigen").await,
-        "ε 0,80 van 1,00 besteed"
+        "ε 0,80 van 1,00 besteed; 0,20 over"
     );
     browser.fill("#epsilon", "twaalf").await;
     browser.click("#ruis-vragen").await;
@@ -228,7 +227,12 @@ async fn coordinators_watch_the_network_and_read_the_figures_in_the_browser() {
             "{dashboard}/jaaroverzicht?jaar=2025&bereik=gebied:oost-nederland"
         ))
         .await;
-    assert!(browser.text("h2").await.contains("Jaaroverzicht 2025"));
+    assert!(
+        browser
+            .text("#overzicht h2")
+            .await
+            .starts_with("Jaaroverzicht 2025: Bovenregionaal expertisenetwerk Oost-Nederland")
+    );
     assert!(
         browser.exists("#overzicht svg").await,
         "the review's charts"

@@ -325,7 +325,7 @@ async fn a_regions_yearly_review_is_html_with_charts_from_published_figures() {
     assert_eq!(review.quarters, ["2025-Q1", "2025-Q2", "2025-Q3"]);
     let html = &review.html;
     assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80]);
-    assert!(html.contains("Yearly review 2025: Lekstroom"));
+    assert!(html.contains("Jaaroverzicht 2025: Lekstroom"));
     assert_eq!(
         html.matches("<svg").count(),
         6,
@@ -444,14 +444,14 @@ async fn a_federation_of_synthetic_cases_publishes_national_and_area_statistics_
         (review("rivierenland", ""), "Rivierenland"),
         (
             review("", "oost-nederland"),
-            "Area <code>oost-nederland</code>",
+            "Gebied <code>oost-nederland</code>",
         ),
-        (review("", ""), "Yearly review 2026: the Netherlands"),
+        (review("", ""), "Jaaroverzicht 2026: Nederland"),
     ] {
         let published = east.yearly_review(request).await.unwrap().into_inner();
         assert_eq!(published.quarters, ["2026-Q1", "2026-Q2", "2026-Q3"]);
         assert!(published.html.contains(title), "{title}");
-        assert!(published.html.contains("Across regions"));
+        assert!(published.html.contains("Tussen regio's"));
     }
     for (request, code, message) in [
         (review("", "utrecht-flevoland"), Code::PermissionDenied, ""),

@@ -29,7 +29,6 @@ pub struct ReviewChoice {
 struct ReviewPage {
     years: Vec<Opt>,
     scopes: Vec<choice::OptGroup>,
-    heading: String,
     quarters: String,
     error: Option<String>,
     /// The review's body (its own headings, tables and SVG charts).
@@ -37,11 +36,18 @@ struct ReviewPage {
     frame: Option<super::session::Frame>,
 }
 
-/// The review document's body, without its own head and styles (the dashboard's apply).
-fn body_of(document: &str) -> &str {
+/// The review document's body, without its own head and styles (the dashboard's apply), its headings one level
+/// down: the page has its own `h1`.
+fn body_of(document: &str) -> String {
     let start = document.find("<body>").map_or(0, |i| i + "<body>".len());
     let end = document.rfind("</body>").unwrap_or(document.len());
-    document.get(start..end).unwrap_or(document)
+    document
+        .get(start..end)
+        .unwrap_or(document)
+        .replace("<h2>", "<h3>")
+        .replace("</h2>", "</h3>")
+        .replace("<h1>", "<h2>")
+        .replace("</h1>", "</h2>")
 }
 
 #[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
@@ -73,7 +79,6 @@ pub async fn page(
             })
             .collect(),
         scopes: choice::scope_options(registry, asked.unwrap_or(Asked::National)),
-        heading: String::new(),
         quarters: String::new(),
         error: None,
         body: None,
@@ -84,7 +89,6 @@ pub async fn page(
             Some("Deze vraag klopt niet. Kies een jaar en een bereik uit de lijsten.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     };
-    page.heading = format!("Jaaroverzicht {year}, {}", wording::scope(registry, asked));
     let status = match coordination
         .review(coordinator.identity(), asked, year, super::now_ms())
         .await
@@ -96,7 +100,7 @@ pub async fn page(
                 .map(|q| q.replace("-Q", " kwartaal "))
                 .collect::<Vec<_>>()
                 .join(", ");
-            page.body = Some(body_of(&review.html).to_owned());
+            page.body = Some(body_of(&review.html));
             StatusCode::OK
         }
         Err(err) => {
@@ -119,8 +123,8 @@ mod tests {
 
     #[test]
     fn the_body_is_taken_out_of_the_document() {
-        let document = "<!DOCTYPE html><html><head><style>x{}</style></head><body>\n<h1>R</h1></body></html>\n";
-        assert_eq!(body_of(document), "\n<h1>R</h1>");
+        let document = "<!DOCTYPE html><html><head><style>x{}</style></head><body>\n<h1>R</h1><h2>S</h2></body></html>\n";
+        assert_eq!(body_of(document), "\n<h2>R</h2><h3>S</h3>");
         assert_eq!(body_of("<p>no document</p>"), "<p>no document</p>");
     }
 }

@@ -11,7 +11,7 @@ use crate::statistics::odometer::Spent;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
 use crate::statistics::tables::Table;
-use crate::statistics::view;
+use crate::statistics::{labels, view};
 use askama::Template;
 use axum::Form;
 use axum::extract::Query;
@@ -51,15 +51,11 @@ pub struct Shown {
     pub regions: usize,
 }
 
-/// The privacy budgets as the page shows them: ε spent of budget, before and (after a noisy table) after.
+/// The privacy budgets as the page shows them: what is left, before and (after a noisy table) after.
 #[derive(Debug, Clone)]
 pub struct Budgets {
-    pub own_before: String,
-    pub network_before: String,
-    pub own_after: Option<String>,
-    pub network_after: Option<String>,
-    pub own_budget: String,
-    pub network_budget: String,
+    pub own: String,
+    pub network: String,
 }
 
 #[derive(Template)]
@@ -115,7 +111,7 @@ fn shown(
     asked: Asked<'_>,
 ) -> Shown {
     let registry = coordinator.dashboard.coordination.registry();
-    let mut columns: Vec<String> = table.columns.iter().map(|c| wording::label(c)).collect();
+    let mut columns: Vec<String> = table.columns.iter().map(|c| labels::dutch(c)).collect();
     if table.has_totals {
         columns.push("totaal".to_owned());
     }
@@ -123,7 +119,7 @@ fn shown(
         .rows
         .iter()
         .map(|r| Row {
-            label: wording::label(&r.label),
+            label: labels::dutch(&r.label),
             cells: r
                 .cells
                 .iter()
@@ -212,7 +208,7 @@ async fn chart(
             .iter()
             .enumerate()
             .map(|(i, label)| Series {
-                name: wording::label(label),
+                name: labels::dutch(label),
                 values: tables
                     .iter()
                     .map(|t| {
@@ -236,14 +232,31 @@ async fn chart(
     Ok(Some(svg))
 }
 
+/// One budget in words: what is left of it, before and after a noisy table.
+fn budget_line(spent_before: f64, budget: f64, spent_after: Option<f64>) -> String {
+    let left = |spent: f64| wording::epsilon((budget - spent).max(0.0));
+    let (budget_text, before_left) = (wording::epsilon(budget), left(spent_before));
+    match spent_after {
+        None => format!(
+            "ε {} van {budget_text} besteed; {before_left} over",
+            wording::epsilon(spent_before)
+        ),
+        Some(after) => format!(
+            "vóór: {before_left} over; na: {} over (ε {} van {budget_text} besteed)",
+            left(after),
+            wording::epsilon(after)
+        ),
+    }
+}
+
 fn budgets(before: Spent, after: Option<Spent>) -> Budgets {
     Budgets {
-        own_before: wording::epsilon(before.epsilon),
-        network_before: wording::epsilon(before.network_epsilon),
-        own_after: after.map(|a| wording::epsilon(a.epsilon)),
-        network_after: after.map(|a| wording::epsilon(a.network_epsilon)),
-        own_budget: wording::epsilon(before.budget),
-        network_budget: wording::epsilon(before.network_budget),
+        own: budget_line(before.epsilon, before.budget, after.map(|a| a.epsilon)),
+        network: budget_line(
+            before.network_epsilon,
+            before.network_budget,
+            after.map(|a| a.network_epsilon),
+        ),
     }
 }
 
@@ -440,6 +453,22 @@ pub async fn json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_says_what_is_left_before_and_after() {
+        assert_eq!(
+            budget_line(0.4, 1.0, None),
+            "ε 0,40 van 1,00 besteed; 0,60 over"
+        );
+        assert_eq!(
+            budget_line(0.4, 1.0, Some(0.8)),
+            "vóór: 0,60 over; na: 0,20 over (ε 0,80 van 1,00 besteed)"
+        );
+        assert_eq!(
+            budget_line(3.5, 3.0, None),
+            "ε 3,50 van 3,00 besteed; 0,00 over"
+        );
+    }
 
     #[test]
     fn epsilon_takes_a_dutch_or_an_english_decimal() {

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod disclosure;
+pub mod labels;
 pub mod odometer;
 pub mod privacy;
 pub mod read;

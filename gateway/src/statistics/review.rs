@@ -1,9 +1,11 @@
 //! A region's yearly review — the expert table's "learning" function: its published figures of the year's
 //! quarters (cases, the trend of youths needing the table, outcomes, lead times, bottleneck categories and the
-//! no-fitting-answer signals), as one HTML document with SVG charts. Everything in it comes from released tables,
-//! so it shows exactly what disclosure control lets anyone see: hidden values stay hidden (`x`, no bar).
+//! no-fitting-answer signals), as one HTML document with SVG charts, in Dutch for those who read it (councils,
+//! municipalities, the network's coordinators). Everything in it comes from released tables, so it shows exactly
+//! what disclosure control lets anyone see: hidden values stay hidden (`x`, no bar).
 
 use super::disclosure::Control;
+use super::labels;
 use super::release::Asked;
 use super::store::StatisticsStore;
 use super::tables::{Family, Table};
@@ -40,11 +42,6 @@ fn text(v: Option<u64>) -> String {
     v.map_or_else(|| "x".to_owned(), |v| v.to_string())
 }
 
-/// A vocabulary word as a chart label: `waiting_list` → "waiting list".
-fn readable(word: &str) -> String {
-    word.to_lowercase().replace('_', " ")
-}
-
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -63,7 +60,7 @@ pub async fn yearly(
     now_ms: i64,
 ) -> Result<Review> {
     let name = match asked {
-        Asked::National => "the Netherlands".to_owned(),
+        Asked::National => "Nederland".to_owned(),
         Asked::Region(id) => registry
             .get(id)
             .map(|r| r.name.clone())
@@ -93,9 +90,9 @@ pub async fn yearly(
     let periods = quarters.iter().map(|q| q.period.clone()).collect();
     // Drawing the charts is CPU work: off the thread that forwards calls.
     let scope = match asked {
-        Asked::National => "All regions of the network".to_owned(),
-        Asked::Region(id) => format!("Region <code>{}</code>", escape(id)),
-        Asked::Area(id) => format!("Area <code>{}</code>", escape(id)),
+        Asked::National => "Alle regio's van het netwerk".to_owned(),
+        Asked::Region(id) => format!("Regio <code>{}</code>", escape(id)),
+        Asked::Area(id) => format!("Gebied <code>{}</code>", escape(id)),
     };
     let html = tokio::task::spawn_blocking(move || {
         render(&name, &scope, year, &quarters, &earlier, control.k)
@@ -203,16 +200,16 @@ fn closed(quarter: &Quarter) -> Option<u64> {
 fn head(name: &str, scope: &str, year: i32, quarters: &[Quarter], k: u64) -> String {
     let periods: Vec<&str> = quarters.iter().map(|q| q.period.as_str()).collect();
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Yearly review {year}: {title}</title>\
+        "<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Jaaroverzicht {year}: {title}</title>\
          <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}\
          table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:.2em .6em;text-align:right}}\
          th:first-child,td:first-child{{text-align:left}}figure{{margin:1em 0}}</style></head><body>\n\
-         <h1>Yearly review {year}: {title}</h1>\n\
-         <p>{scope}. Quarters released: {quarters}. Figures as published by the expertnet gateway: \
-         counts below {k} and counts that would reveal them are hidden (<b>x</b>, no bar); the rest are rounded to \
-         {base}, except the sessions held, a count of meetings, shown exactly. A share is \
-         shown where both its figures are (– where nothing was sent). No youth can be singled out from this \
-         report.</p>\n",
+         <h1>Jaaroverzicht {year}: {title}</h1>\n\
+         <p>{scope}. Vrijgegeven kwartalen: {quarters}. Cijfers zoals de expertnet-gateway ze publiceert: \
+         aantallen onder de {k} en aantallen waaruit die terug te rekenen zijn, zijn verborgen (<b>x</b>, geen \
+         staaf); de rest is afgerond op {base}-tallen, behalve de tafelzittingen: die tellen vergaderingen en staan \
+         er precies. Een aandeel staat er waar beide getallen getoond zijn (– waar niets verstuurd is). Geen \
+         jongere is uit dit overzicht te herleiden.</p>\n",
         title = escape(name),
         quarters = periods.join(", "),
         base = view::ROUNDING_BASE,
@@ -233,9 +230,9 @@ fn share(part: Option<u64>, whole: Option<u64>) -> String {
 /// questions to other regions answered (and within 7 days), with the shares where both figures are shown.
 fn network_loops(html: &mut String, quarters: &[Quarter]) {
     html.push_str(
-        "<h2>Across regions: escalations accepted and questions answered</h2>\n<table><tr><th>quarter</th>\
-         <th>escalated</th><th>accepted</th><th>within 14 days</th><th>share accepted</th>\
-         <th>questions asked</th><th>answered</th><th>within 7 days</th><th>share answered</th></tr>\n",
+        "<h2>Tussen regio's: opschalingen aangenomen en vragen beantwoord</h2>\n<table><tr><th>kwartaal</th>\
+         <th>opgeschaald</th><th>aangenomen</th><th>binnen 14 dagen</th><th>aandeel aangenomen</th>\
+         <th>vragen gesteld</th><th>beantwoord</th><th>binnen 7 dagen</th><th>aandeel beantwoord</th></tr>\n",
     );
     for q in quarters {
         let escalated = flow(q, "escalated");
@@ -263,15 +260,15 @@ fn network_loops(html: &mut String, quarters: &[Quarter]) {
 /// The flow counts per quarter, and the trend of youths needing the table since the year before.
 fn cases_and_trend(html: &mut String, quarters: &[Quarter], earlier: &[Quarter]) -> Result<()> {
     html.push_str(
-        "<h2>Cases and the trend of youths needing the table</h2>\n<table><tr><th>quarter</th>",
+        "<h2>Casussen, en hoeveel jongeren de tafel nodig hebben</h2>\n<table><tr><th>kwartaal</th>",
     );
     for measure in [
-        "submitted",
-        "returned",
-        "discussed",
-        "escalated",
-        "closed",
-        "sessions held",
+        "aangemeld",
+        "teruggegeven",
+        "besproken",
+        "opgeschaald",
+        "afgesloten",
+        "tafelzittingen",
     ] {
         let _ = write!(html, "<th>{measure}</th>");
     }
@@ -294,17 +291,17 @@ fn cases_and_trend(html: &mut String, quarters: &[Quarter], earlier: &[Quarter])
     let trend: Vec<&Quarter> = earlier.iter().chain(quarters).collect();
     let chart = line_chart(
         &format!(
-            "Youths needing the table, per quarter since {}",
+            "Jongeren die de tafel nodig hebben, per kwartaal sinds {}",
             trend[0].period
         ),
         &trend.iter().map(|q| q.period.clone()).collect::<Vec<_>>(),
         &[
             Series {
-                name: "submitted".into(),
+                name: "aangemeld".into(),
                 values: trend.iter().map(|q| flow(q, "submitted")).collect(),
             },
             Series {
-                name: "closed".into(),
+                name: "afgesloten".into(),
                 values: trend.iter().map(|q| closed(q)).collect(),
             },
         ],
@@ -318,18 +315,19 @@ fn cases_and_trend(html: &mut String, quarters: &[Quarter], earlier: &[Quarter])
 fn column_charts(html: &mut String, quarters: &[Quarter]) -> Result<()> {
     for (heading, pick) in [
         (
-            "Outcomes of closed cases",
+            "Uitkomsten van afgesloten casussen",
             (|q: &Quarter| &q.by_outcome) as fn(&Quarter) -> &wire::StatisticsTable,
         ),
-        ("Lead times, submission to closing", |q: &Quarter| {
-            &q.by_lead_time
-        }),
-        ("Age bands", |q: &Quarter| &q.by_age_band),
+        (
+            "Doorlooptijd, van aanmelding tot afsluiting",
+            |q: &Quarter| &q.by_lead_time,
+        ),
+        ("Leeftijden", |q: &Quarter| &q.by_age_band),
     ] {
         let labels: Vec<String> = pick(&quarters[0])
             .columns
             .iter()
-            .map(|c| readable(c))
+            .map(|c| labels::dutch(c))
             .collect();
         let chart =
             bar_chart(heading, &labels, &column_series(quarters, pick)).map_err(chart_error)?;
@@ -340,13 +338,18 @@ fn column_charts(html: &mut String, quarters: &[Quarter]) -> Result<()> {
 
 /// Closed cases and no-fitting-answer signals per bottleneck category, as a table and two charts.
 fn categories_and_signals(html: &mut String, quarters: &[Quarter]) -> Result<()> {
-    html.push_str("<h2>Bottleneck categories and signals without a fitting answer</h2>\n");
-    html.push_str("<p>Closed cases per primary bottleneck category, and those of them closed with no fitting \
-                   answer — what municipalities and the supra-regional network should procure.</p>\n");
-    html.push_str("<table><tr><th>category</th>");
+    html.push_str("<h2>Knelpunten en signalen zonder passend antwoord</h2>\n");
+    html.push_str(
+        "<p>Afgesloten casussen per eerste knelpunt, en hoeveel daarvan zonder passend antwoord — \
+                   wat gemeenten en het bovenregionale netwerk zouden moeten inkopen.</p>\n",
+    );
+    html.push_str("<table><tr><th>knelpunt</th>");
     for q in quarters {
         let p = &q.period;
-        let _ = write!(html, "<th>{p} closed</th><th>{p} no fitting answer</th>");
+        let _ = write!(
+            html,
+            "<th>{p} afgesloten</th><th>{p} geen passend antwoord</th>"
+        );
     }
     html.push_str("</tr>\n");
     let categories: Vec<&str> = quarters[0]
@@ -356,7 +359,7 @@ fn categories_and_signals(html: &mut String, quarters: &[Quarter]) -> Result<()>
         .map(|r| r.label.as_str())
         .collect();
     for (i, category) in categories.iter().enumerate() {
-        let _ = write!(html, "<tr><td>{category}</td>");
+        let _ = write!(html, "<tr><td>{}</td>", labels::dutch(category));
         for q in quarters {
             let _ = write!(
                 html,
@@ -368,7 +371,7 @@ fn categories_and_signals(html: &mut String, quarters: &[Quarter]) -> Result<()>
         html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
-    let labels: Vec<String> = categories.iter().map(|c| readable(c)).collect();
+    let names: Vec<String> = categories.iter().map(|c| labels::dutch(c)).collect();
     let per_quarter = |values: fn(&Quarter) -> Vec<Option<u64>>| -> Vec<Series> {
         quarters
             .iter()
@@ -393,10 +396,10 @@ fn categories_and_signals(html: &mut String, quarters: &[Quarter]) -> Result<()>
             .collect()
     });
     for (title, series) in [
-        ("Closed cases per bottleneck category", closed_per_category),
-        ("No fitting answer, per primary category", signals),
+        ("Afgesloten casussen per knelpunt", closed_per_category),
+        ("Geen passend antwoord, per eerste knelpunt", signals),
     ] {
-        let chart = bar_chart(title, &labels, &series).map_err(chart_error)?;
+        let chart = bar_chart(title, &names, &series).map_err(chart_error)?;
         let _ = writeln!(html, "<figure>{chart}</figure>");
     }
     Ok(())
