@@ -5,6 +5,7 @@
 //! answer carries ([`headers`]) and the HTTP/1.1 and HTTP/2 server over TLS ([`serve`]).
 
 pub mod assets;
+pub mod cookie;
 pub mod dutch_time;
 pub mod headers;
 pub mod password;

@@ -3,6 +3,7 @@
 //! constant time. The node keeps its people beside its cases; the gateway keeps its coordinators beside its
 //! statistics.
 
+use crate::second_factor::TotpSecret;
 use crate::token::Token;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -118,6 +119,40 @@ pub fn decoy_hash() -> &'static str {
             .map(|h| h.to_string())
             .unwrap_or_default()
     })
+}
+
+impl SignIn {
+    /// How it ended, as metrics count it: `ok`, `refused` or `locked`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            SignIn::Started { .. } => "ok",
+            SignIn::Refused => "refused",
+            SignIn::Locked { .. } => "locked",
+        }
+    }
+}
+
+impl CodeCheck {
+    /// How it ended, as metrics count it: `ok`, `refused` or `locked`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CodeCheck::Accepted => "ok",
+            CodeCheck::Refused => "refused",
+            CodeCheck::Locked { .. } => "locked",
+        }
+    }
+}
+
+/// What the page shows while a second factor is set up: the QR code for `account` and the secret in groups of
+/// four; `None` at any other stage.
+pub fn enrolment(
+    stage: Stage,
+    pending: Option<&TotpSecret>,
+    account: &str,
+) -> Option<(String, String)> {
+    pending
+        .filter(|_| stage == Stage::Enrol)
+        .map(|secret| (secret.qr_svg(account), secret.grouped()))
 }
 
 /// Whether `presented` equals `secret` (a CSRF token), compared in constant time.

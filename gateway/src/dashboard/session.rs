@@ -5,33 +5,16 @@ use super::Dashboard;
 use super::error::DashboardError;
 use crate::people::Session;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
 use expertnet_web::sign_in::Stage;
 
 /// The cookie that carries a session's token.
 const COOKIE: &str = "expertnet_dashboard";
 
-/// The session token a request's cookie carries.
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
-
 /// The `Set-Cookie` value that gives the browser `token`, or with `None` takes the session away.
 pub fn set_cookie(dashboard: &Dashboard, token: Option<&str>) -> HeaderValue {
-    let secure = if dashboard.secure { "; Secure" } else { "" };
-    let text = match token {
-        Some(token) => format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
-        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
-    };
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    expertnet_web::cookie::set(COOKIE, token, dashboard.secure)
 }
 
 /// A request with its session, whatever its stage, or none.
@@ -48,7 +31,7 @@ impl FromRequestParts<Dashboard> for Visit {
         parts: &mut Parts,
         dashboard: &Dashboard,
     ) -> Result<Visit, DashboardError> {
-        let session = match cookie_token(&parts.headers) {
+        let session = match expertnet_web::cookie::read(&parts.headers, COOKIE) {
             Some(token) => dashboard.people.session(&token, super::now_ms()).await?,
             None => None,
         };

@@ -9,7 +9,7 @@ use axum::Form;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use expertnet_web::password::Password;
-use expertnet_web::sign_in::{CodeCheck, SignIn, Stage};
+use expertnet_web::sign_in::{CodeCheck, SignIn, Stage, enrolment};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -82,12 +82,7 @@ pub async fn submit(
         .people
         .sign_in(&name, Password::new(credentials.password), now_ms())
         .await?;
-    let counted = match &outcome {
-        SignIn::Started { .. } => "ok",
-        SignIn::Refused => "refused",
-        SignIn::Locked { .. } => "locked",
-    };
-    crate::metrics::dashboard_sign_in(&dashboard.metrics, "password", counted);
+    crate::metrics::dashboard_sign_in(&dashboard.metrics, "password", outcome.outcome());
     let error = match outcome {
         SignIn::Started { token, stage } => {
             let mut response = Redirect::to(after(stage)).into_response();
@@ -120,11 +115,7 @@ fn code_page(visit: &Visit, error: Option<String>) -> Result<CodePage, Dashboard
     let account = format!("dashboard:{}", session.person);
     Ok(CodePage {
         csrf: session.csrf.clone(),
-        enrol: session
-            .pending_secret
-            .as_ref()
-            .filter(|_| session.stage == Stage::Enrol)
-            .map(|secret| (secret.qr_svg(&account), secret.grouped())),
+        enrol: enrolment(session.stage, session.pending_secret.as_ref(), &account),
         error,
         frame: None,
     })
@@ -153,12 +144,7 @@ pub async fn code_submit(
         .people
         .confirm_code(session, &form.code, now_ms())
         .await?;
-    let counted = match check {
-        CodeCheck::Accepted => "ok",
-        CodeCheck::Refused => "refused",
-        CodeCheck::Locked { .. } => "locked",
-    };
-    crate::metrics::dashboard_sign_in(&visit.dashboard.metrics, "second_factor", counted);
+    crate::metrics::dashboard_sign_in(&visit.dashboard.metrics, "second_factor", check.outcome());
     let error = match check {
         CodeCheck::Accepted => return Ok(Redirect::to("/netwerk").into_response()),
         CodeCheck::Refused => {

@@ -131,7 +131,7 @@ pub async fn choose(request: Request, next: Next) -> Response {
 }
 
 fn chosen(headers: &HeaderMap) -> Option<Language> {
-    super::session::cookie(headers, COOKIE).and_then(|value| Language::parse(&value))
+    expertnet_web::cookie::read(headers, COOKIE).and_then(|value| Language::parse(&value))
 }
 
 /// The address of the switch to the other language, coming back to this page.

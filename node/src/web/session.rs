@@ -11,7 +11,7 @@ use crate::audit::NewAuditEvent;
 use crate::workflow::{Stage, WebSession};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use std::net::SocketAddr;
 
 /// The cookie that carries a session's token. It names the region: browsers keep cookies per host, not per
@@ -22,30 +22,12 @@ fn cookie_name(board: &Board) -> String {
 
 /// The session token a request's cookie carries.
 fn cookie_token(board: &Board, headers: &HeaderMap) -> Option<String> {
-    cookie(headers, &cookie_name(board))
-}
-
-/// The value of the cookie `name` a request carries.
-pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| value.to_owned())
+    expertnet_web::cookie::read(headers, &cookie_name(board))
 }
 
 /// The `Set-Cookie` value that gives the browser `token`, or with `None` takes the session away.
 pub fn set_cookie(board: &Board, token: Option<&str>) -> HeaderValue {
-    let secure = if board.secure { "; Secure" } else { "" };
-    let name = cookie_name(board);
-    let text = match token {
-        Some(token) => format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"),
-        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
-    };
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    expertnet_web::cookie::set(&cookie_name(board), token, board.secure)
 }
 
 /// A request with its session, whatever its stage, or none.

@@ -63,12 +63,7 @@ pub async fn submit(visit: Visit, fields: Fields) -> Result<Response, WebError> 
             &visit.access_point(),
         )
         .await?;
-    let counted = match &outcome {
-        SignIn::Started { .. } => "ok",
-        SignIn::Refused => "refused",
-        SignIn::Locked { .. } => "locked",
-    };
-    crate::metrics::sign_in(board.workflow.metrics(), "password", counted);
+    crate::metrics::sign_in(board.workflow.metrics(), "password", outcome.outcome());
     let error = match outcome {
         SignIn::Started { token, stage } => {
             let to = if stage == Stage::SignedIn {
@@ -107,11 +102,11 @@ fn code_page(visit: &Visit, error: Option<String>) -> Result<CodePage, WebError>
     Ok(CodePage {
         region: visit.board.region.clone(),
         csrf: session.csrf.clone(),
-        enrol: session
-            .pending_secret
-            .as_ref()
-            .filter(|_| session.stage == Stage::Enrol)
-            .map(|secret| (secret.qr_svg(&account), secret.grouped())),
+        enrol: expertnet_web::sign_in::enrolment(
+            session.stage,
+            session.pending_secret.as_ref(),
+            &account,
+        ),
         error,
         frame: None,
     })
@@ -142,12 +137,7 @@ pub async fn code_submit(visit: Visit, fields: Fields) -> Result<Response, WebEr
             &visit.access_point(),
         )
         .await?;
-    let counted = match &check {
-        CodeCheck::Accepted => "ok",
-        CodeCheck::Refused => "refused",
-        CodeCheck::Locked { .. } => "locked",
-    };
-    crate::metrics::sign_in(board.workflow.metrics(), "second_factor", counted);
+    crate::metrics::sign_in(board.workflow.metrics(), "second_factor", check.outcome());
     let error = match check {
         CodeCheck::Accepted => return Ok(Redirect::to("/werk").into_response()),
         CodeCheck::Refused => {
