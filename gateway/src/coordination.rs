@@ -3,7 +3,8 @@
 //! same privacy budget and the same yearly reviews.
 
 use crate::error::{Error, Result};
-use crate::network::Network;
+use crate::network::{Network, millis};
+use crate::nodes::NodeClients;
 use crate::statistics::odometer::Spent;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
@@ -11,12 +12,26 @@ use crate::statistics::review::{self, Review};
 use crate::statistics::{Publishing, StatisticsStore, access, snapshot};
 use expertnet_federation::Registry;
 use expertnet_proto::v1 as wire;
+use futures_util::future::join_all;
+
+fn now_ms() -> i64 {
+    millis(std::time::SystemTime::now())
+}
 
 #[derive(Debug, Clone)]
 pub struct Coordination {
     pub network: Network,
     pub statistics: StatisticsStore,
     pub publishing: Publishing,
+    /// The regions' nodes, asked for a quarter's signals when a coordinator collects them.
+    pub nodes: NodeClients,
+}
+
+/// What collecting a quarter's signals did: the regions that sent them, and those that did not, with why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Collected {
+    pub collected: Vec<String>,
+    pub failed: Vec<(String, String)>,
 }
 
 impl Coordination {
@@ -76,6 +91,38 @@ impl Coordination {
         .await?;
         tracing::info!(coordinator, %asked, year, quarters = review.quarters.len(), "yearly review read");
         Ok(review)
+    }
+
+    /// Asks every region's node for its signals of `period` and keeps them (replacing what it pushed before);
+    /// a quarter already released stays as it was released.
+    pub async fn collect(&self, coordinator: &str, period: &str) -> Result<Collected> {
+        snapshot::check_period("period", period)?;
+        let mut regions: Vec<String> = self.nodes.regions().map(str::to_owned).collect();
+        regions.sort();
+        let asked = regions.iter().map(|region| async move {
+            let result = async {
+                let snapshot = self.nodes.snapshot(region, period).await?;
+                snapshot::check(&snapshot, region)?;
+                if snapshot.period != period {
+                    return Err(Error::invalid(
+                        "period",
+                        format!("{region} sent {}", snapshot.period),
+                    ));
+                }
+                self.statistics.put(&snapshot, now_ms()).await
+            }
+            .await;
+            (region.clone(), result)
+        });
+        let mut collected = Collected::default();
+        for (region, result) in join_all(asked).await {
+            match result {
+                Ok(_) => collected.collected.push(region),
+                Err(err) => collected.failed.push((region, err.to_string())),
+            }
+        }
+        tracing::info!(coordinator, %period, collected = collected.collected.len(), failed = collected.failed.len(), "signals collected");
+        Ok(collected)
     }
 
     /// What `coordinator` and the network have spent of their privacy budgets on `period`.

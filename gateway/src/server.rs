@@ -91,6 +91,7 @@ impl Gateway {
             network: self.network.clone(),
             statistics: self.statistics.clone(),
             publishing: self.publishing,
+            nodes: self.nodes.clone(),
         }
     }
 
@@ -141,7 +142,6 @@ pub async fn serve(
         )
         .add_service(CoordinatorServiceServer::new(CoordinatorApi::new(
             gateway.coordination(),
-            gateway.nodes,
         )))
         .prepare();
     let calls = Arc::new(Calls {

@@ -59,9 +59,11 @@ pub fn router(dashboard: Dashboard) -> Router {
         .route("/netwerk/stand", get(network::current))
         .route("/statistieken", get(statistics::page))
         .route("/statistieken/ruis", post(statistics::noisy))
+        .route("/statistieken/ophalen", post(statistics::collect))
         .route("/statistieken/tabel.csv", get(statistics::csv))
         .route("/statistieken/tabel.json", get(statistics::json))
         .route("/jaaroverzicht", get(review::page))
+        .route("/jaaroverzicht/ophalen", post(review::collect))
         .route("/assets/{file}", get(asset))
         .fallback(|| async { DashboardError::NotFound.into_response() })
         .layer(axum::middleware::from_fn(

@@ -5,8 +5,10 @@ use super::choice::{self, Opt};
 use super::error::DashboardError;
 use super::session::Coordinator;
 use super::wording;
+use crate::coordination::Collected;
 use crate::statistics::release::Asked;
 use askama::Template;
+use axum::Form;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -16,7 +18,7 @@ use time::OffsetDateTime;
 /// Years offered: the year of the newest quarter that is over and the three before it.
 const YEARS_SHOWN: i32 = 4;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ReviewChoice {
     #[serde(default)]
     jaar: String,
@@ -29,8 +31,14 @@ pub struct ReviewChoice {
 struct ReviewPage {
     years: Vec<Opt>,
     scopes: Vec<choice::OptGroup>,
+    year_value: String,
+    scope_value: String,
     quarters: String,
+    /// What the last step did (the regions asked for their figures).
+    notice: Option<String>,
     error: Option<String>,
+    /// Whether quarters of the year that are over are missing: the regions can be asked for them.
+    collectable: bool,
     /// The review's body (its own headings, tables and SVG charts).
     body: Option<String>,
     frame: Option<super::session::Frame>,
@@ -55,18 +63,90 @@ pub async fn page(
     coordinator: Coordinator,
     Query(asked_for): Query<ReviewChoice>,
 ) -> Result<Response, DashboardError> {
+    render(&coordinator, &asked_for, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CollectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    choice: ReviewChoice,
+}
+
+/// Asks every region for the year's quarters that are over, and the year before's (the trend starts there),
+/// then shows the review.
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
+pub async fn collect(
+    coordinator: Coordinator,
+    Form(form): Form<CollectForm>,
+) -> Result<Response, DashboardError> {
+    coordinator.check_csrf(&form.csrf)?;
+    let now = OffsetDateTime::now_utc();
+    let Some(year) = form.choice.year(now) else {
+        return render(&coordinator, &form.choice, None).await;
+    };
+    let mut collected = Collected::default();
+    for period in choice::quarters_over(now, 4 * YEARS_SHOWN as usize)
+        .into_iter()
+        .filter(|p| p.starts_with(&year.to_string()) || p.starts_with(&(year - 1).to_string()))
+    {
+        match coordinator
+            .dashboard
+            .coordination
+            .collect(coordinator.identity(), &period)
+            .await
+        {
+            Ok(one) => {
+                collected.collected.extend(one.collected);
+                collected.failed.extend(one.failed);
+            }
+            Err(err) if err.is_refusal() => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    collected.collected.sort();
+    collected.collected.dedup();
+    collected.failed.sort();
+    collected.failed.dedup_by(|a, b| a.0 == b.0);
+    let notice = wording::collected(
+        &collected,
+        coordinator.dashboard.coordination.registry(),
+        &format!("{} en {year}", year - 1),
+    );
+    render(&coordinator, &form.choice, Some(notice)).await
+}
+
+impl ReviewChoice {
+    /// The year asked, or that of the newest quarter over; `None` for text that is no year from 2000 to 2100.
+    fn year(&self, now: OffsetDateTime) -> Option<i32> {
+        match self.jaar.trim() {
+            "" => Some(newest_year(now)),
+            text => text
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2100).contains(y)),
+        }
+    }
+}
+
+/// The year of the newest quarter that is over.
+fn newest_year(now: OffsetDateTime) -> i32 {
+    choice::quarters_over(now, 1)[0][..4]
+        .parse()
+        .unwrap_or(now.year())
+}
+
+async fn render(
+    coordinator: &Coordinator,
+    asked_for: &ReviewChoice,
+    notice: Option<String>,
+) -> Result<Response, DashboardError> {
     let coordination = &coordinator.dashboard.coordination;
     let registry = coordination.registry();
-    let newest: i32 = choice::quarters_over(OffsetDateTime::now_utc(), 1)[0][..4]
-        .parse()
-        .unwrap_or(2026);
-    let year = match asked_for.jaar.trim() {
-        "" => Some(newest),
-        text => text
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y)),
-    };
+    let now = OffsetDateTime::now_utc();
+    let newest = newest_year(now);
+    let year = asked_for.year(now);
     let asked = choice::scope(&asked_for.bereik);
     let shown_year = year.unwrap_or(newest);
     let mut page = ReviewPage {
@@ -79,8 +159,12 @@ pub async fn page(
             })
             .collect(),
         scopes: choice::scope_options(registry, asked.unwrap_or(Asked::National)),
+        year_value: shown_year.to_string(),
+        scope_value: choice::scope_value(asked.unwrap_or(Asked::National)),
         quarters: String::new(),
+        notice,
         error: None,
+        collectable: false,
         body: None,
         frame: Some(coordinator.frame("/jaaroverzicht")),
     };
@@ -89,6 +173,10 @@ pub async fn page(
             Some("Deze vraag klopt niet. Kies een jaar en een bereik uit de lijsten.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     };
+    let over_in_year = choice::quarters_over(now, 4 * YEARS_SHOWN as usize)
+        .into_iter()
+        .filter(|p| p.starts_with(&year.to_string()))
+        .count();
     let status = match coordination
         .review(coordinator.identity(), asked, year, super::now_ms())
         .await
@@ -100,6 +188,7 @@ pub async fn page(
                 .map(|q| q.replace("-Q", " kwartaal "))
                 .collect::<Vec<_>>()
                 .join(", ");
+            page.collectable = review.quarters.len() < over_in_year;
             page.body = Some(body_of(&review.html));
             StatusCode::OK
         }
@@ -111,6 +200,7 @@ pub async fn page(
                 return Err(err.into());
             };
             page.error = Some(text);
+            page.collectable = status == StatusCode::NOT_FOUND && wording::known(registry, asked);
             status
         }
     };

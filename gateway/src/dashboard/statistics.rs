@@ -7,6 +7,7 @@ use super::choice::{self, Choice, QUARTERS_SHOWN};
 use super::error::DashboardError;
 use super::session::Coordinator;
 use super::wording;
+use crate::coordination::Collected;
 use crate::statistics::odometer::Spent;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
@@ -74,6 +75,10 @@ struct StatisticsPage {
     /// Offered for the category tables: the budgets, and the ε last asked.
     budgets: Option<Budgets>,
     epsilon: String,
+    /// What the last step did (the regions asked for their figures).
+    notice: Option<String>,
+    /// Whether the regions may be asked for the quarter's figures (none are there yet).
+    collectable: bool,
     frame: Option<super::session::Frame>,
 }
 
@@ -261,10 +266,21 @@ fn budgets(before: Spent, after: Option<Spent>) -> Budgets {
 }
 
 /// What the page shows for `choice`: the released table, or with `epsilon` a noisy one.
+/// What the page is asked besides the released table.
+#[derive(Debug)]
+enum Asking<'a> {
+    /// Only the released table.
+    Released,
+    /// The table with noise of this ε, as typed.
+    Noise(&'a str),
+    /// The released table once the regions were asked for the quarter, with what that did.
+    AfterCollecting(Collected),
+}
+
 async fn render(
     coordinator: &Coordinator,
     choice: &Choice,
-    epsilon: Option<&str>,
+    asking: Asking<'_>,
 ) -> Result<Response, DashboardError> {
     let coordination = &coordinator.dashboard.coordination;
     let registry = coordination.registry();
@@ -284,7 +300,17 @@ async fn render(
         chart: None,
         downloads: None,
         budgets: None,
-        epsilon: epsilon.unwrap_or("0,1").to_owned(),
+        epsilon: match &asking {
+            Asking::Noise(typed) => (*typed).to_owned(),
+            _ => "0,1".to_owned(),
+        },
+        notice: match &asking {
+            Asking::AfterCollecting(collected) => {
+                Some(wording::collected(collected, registry, &period))
+            }
+            _ => None,
+        },
+        collectable: false,
         frame: Some(coordinator.frame("/statistieken")),
     };
     let (Some(kind), Some(asked)) = (kind, asked) else {
@@ -300,15 +326,18 @@ async fn render(
         },
         false => None,
     };
-    let epsilon = match epsilon.map(parse_epsilon) {
-        None => 0.0,
-        Some(Some(epsilon)) => epsilon,
-        Some(None) => {
-            page.budgets = before.map(|b| budgets(b, None));
-            page.error =
-                Some("Vul bij ε een getal in van 0,01 tot en met 10, bijvoorbeeld 0,1.".to_owned());
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
-        }
+    let epsilon = match asking {
+        Asking::Released | Asking::AfterCollecting(_) => 0.0,
+        Asking::Noise(typed) => match parse_epsilon(typed) {
+            Some(epsilon) => epsilon,
+            None => {
+                page.budgets = before.map(|b| budgets(b, None));
+                page.error = Some(
+                    "Vul bij ε een getal in van 0,01 tot en met 10, bijvoorbeeld 0,1.".to_owned(),
+                );
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+            }
+        },
     };
     let query = TableQuery {
         period: &period,
@@ -339,6 +368,8 @@ async fn render(
             };
             page.budgets = before.map(|b| budgets(b, None));
             page.error = Some(text);
+            // No figures yet for a scope that exists: the regions can be asked for them now.
+            page.collectable = status == StatusCode::NOT_FOUND && wording::known(registry, asked);
             status
         }
     };
@@ -359,7 +390,7 @@ pub async fn page(
     coordinator: Coordinator,
     Query(choice): Query<Choice>,
 ) -> Result<Response, DashboardError> {
-    render(&coordinator, &choice, None).await
+    render(&coordinator, &choice, Asking::Released).await
 }
 
 #[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
@@ -373,7 +404,41 @@ pub async fn noisy(
         tabel: form.tabel,
         bereik: form.bereik,
     };
-    render(&coordinator, &choice, Some(&form.epsilon)).await
+    render(&coordinator, &choice, Asking::Noise(&form.epsilon)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CollectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    choice: Choice,
+}
+
+/// Asks every region for the chosen quarter's signals, then shows the table.
+#[tracing::instrument(name = "dashboard", skip_all, fields(person = %coordinator.session.person))]
+pub async fn collect(
+    coordinator: Coordinator,
+    Form(form): Form<CollectForm>,
+) -> Result<Response, DashboardError> {
+    coordinator.check_csrf(&form.csrf)?;
+    let period = form.choice.period(OffsetDateTime::now_utc());
+    let collected = match coordinator
+        .dashboard
+        .coordination
+        .collect(coordinator.identity(), &period)
+        .await
+    {
+        Ok(collected) => collected,
+        Err(err) if err.is_refusal() => Collected::default(),
+        Err(err) => return Err(err.into()),
+    };
+    render(
+        &coordinator,
+        &form.choice,
+        Asking::AfterCollecting(collected),
+    )
+    .await
 }
 
 /// The released table as a file: `csv` (as `expertnet-gateway statistics --format csv` prints it) or `json`

@@ -2,6 +2,7 @@
 //! refusals told to a coordinator. The refusal is the gateway's own (its error value); only its wording is
 //! made here.
 
+use crate::coordination::Collected;
 use crate::error::Error;
 use crate::statistics::release::Asked;
 use crate::statistics::tables::Table;
@@ -32,12 +33,31 @@ pub fn scope(registry: &Registry, asked: Asked<'_>) -> String {
 }
 
 /// Whether the registry knows the region or area `asked` names.
-fn known(registry: &Registry, asked: Asked<'_>) -> bool {
+pub fn known(registry: &Registry, asked: Asked<'_>) -> bool {
     match asked {
         Asked::National => true,
         Asked::Area(id) => registry.area(id).is_some(),
         Asked::Region(id) => registry.get(id).is_some(),
     }
+}
+
+/// What asking the regions for `period` did: who sent their figures, who could not and why not in short.
+pub fn collected(collected: &Collected, registry: &Registry, period: &str) -> String {
+    let name = |id: &str| registry.get(id).map_or(id, |r| r.name.as_str()).to_owned();
+    let sent = collected.collected.len();
+    let mut text = match sent {
+        0 => format!("Geen regio heeft cijfers over {period} gestuurd."),
+        1 => format!("1 regio heeft haar cijfers over {period} gestuurd."),
+        _ => format!("{sent} regio's hebben hun cijfers over {period} gestuurd."),
+    };
+    if !collected.failed.is_empty() {
+        let names: Vec<String> = collected.failed.iter().map(|(id, _)| name(id)).collect();
+        text.push_str(&format!(
+            " Niet gelukt bij {}: de regio is niet bereikbaar of weigerde. Probeer het later nog eens.",
+            names.join(", ")
+        ));
+    }
+    text
 }
 
 /// The Netherlands' time at `ms`, as "5 maart 2026 14:05:09".

@@ -4,8 +4,6 @@ use super::gateway::now_ms;
 use super::unauthenticated;
 use crate::coordination::Coordination;
 use crate::error::Error;
-use crate::nodes::NodeClients;
-use crate::statistics;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
 use crate::statistics::tables::Table;
@@ -16,22 +14,17 @@ use expertnet_proto::v1::{
     RegionFailure, RegionView, StatisticsTable, StatisticsTableRequest, YearlyReviewReply,
     YearlyReviewRequest,
 };
-use futures_util::future::join_all;
 use std::time::SystemTime;
 use tonic::{Request, Response, Status};
 
 #[derive(Debug, Clone)]
 pub struct CoordinatorApi {
     coordination: Coordination,
-    nodes: NodeClients,
 }
 
 impl CoordinatorApi {
-    pub fn new(coordination: Coordination, nodes: NodeClients) -> CoordinatorApi {
-        CoordinatorApi {
-            coordination,
-            nodes,
-        }
+    pub fn new(coordination: Coordination) -> CoordinatorApi {
+        CoordinatorApi { coordination }
     }
 }
 
@@ -97,37 +90,15 @@ impl CoordinatorService for CoordinatorApi {
     ) -> Result<Response<CollectSignalsReply>, Status> {
         let name = coordinator(&request, "collect signals")?;
         let period = request.into_inner().period;
-        statistics::snapshot::check_period("period", &period)?;
-        let mut regions: Vec<String> = self.nodes.regions().map(str::to_owned).collect();
-        regions.sort();
-        let period = &period;
-        let asked = regions.iter().map(|region| async move {
-            let result = async {
-                let snapshot = self.nodes.snapshot(region, period).await?;
-                statistics::snapshot::check(&snapshot, region)?;
-                if snapshot.period != *period {
-                    return Err(Error::invalid(
-                        "period",
-                        format!("{region} sent {}", snapshot.period),
-                    ));
-                }
-                self.coordination.statistics.put(&snapshot, now_ms()).await
-            }
-            .await;
-            (region.clone(), result)
-        });
-        let mut reply = CollectSignalsReply::default();
-        for (region, result) in join_all(asked).await {
-            match result {
-                Ok(_) => reply.collected.push(region),
-                Err(err) => reply.failed.push(RegionFailure {
-                    region,
-                    reason: err.to_string(),
-                }),
-            }
-        }
-        tracing::info!(coordinator = %name, %period, collected = reply.collected.len(), failed = reply.failed.len(), "signals collected");
-        Ok(Response::new(reply))
+        let collected = self.coordination.collect(&name, &period).await?;
+        Ok(Response::new(CollectSignalsReply {
+            collected: collected.collected,
+            failed: collected
+                .failed
+                .into_iter()
+                .map(|(region, reason)| RegionFailure { region, reason })
+                .collect(),
+        }))
     }
 
     async fn network_view(
