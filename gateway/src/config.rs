@@ -62,7 +62,8 @@ pub struct GatewayConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DashboardConfig {
-    /// Address of the dashboard, e.g. `127.0.0.1:50070`; empty for none.
+    /// Address of the dashboard, e.g. `127.0.0.1:8050` (the default, beside the node boards' 8051); empty for
+    /// none.
     pub listen: String,
     /// Failures before a lock, the lock's length and the sessions' lifetimes.
     pub sign_in: SignInPolicy,
@@ -71,7 +72,7 @@ pub struct DashboardConfig {
 impl Default for DashboardConfig {
     fn default() -> DashboardConfig {
         DashboardConfig {
-            listen: "127.0.0.1:50070".into(),
+            listen: "127.0.0.1:8050".into(),
             sign_in: SignInPolicy::default(),
         }
     }
@@ -85,7 +86,7 @@ impl DashboardConfig {
         }
         self.listen.parse().map(Some).map_err(|_| {
             Error::Config(format!(
-                "dashboard.listen: '{}' is not an address like 127.0.0.1:50070",
+                "dashboard.listen: '{}' is not an address like 127.0.0.1:8050",
                 self.listen
             ))
         })

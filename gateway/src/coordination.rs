@@ -9,7 +9,8 @@ use crate::statistics::odometer::Spent;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
 use crate::statistics::review::{self, Review};
-use crate::statistics::{Publishing, StatisticsStore, access, snapshot};
+use crate::statistics::tables::Table;
+use crate::statistics::{Publishing, StatisticsStore, access, snapshot, view};
 use expertnet_federation::Registry;
 use expertnet_proto::v1 as wire;
 use futures_util::future::join_all;
@@ -91,6 +92,36 @@ impl Coordination {
         .await?;
         tracing::info!(coordinator, %asked, year, quarters = review.quarters.len(), "yearly review read");
         Ok(review)
+    }
+
+    /// The table of a quarter as it was released, without releasing anything: `None` when the quarter is not
+    /// released or the release holds nothing of `asked`. For series over quarters, where looking at a page must
+    /// not release (and so freeze) a quarter some regions have not reported yet.
+    pub async fn released_table(
+        &self,
+        coordinator: &str,
+        period: &str,
+        table: Table,
+        asked: Asked<'_>,
+    ) -> Result<Option<wire::StatisticsTable>> {
+        access::may_read(self.registry(), coordinator, asked)?;
+        let Some(release) = self.statistics.kept_release(period, table.family()).await? else {
+            return Ok(None);
+        };
+        match view::table(&release, table, asked) {
+            Ok(table) => Ok(Some(table)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Whether `period`'s tables of `table`'s family are released (and so fixed for good).
+    pub async fn is_released(&self, period: &str, table: Table) -> Result<bool> {
+        Ok(self
+            .statistics
+            .kept_release(period, table.family())
+            .await?
+            .is_some())
     }
 
     /// Asks every region's node for its signals of `period` and keeps them (replacing what it pushed before);

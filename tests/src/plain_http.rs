@@ -74,14 +74,14 @@ pub fn value_after(html: &str, marker: &str, end: char) -> String {
 
 /// Takes the second step of a sign-in that waits at `/aanmelden/code` to set up the second factor: reads the
 /// secret and the CSRF token from the page and answers with the code an app shows at `now_ms`; the answer must
-/// send the person on to `landing`.
+/// send the person on to `landing`. The session's cookie from then on (the dashboard renews its token here).
 pub async fn confirm_second_factor(
     client: &HttpClient,
     site: &str,
     cookie: &str,
     now_ms: i64,
     landing: &str,
-) {
+) -> String {
     let page = send(client, "GET", &format!("{site}/aanmelden/code"), cookie, "").await;
     let secret = value_after(&page.body, "id=\"sleutel\" class=\"board-secret\">", '<');
     let csrf = value_after(&page.body, "name=\"csrf\" value=\"", '"');
@@ -96,4 +96,5 @@ pub async fn confirm_second_factor(
     )
     .await;
     assert_eq!(answer.location, landing, "{}", answer.body);
+    answer.cookie.unwrap_or_else(|| cookie.to_owned())
 }

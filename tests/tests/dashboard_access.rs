@@ -45,8 +45,15 @@ async fn signed_in(client: &HttpClient, site: &str, fed: &TestFederation, name: 
     // Half signed in, the pages stay shut.
     let page = send(client, "GET", &format!("{site}/netwerk"), &cookie, "").await;
     assert_eq!((page.status, page.location.as_str()), (303, "/aanmelden"));
-    confirm_second_factor(client, site, &cookie, SystemClock.now_ms(), "/netwerk").await;
-    cookie
+    let renewed =
+        confirm_second_factor(client, site, &cookie, SystemClock.now_ms(), "/netwerk").await;
+    assert_ne!(renewed, cookie, "a new token once signed in");
+    let old = send(client, "GET", &format!("{site}/netwerk"), &cookie, "").await;
+    assert_eq!(
+        old.status, 303,
+        "the token that waited for the code is worthless"
+    );
+    renewed
 }
 
 #[tokio::test]
@@ -314,7 +321,7 @@ async fn the_dashboard_opens_only_when_signed_in_and_refuses_what_makes_no_sense
         review.body
     );
     assert!(review.body.contains(
-        "Kwartalen: 2024 kwartaal 1, 2024 kwartaal 2, 2024 kwartaal 3, 2024 kwartaal 4."
+        "Kwartalen: 1e kwartaal 2024, 2e kwartaal 2024, 3e kwartaal 2024, 4e kwartaal 2024."
     ));
     assert!(
         !review.body.contains("id=\"ophalen\""),
@@ -376,6 +383,97 @@ async fn the_dashboard_opens_only_when_signed_in_and_refuses_what_makes_no_sense
     let after = send(&client, "GET", &format!("{site}/netwerk"), &cookie, "").await;
     assert_eq!(after.status, 303);
 
+    // Halfway through signing in, the person can give up: the session ends at that stage.
+    let west = "coordinator-utrecht-flevoland";
+    let west_password = &fed.federation.gateway.coordinator_passwords[west];
+    let half = send(
+        &client,
+        "POST",
+        &format!("{site}/aanmelden"),
+        "",
+        &format!("name={west}&password={west_password}"),
+    )
+    .await;
+    let half_cookie = half.cookie.expect("a session waiting for the code");
+    let code_page = send(
+        &client,
+        "GET",
+        &format!("{site}/aanmelden/code"),
+        &half_cookie,
+        "",
+    )
+    .await;
+    assert!(code_page.body.contains("id=\"annuleren\""));
+    let half_csrf = value_after(&code_page.body, "name=\"csrf\" value=\"", '"');
+    let forged = send(
+        &client,
+        "POST",
+        &format!("{site}/aanmelden/annuleren"),
+        &half_cookie,
+        "",
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let cancelled = send(
+        &client,
+        "POST",
+        &format!("{site}/aanmelden/annuleren"),
+        &half_cookie,
+        &format!("csrf={half_csrf}"),
+    )
+    .await;
+    assert_eq!(
+        (cancelled.status, cancelled.location.as_str()),
+        (303, "/aanmelden")
+    );
+    assert!(cancelled.set_cookie.contains("Max-Age=0"));
+    let gone = send(
+        &client,
+        "GET",
+        &format!("{site}/aanmelden/code"),
+        &half_cookie,
+        "",
+    )
+    .await;
+    assert_eq!((gone.status, gone.location.as_str()), (303, "/aanmelden"));
+
+    // Three wrong codes lock the person out, and the sign-in page says until when.
+    let half = send(
+        &client,
+        "POST",
+        &format!("{site}/aanmelden"),
+        "",
+        &format!("name={west}&password={west_password}"),
+    )
+    .await;
+    let half_cookie = half.cookie.expect("a session waiting for the code");
+    let code_page = send(
+        &client,
+        "GET",
+        &format!("{site}/aanmelden/code"),
+        &half_cookie,
+        "",
+    )
+    .await;
+    let half_csrf = value_after(&code_page.body, "name=\"csrf\" value=\"", '"');
+    let mut last = None;
+    for _ in 0..3 {
+        last = Some(
+            send(
+                &client,
+                "POST",
+                &format!("{site}/aanmelden/code"),
+                &half_cookie,
+                &format!("csrf={half_csrf}&code=000000"),
+            )
+            .await,
+        );
+    }
+    let last = last.unwrap();
+    assert_eq!(last.status, 401);
+    assert!(last.body.contains("geblokkeerd tot"), "{}", last.body);
+    assert!(last.set_cookie.contains("Max-Age=0"));
+
     // Three wrong passwords lock the person out; the right one then waits too, without saying why twice.
     let national = "coordinator";
     for _ in 0..2 {
@@ -423,6 +521,8 @@ async fn the_dashboard_opens_only_when_signed_in_and_refuses_what_makes_no_sense
     };
     assert_eq!(count("password", "refused"), 2.0);
     assert_eq!(count("password", "locked"), 2.0);
-    assert_eq!(count("password", "ok"), 1.0);
     assert_eq!(count("second_factor", "ok"), 1.0);
+    assert_eq!(count("second_factor", "refused"), 2.0);
+    assert_eq!(count("second_factor", "locked"), 1.0);
+    assert_eq!(count("password", "ok"), 3.0);
 }

@@ -39,7 +39,7 @@ async fn started(
 
 async fn session(people: &CoordinatorPeople, token: &str, now_ms: i64) -> Session {
     people
-        .session(token, now_ms)
+        .session(token, now_ms, true)
         .await
         .unwrap()
         .expect("a live session")
@@ -115,38 +115,46 @@ async fn people_sign_in_and_are_held_to_the_policy(url: &str) {
         .pending_secret
         .clone()
         .expect("a secret to set up");
-    let wrong = people
+    let (wrong, none) = people
         .confirm_code(&enrolling, "000000", NOW_MS)
         .await
         .unwrap();
-    assert_eq!(wrong, CodeCheck::Refused);
-    let right = people
+    assert_eq!((wrong, none.is_none()), (CodeCheck::Refused, true));
+    let (right, renewed) = people
         .confirm_code(&enrolling, &code(&secret, NOW_MS), NOW_MS)
         .await
         .unwrap();
     assert_eq!(right, CodeCheck::Accepted);
+    // Signed in, the session goes on under a new token; the one that waited for the code is worthless.
+    assert!(
+        people
+            .session(&token, NOW_MS, true)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let token = renewed.expect("a new token").reveal().to_owned();
     let signed_in = session(&people, &token, NOW_MS).await;
     assert_eq!(signed_in.stage, Stage::SignedIn);
     assert!(signed_in.pending_secret.is_none());
     assert!(people.list().await.unwrap()[0].has_second_factor);
 
     // The next sign-in asks for a code; the one just used is not good again, the next step's is.
-    let (second, stage) = started(&people, "anna", PASSWORD, NOW_MS + 1_000).await;
+    let (waiting, stage) = started(&people, "anna", PASSWORD, NOW_MS + 1_000).await;
     assert_eq!(stage, Stage::SecondFactor);
-    let asking = session(&people, &second, NOW_MS + 1_000).await;
-    let replayed = people
+    let asking = session(&people, &waiting, NOW_MS + 1_000).await;
+    let (replayed, _) = people
         .confirm_code(&asking, &code(&secret, NOW_MS), NOW_MS + 1_000)
         .await
         .unwrap();
     assert_eq!(replayed, CodeCheck::Refused, "a code is good once");
     let later = NOW_MS + 30_000;
-    assert_eq!(
-        people
-            .confirm_code(&asking, &code(&secret, later), later)
-            .await
-            .unwrap(),
-        CodeCheck::Accepted
-    );
+    let (accepted, renewed) = people
+        .confirm_code(&asking, &code(&secret, later), later)
+        .await
+        .unwrap();
+    assert_eq!(accepted, CodeCheck::Accepted);
+    let second = renewed.unwrap().reveal().to_owned();
 
     // Idle too long, or too old, a session ends.
     assert!(
@@ -155,17 +163,27 @@ async fn people_sign_in_and_are_held_to_the_policy(url: &str) {
             .stage
             == Stage::SignedIn
     );
+    // A page reading itself again (not in use) does not keep the session from ending.
+    let watched = people
+        .session(&second, later + 24 * MINUTE_MS, false)
+        .await
+        .unwrap();
+    assert!(watched.is_some());
     let idle = later + 14 * MINUTE_MS + 16 * MINUTE_MS;
-    assert!(people.session(&second, idle).await.unwrap().is_none());
+    assert!(people.session(&second, idle, true).await.unwrap().is_none());
     assert!(
-        people.session(&second, idle - 1).await.unwrap().is_none(),
+        people
+            .session(&second, idle - 1, true)
+            .await
+            .unwrap()
+            .is_none(),
         "ended, not only hidden"
     );
     // Used every ten minutes, a session still ends ten hours after sign-in.
     let mut at = NOW_MS;
     let ended_at = loop {
         at += 10 * MINUTE_MS;
-        if people.session(&token, at).await.unwrap().is_none() {
+        if people.session(&token, at, true).await.unwrap().is_none() {
             break at;
         }
         assert!(at < NOW_MS + 11 * 60 * MINUTE_MS, "the session never ended");
@@ -173,7 +191,7 @@ async fn people_sign_in_and_are_held_to_the_policy(url: &str) {
     assert_eq!(ended_at, NOW_MS + 610 * MINUTE_MS);
     assert!(
         people
-            .session("exn_not-a-token", NOW_MS)
+            .session("exn_not-a-token", NOW_MS, true)
             .await
             .unwrap()
             .is_none()
@@ -198,7 +216,7 @@ async fn people_sign_in_and_are_held_to_the_policy(url: &str) {
     };
     assert_eq!(until_ms, t + 15 * MINUTE_MS);
     assert!(
-        people.session(&live, t).await.unwrap().is_none(),
+        people.session(&live, t, true).await.unwrap().is_none(),
         "the lock ends sessions"
     );
     let waiting = people
@@ -215,7 +233,7 @@ async fn people_sign_in_and_are_held_to_the_policy(url: &str) {
         .unwrap();
     assert!(
         people
-            .session(&after, until_ms + 2)
+            .session(&after, until_ms + 2, true)
             .await
             .unwrap()
             .is_none()
@@ -240,6 +258,64 @@ async fn people_sign_in_and_are_held_to_the_policy(url: &str) {
     }
     people.remove("anna").await.unwrap();
     assert!(people.list().await.unwrap().is_empty());
+
+    // Guesses sent at once: each takes a number before it is checked, so no more than the policy allows are
+    // ever tried before the lock.
+    people
+        .add("bert", "coordinator", Password::new(PASSWORD), NOW_MS)
+        .await
+        .unwrap();
+    let t = NOW_MS + 24 * 60 * MINUTE_MS;
+    let guesses = (0..10).map(|_| people.sign_in("bert", Password::new("geraden wachtwoord"), t));
+    let answers = futures_util::future::join_all(guesses).await;
+    let refused = answers
+        .iter()
+        .filter(|a| matches!(a, Ok(SignIn::Refused)))
+        .count();
+    let locked = answers
+        .iter()
+        .filter(|a| matches!(a, Ok(SignIn::Locked { .. })))
+        .count();
+    assert!(refused <= 2, "{answers:?}");
+    assert_eq!(refused + locked, 10, "{answers:?}");
+    let right = people
+        .sign_in("bert", Password::new(PASSWORD), t + 1)
+        .await
+        .unwrap();
+    assert!(matches!(right, SignIn::Locked { .. }), "{right:?}");
+
+    // The right password buys no fresh codes: failures at the code step count on across sign-ins.
+    let u = t + 16 * MINUTE_MS;
+    let (first, _) = started(&people, "bert", PASSWORD, u).await;
+    let enrolling = session(&people, &first, u).await;
+    for _ in 0..2 {
+        let (check, _) = people.confirm_code(&enrolling, "000000", u).await.unwrap();
+        assert_eq!(check, CodeCheck::Refused);
+    }
+    let (again, _) = started(&people, "bert", PASSWORD, u + 1).await;
+    let enrolling = session(&people, &again, u + 1).await;
+    let (check, _) = people
+        .confirm_code(&enrolling, "000000", u + 1)
+        .await
+        .unwrap();
+    assert!(matches!(check, CodeCheck::Locked { .. }), "{check:?}");
+
+    // Sessions nobody presents again are deleted past their limit, with the secret being set up.
+    let v = u + 16 * MINUTE_MS;
+    let (abandoned, _) = started(&people, "bert", PASSWORD, v).await;
+    let refused = people
+        .sign_in("nobody", Password::new(PASSWORD), v + 16 * MINUTE_MS)
+        .await
+        .unwrap();
+    assert!(matches!(refused, SignIn::Refused));
+    assert!(
+        people
+            .session(&abandoned, v + 1, true)
+            .await
+            .unwrap()
+            .is_none(),
+        "deleted when someone signed in after its idle limit"
+    );
 }
 
 #[tokio::test]

@@ -38,7 +38,7 @@ async fn signed_in(client: &HttpClient, board: &str, name: &str, now_ms: i64) ->
     assert_eq!(answer.status, 303, "{name}: {}", answer.body);
     let cookie = answer.cookie.expect("a session cookie");
     if answer.location == "/aanmelden/code" {
-        confirm_second_factor(client, board, &cookie, now_ms, "/werk").await;
+        return confirm_second_factor(client, board, &cookie, now_ms, "/werk").await;
     }
     cookie
 }

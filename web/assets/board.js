@@ -29,14 +29,22 @@ document.addEventListener("DOMContentLoaded", () => {
   }, 5000);
 });
 // A part marked data-live-html (the dashboard's network) is drawn again from its address every five seconds while
-// the page is open. Without script the page shows the network as it was when it was loaded.
+// the page is open; reading it does not keep the session from ending when nobody uses the page. Without script
+// the page shows the network as it was when it was loaded.
 document.addEventListener("DOMContentLoaded", () => {
   const parts = document.querySelectorAll("[data-live-html]");
   if (parts.length === 0) return;
   setInterval(() => {
     parts.forEach((part) => {
       fetch(part.dataset.liveHtml, { credentials: "same-origin", cache: "no-store" })
-        .then((answer) => (answer.ok && !answer.redirected ? answer.text() : null))
+        .then((answer) => {
+          // The session ended (idle too long, or signed out elsewhere): show the sign-in page.
+          if (answer.redirected) {
+            window.location.assign(answer.url);
+            return null;
+          }
+          return answer.ok ? answer.text() : null;
+        })
         .then((html) => {
           if (html !== null) part.innerHTML = html;
         })

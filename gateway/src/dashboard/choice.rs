@@ -92,6 +92,13 @@ impl Choice {
         }
     }
 
+    /// Whether nothing was chosen yet (the page opened from the menu).
+    pub fn is_empty(&self) -> bool {
+        self.periode.trim().is_empty()
+            && self.tabel.trim().is_empty()
+            && self.bereik.trim().is_empty()
+    }
+
     /// The table asked, or the first; `None` for a name that is no table.
     pub fn table(&self) -> Option<Table> {
         if self.tabel.trim().is_empty() {
@@ -154,7 +161,7 @@ pub fn period_options(now: OffsetDateTime, chosen: &str) -> Vec<Opt> {
         .into_iter()
         .map(|p| Opt {
             selected: p == chosen,
-            label: p.replace("-Q", " kwartaal "),
+            label: wording::quarter(&p),
             value: p,
         })
         .collect()

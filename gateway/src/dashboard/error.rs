@@ -35,7 +35,7 @@ impl IntoResponse for DashboardError {
             DashboardError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Pagina niet gevonden",
-                "Deze pagina bestaat niet. Kies een onderdeel uit het menu.",
+                "Deze pagina bestaat niet.",
             ),
             DashboardError::Csrf => (
                 StatusCode::FORBIDDEN,

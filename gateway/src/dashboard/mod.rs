@@ -54,6 +54,7 @@ pub fn router(dashboard: Dashboard) -> Router {
             "/aanmelden/code",
             get(signin::code_form).post(signin::code_submit),
         )
+        .route("/aanmelden/annuleren", post(signin::cancel))
         .route("/afmelden", post(signin::sign_out))
         .route("/netwerk", get(network::page))
         .route("/netwerk/stand", get(network::current))

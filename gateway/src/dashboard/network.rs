@@ -3,7 +3,7 @@
 //! `/netwerk/stand` again every five seconds; without script the page says when it was drawn.
 
 use super::error::DashboardError;
-use super::session::Coordinator;
+use super::session::{Coordinator, Watching};
 use super::{now_ms, wording};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -114,6 +114,6 @@ pub async fn page(coordinator: Coordinator) -> Result<Response, DashboardError> 
 }
 
 /// The page's changing part alone, for the script that refreshes it.
-pub async fn current(coordinator: Coordinator) -> Result<Response, DashboardError> {
+pub async fn current(Watching(coordinator): Watching) -> Result<Response, DashboardError> {
     Ok(Html(state(&coordinator).render()?).into_response())
 }

@@ -12,6 +12,7 @@ use axum::Form;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use futures_util::future::join_all;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -86,17 +87,18 @@ pub async fn collect(
     let Some(year) = form.choice.year(now) else {
         return render(&coordinator, &form.choice, None).await;
     };
-    let mut collected = Collected::default();
-    for period in choice::quarters_over(now, 4 * YEARS_SHOWN as usize)
+    let periods: Vec<String> = choice::quarters_over(now, 4 * YEARS_SHOWN as usize)
         .into_iter()
         .filter(|p| p.starts_with(&year.to_string()) || p.starts_with(&(year - 1).to_string()))
-    {
-        match coordinator
-            .dashboard
-            .coordination
-            .collect(coordinator.identity(), &period)
-            .await
-        {
+        .collect();
+    let coordination = &coordinator.dashboard.coordination;
+    let asked = periods
+        .iter()
+        .map(|period| coordination.collect(coordinator.identity(), period));
+    // A region counts as sent when it sent every quarter; one that failed any is named once.
+    let mut collected = Collected::default();
+    for outcome in join_all(asked).await {
+        match outcome {
             Ok(one) => {
                 collected.collected.extend(one.collected);
                 collected.failed.extend(one.failed);
@@ -105,10 +107,13 @@ pub async fn collect(
             Err(err) => return Err(err.into()),
         }
     }
-    collected.collected.sort();
-    collected.collected.dedup();
     collected.failed.sort();
     collected.failed.dedup_by(|a, b| a.0 == b.0);
+    collected.collected.sort();
+    collected.collected.dedup();
+    collected
+        .collected
+        .retain(|region| !collected.failed.iter().any(|(failed, _)| failed == region));
     let notice = wording::collected(
         &collected,
         coordinator.dashboard.coordination.registry(),
@@ -149,9 +154,13 @@ async fn render(
     let year = asked_for.year(now);
     let asked = choice::scope(&asked_for.bereik);
     let shown_year = year.unwrap_or(newest);
+    let mut years: Vec<i32> = (0..YEARS_SHOWN).map(|back| newest - back).collect();
+    if !years.contains(&shown_year) {
+        years.push(shown_year);
+    }
     let mut page = ReviewPage {
-        years: (0..YEARS_SHOWN)
-            .map(|back| newest - back)
+        years: years
+            .into_iter()
             .map(|y| Opt {
                 value: y.to_string(),
                 label: y.to_string(),
@@ -185,7 +194,7 @@ async fn render(
             page.quarters = review
                 .quarters
                 .iter()
-                .map(|q| q.replace("-Q", " kwartaal "))
+                .map(|q| wording::quarter(q))
                 .collect::<Vec<_>>()
                 .join(", ");
             page.collectable = review.quarters.len() < over_in_year;

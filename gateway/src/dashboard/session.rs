@@ -24,6 +24,39 @@ pub struct Visit {
     pub session: Option<Session>,
 }
 
+impl Visit {
+    /// The request's session; `in_use` when the person did something (a page refreshing itself did not).
+    async fn of(
+        parts: &Parts,
+        dashboard: &Dashboard,
+        in_use: bool,
+    ) -> Result<Visit, DashboardError> {
+        let session = match expertnet_web::cookie::read(&parts.headers, COOKIE) {
+            Some(token) => {
+                dashboard
+                    .people
+                    .session(&token, super::now_ms(), in_use)
+                    .await?
+            }
+            None => None,
+        };
+        Ok(Visit {
+            dashboard: dashboard.clone(),
+            session,
+        })
+    }
+
+    fn signed_in(self) -> Result<Coordinator, DashboardError> {
+        match self.session {
+            Some(session) if session.stage == Stage::SignedIn => Ok(Coordinator {
+                dashboard: self.dashboard,
+                session,
+            }),
+            _ => Err(DashboardError::NotSignedIn),
+        }
+    }
+}
+
 impl FromRequestParts<Dashboard> for Visit {
     type Rejection = DashboardError;
 
@@ -31,14 +64,7 @@ impl FromRequestParts<Dashboard> for Visit {
         parts: &mut Parts,
         dashboard: &Dashboard,
     ) -> Result<Visit, DashboardError> {
-        let session = match expertnet_web::cookie::read(&parts.headers, COOKIE) {
-            Some(token) => dashboard.people.session(&token, super::now_ms()).await?,
-            None => None,
-        };
-        Ok(Visit {
-            dashboard: dashboard.clone(),
-            session,
-        })
+        Visit::of(parts, dashboard, true).await
     }
 }
 
@@ -56,14 +82,24 @@ impl FromRequestParts<Dashboard> for Coordinator {
         parts: &mut Parts,
         dashboard: &Dashboard,
     ) -> Result<Coordinator, DashboardError> {
-        let visit = Visit::from_request_parts(parts, dashboard).await?;
-        match visit.session {
-            Some(session) if session.stage == Stage::SignedIn => Ok(Coordinator {
-                dashboard: visit.dashboard,
-                session,
-            }),
-            _ => Err(DashboardError::NotSignedIn),
-        }
+        Visit::of(parts, dashboard, true).await?.signed_in()
+    }
+}
+
+/// A signed-in coordinator's page reading itself again: it does not keep the session from ending when idle.
+#[derive(Debug)]
+pub struct Watching(pub Coordinator);
+
+impl FromRequestParts<Dashboard> for Watching {
+    type Rejection = DashboardError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        dashboard: &Dashboard,
+    ) -> Result<Watching, DashboardError> {
+        Ok(Watching(
+            Visit::of(parts, dashboard, false).await?.signed_in()?,
+        ))
     }
 }
 

@@ -30,12 +30,21 @@ struct CodePage {
     frame: Option<super::session::Frame>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct Credentials {
     #[serde(default)]
     name: String,
     #[serde(default)]
     password: String,
+}
+
+/// Never shows the password.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,14 +153,30 @@ pub async fn code_submit(
         .people
         .confirm_code(session, &form.code, now_ms())
         .await?;
+    let (check, renewed) = check;
     crate::metrics::dashboard_sign_in(&visit.dashboard.metrics, "second_factor", check.outcome());
     let error = match check {
-        CodeCheck::Accepted => return Ok(Redirect::to("/netwerk").into_response()),
+        CodeCheck::Accepted => {
+            let mut response = Redirect::to("/netwerk").into_response();
+            if let Some(token) = renewed {
+                response.headers_mut().insert(
+                    header::SET_COOKIE,
+                    set_cookie(&visit.dashboard, Some(token.reveal())),
+                );
+            }
+            return Ok(response);
+        }
         CodeCheck::Refused => {
             "Deze code klopt niet of is al gebruikt. Neem de nieuwste code uit uw app.".to_owned()
         }
-        CodeCheck::Locked { .. } => {
-            let mut response = Redirect::to("/aanmelden").into_response();
+        CodeCheck::Locked { until_ms } => {
+            // The lock ended the session: back to the sign-in form, saying why.
+            let page = SignInPage {
+                name: session.person.clone(),
+                error: Some(locked(until_ms)),
+                frame: None,
+            };
+            let mut response = (StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response();
             response
                 .headers_mut()
                 .insert(header::SET_COOKIE, set_cookie(&visit.dashboard, None));
@@ -160,6 +185,23 @@ pub async fn code_submit(
     };
     let page = code_page(&visit, Some(error))?;
     Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+}
+
+/// Gives up a sign-in halfway (the wrong account, no phone at hand): the session ends at whatever stage.
+pub async fn cancel(
+    visit: Visit,
+    Form(form): Form<SignOutForm>,
+) -> Result<Response, DashboardError> {
+    let session = visit.session.as_ref().ok_or(DashboardError::NotSignedIn)?;
+    if !session.csrf_matches(&form.csrf) {
+        return Err(DashboardError::Csrf);
+    }
+    visit.dashboard.people.sign_out(session).await?;
+    let mut response = Redirect::to("/aanmelden").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, set_cookie(&visit.dashboard, None));
+    Ok(response)
 }
 
 pub async fn sign_out(

@@ -153,7 +153,7 @@ fn shown(
             "{}, {}, {}",
             wording::table(kind),
             wording::scope(registry, asked),
-            table.period.replace("-Q", " kwartaal ")
+            wording::quarter(&table.period)
         ),
         row_heading: if table.row_dimension == "measure" {
             "maat"
@@ -173,7 +173,8 @@ fn shown(
 }
 
 /// The series of the table over the quarters up to `period`: the total for the category tables, each measure's
-/// count for the others. Quarters without released figures are gaps.
+/// count for the others. Only quarters already released are drawn (looking releases nothing); the others are
+/// gaps.
 async fn chart(
     coordinator: &Coordinator,
     kind: Table,
@@ -184,20 +185,10 @@ async fn chart(
     let periods = choice::quarters_until(period, QUARTERS_SHOWN);
     let mut tables = Vec::with_capacity(periods.len());
     for quarter in &periods {
-        let query = TableQuery {
-            period: quarter,
-            table: kind,
-            asked,
-            epsilon: 0.0,
-        };
-        match coordination
-            .table(coordinator.identity(), query, super::now_ms())
-            .await
-        {
-            Ok(table) => tables.push(Some(table)),
-            Err(err) if err.is_refusal() => tables.push(None),
-            Err(err) => return Err(err.into()),
-        }
+        let released = coordination
+            .released_table(coordinator.identity(), quarter, kind, asked)
+            .await?;
+        tables.push(released);
     }
     let value = |v: Option<&wire::ShownValue>| v.filter(|v| !v.hidden).map(|v| v.value);
     let series: Vec<Series> = if kind.has_totals() {
@@ -228,7 +219,13 @@ async fn chart(
     if series.iter().all(|s| s.values.iter().all(Option::is_none)) {
         return Ok(None);
     }
-    let labels: Vec<String> = periods.iter().map(|p| p.replace("-Q", " K")).collect();
+    let labels: Vec<String> = periods
+        .iter()
+        .map(|p| match p.split_once("-Q") {
+            Some((year, q)) => format!("K{q} {year}"),
+            None => p.clone(),
+        })
+        .collect();
     let title = format!("{} per kwartaal", wording::table(kind));
     let svg = tokio::task::spawn_blocking(move || line_chart(&title, &labels, &series))
         .await
@@ -317,6 +314,11 @@ async fn render(
         page.error = Some("Deze vraag klopt niet. Kies uit de lijsten.".to_owned());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     };
+    // Opened without a choice, the page only offers the lists: reading a quarter releases it for good, so
+    // that waits until someone asks for it.
+    if matches!(asking, Asking::Released) && choice.is_empty() {
+        return Ok(Html(page.render()?).into_response());
+    }
     let identity = coordinator.identity();
     let before = match kind.has_totals() {
         true => match coordination.budget(identity, &period).await {
@@ -369,7 +371,9 @@ async fn render(
             page.budgets = before.map(|b| budgets(b, None));
             page.error = Some(text);
             // No figures yet for a scope that exists: the regions can be asked for them now.
-            page.collectable = status == StatusCode::NOT_FOUND && wording::known(registry, asked);
+            page.collectable = status == StatusCode::NOT_FOUND
+                && wording::known(registry, asked)
+                && !coordination.is_released(&period, kind).await?;
             status
         }
     };

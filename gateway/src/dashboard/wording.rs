@@ -32,6 +32,14 @@ pub fn scope(registry: &Registry, asked: Asked<'_>) -> String {
     }
 }
 
+/// A quarter as people write it: `2026-Q3` → "3e kwartaal 2026"; other text as it is.
+pub fn quarter(period: &str) -> String {
+    match period.split_once("-Q") {
+        Some((year, q)) => format!("{q}e kwartaal {year}"),
+        None => period.to_owned(),
+    }
+}
+
 /// Whether the registry knows the region or area `asked` names.
 pub fn known(registry: &Registry, asked: Asked<'_>) -> bool {
     match asked {
@@ -141,7 +149,7 @@ pub fn refusal(
             scope(registry, asked)
         ),
         Error::NotFound(_) => format!(
-            "Over {period} zijn (nog) geen cijfers van {}: geen regio daarin heeft dit kwartaal gemeld.",
+            "Over {period} zijn (nog) geen cijfers van {}: geen regio daarin heeft er cijfers over gestuurd.",
             scope(registry, asked)
         ),
         Error::BudgetExhausted(_) => {
@@ -188,5 +196,7 @@ mod tests {
         // 2026-12-05 13:05:09 UTC is 14:05:09 in the Netherlands.
         assert_eq!(moment(1_796_475_909_000), "5 december 2026 14:05:09");
         assert_eq!(epsilon(0.1), "0,10");
+        assert_eq!(quarter("2026-Q3"), "3e kwartaal 2026");
+        assert_eq!(quarter("2026"), "2026");
     }
 }

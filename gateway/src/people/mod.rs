@@ -154,22 +154,25 @@ impl CoordinatorPeople {
     /// Checks name and password; when they are right a session begins that waits for the code from the
     /// person's app, or (first time) for a second factor to be set up. Coordinators always need one.
     pub async fn sign_in(&self, name: &str, password: Password, now_ms: i64) -> Result<SignIn> {
+        self.purge(now_ms).await?;
         let Some(person) = store::person(&self.pool, name.trim()).await? else {
             // As long as a known name's check, so the answer's time does not tell whether the name exists.
             Password::new("-").matches(decoy_hash().to_owned()).await;
             tracing::info!(outcome = "refused", "dashboard sign-in");
             return Ok(SignIn::Refused);
         };
-        if let Some(until_ms) = person.locked_until_ms.filter(|until| *until > now_ms) {
-            tracing::info!(person = %person.name, outcome = "locked", "dashboard sign-in");
-            return Ok(SignIn::Locked { until_ms });
-        }
+        let attempt = match self.attempt(&person.name, now_ms).await? {
+            Attempt::Locked { until_ms } => return Ok(SignIn::Locked { until_ms }),
+            Attempt::Counted(attempt) => attempt,
+        };
         if !password.matches(person.password_hash.clone()).await {
-            return Ok(match self.failed(&person.name, now_ms).await? {
+            return Ok(match self.failed(&person.name, attempt, now_ms).await? {
                 Some(until_ms) => SignIn::Locked { until_ms },
                 None => SignIn::Refused,
             });
         }
+        // The failures before stay counted until the code is right: a known password buys no extra codes.
+        store::undo_attempt(&self.pool, &person.name).await?;
         let (stage, pending) = match &person.totp_secret {
             Some(_) => (Stage::SecondFactor, None),
             None => (Stage::Enrol, Some(TotpSecret::generate())),
@@ -190,8 +193,9 @@ impl CoordinatorPeople {
     }
 
     /// The session a cookie's token belongs to while it is valid; one past its idle or absolute limit ends
-    /// and gives `None`. A valid session's idle time starts again (written at most once a minute).
-    pub async fn session(&self, token: &str, now_ms: i64) -> Result<Option<Session>> {
+    /// and gives `None`. With `in_use`, a valid session's idle time starts again (written at most once a
+    /// minute); a page refreshing itself is not use.
+    pub async fn session(&self, token: &str, now_ms: i64, in_use: bool) -> Result<Option<Session>> {
         let Some(digest) = parse_presented(token) else {
             return Ok(None);
         };
@@ -207,7 +211,7 @@ impl CoordinatorPeople {
             tracing::info!(person = %row.person, idle_over, "dashboard session ended by its limit");
             return Ok(None);
         }
-        if now_ms - row.last_seen_at_ms >= MINUTE_MS {
+        if in_use && now_ms - row.last_seen_at_ms >= MINUTE_MS {
             store::touch_session(&self.pool, &digest, now_ms).await?;
         }
         let stage = Stage::parse(&row.stage).ok_or_else(|| {
@@ -228,21 +232,25 @@ impl CoordinatorPeople {
 
     /// Takes the code from the person's app: against their second factor, or at enrolment against the one
     /// being set up (which it then keeps). A wrong code counts as a failed sign-in; a code is good only once.
+    /// Accepted, the session is signed in under a new token, given back for the cookie.
     pub async fn confirm_code(
         &self,
         session: &Session,
         code: &str,
         now_ms: i64,
-    ) -> Result<CodeCheck> {
+    ) -> Result<(CodeCheck, Option<Token>)> {
+        if session.stage == Stage::SignedIn {
+            return Ok((CodeCheck::Accepted, None));
+        }
         let person = store::person(&self.pool, &session.person)
             .await?
             .ok_or_else(|| unknown(&session.person))?;
-        if let Some(until_ms) = person.locked_until_ms.filter(|until| *until > now_ms) {
-            return Ok(CodeCheck::Locked { until_ms });
-        }
+        let attempt = match self.attempt(&person.name, now_ms).await? {
+            Attempt::Locked { until_ms } => return Ok((CodeCheck::Locked { until_ms }, None)),
+            Attempt::Counted(attempt) => attempt,
+        };
         let unix_secs = u64::try_from(now_ms / 1000).unwrap_or_default();
         let taken = match session.stage {
-            Stage::SignedIn => return Ok(CodeCheck::Accepted),
             Stage::SecondFactor => {
                 let secret = person.totp_secret.as_deref().map(TotpSecret::from_base32);
                 match secret.and_then(|s| s.matching_step(code, unix_secs)) {
@@ -250,7 +258,7 @@ impl CoordinatorPeople {
                     None => false,
                 }
             }
-            Stage::Enrol => match &session.pending_secret {
+            Stage::Enrol | Stage::SignedIn => match &session.pending_secret {
                 Some(secret) => match secret.matching_step(code, unix_secs) {
                     Some(step) => {
                         store::enrol(&self.pool, &person.name, secret.base32(), step).await?
@@ -261,15 +269,20 @@ impl CoordinatorPeople {
             },
         };
         if !taken {
-            return Ok(match self.failed(&person.name, now_ms).await? {
+            let check = match self.failed(&person.name, attempt, now_ms).await? {
                 Some(until_ms) => CodeCheck::Locked { until_ms },
                 None => CodeCheck::Refused,
-            });
+            };
+            return Ok((check, None));
+        }
+        let renewed = Token::generate();
+        if !store::sign_in_session(&self.pool, &session.digest, &renewed.digest()).await? {
+            // The session ended while the code was checked (a lock, a sign-out elsewhere).
+            return Ok((CodeCheck::Refused, None));
         }
         store::clear_failures(&self.pool, &person.name).await?;
-        store::sign_in_session(&self.pool, &session.digest).await?;
         tracing::info!(person = %person.name, enrolled = session.stage == Stage::Enrol, "dashboard sign-in: code ok");
-        Ok(CodeCheck::Accepted)
+        Ok((CodeCheck::Accepted, Some(renewed)))
     }
 
     /// Ends a session at the person's request.
@@ -279,13 +292,38 @@ impl CoordinatorPeople {
         Ok(())
     }
 
-    /// Counts a failure; locks the person (and ends their sessions) when it is one too many, giving until when.
-    async fn failed(&self, name: &str, now_ms: i64) -> Result<Option<i64>> {
-        let failures = store::count_failure(&self.pool, name).await?;
-        if failures < i64::from(self.policy.max_failures) {
-            tracing::info!(person = name, failures, "dashboard sign-in refused");
+    /// Takes a number for an attempt before it is checked: refused outright while the person is locked, or
+    /// when attempts sent at once have already used up what may be tried (the person is then locked).
+    async fn attempt(&self, name: &str, now_ms: i64) -> Result<Attempt> {
+        let Some(attempt) = store::reserve_attempt(&self.pool, name, now_ms).await? else {
+            let until_ms = store::locked_until(&self.pool, name)
+                .await?
+                .unwrap_or(now_ms);
+            tracing::info!(person = name, outcome = "locked", "dashboard sign-in");
+            return Ok(Attempt::Locked { until_ms });
+        };
+        if attempt > i64::from(self.policy.max_failures) {
+            let until_ms = self.lock(name, now_ms).await?;
+            return Ok(Attempt::Locked { until_ms });
+        }
+        Ok(Attempt::Counted(attempt))
+    }
+
+    /// A checked attempt failed (it was counted when it began): the person is locked, and their sessions end,
+    /// when it was the last one allowed; until when.
+    async fn failed(&self, name: &str, attempt: i64, now_ms: i64) -> Result<Option<i64>> {
+        if attempt < i64::from(self.policy.max_failures) {
+            tracing::info!(
+                person = name,
+                failures = attempt,
+                "dashboard sign-in refused"
+            );
             return Ok(None);
         }
+        self.lock(name, now_ms).await.map(Some)
+    }
+
+    async fn lock(&self, name: &str, now_ms: i64) -> Result<i64> {
         let until_ms = now_ms + i64::from(self.policy.lock_minutes) * MINUTE_MS;
         store::lock(&self.pool, name, until_ms).await?;
         store::end_sessions_of(&self.pool, name).await?;
@@ -294,8 +332,29 @@ impl CoordinatorPeople {
             until_ms,
             "dashboard person locked after too many failures"
         );
-        Ok(Some(until_ms))
+        Ok(until_ms)
     }
+
+    /// Ends the sessions past their idle or absolute limit that nobody presented again.
+    async fn purge(&self, now_ms: i64) -> Result<()> {
+        let idle = i64::from(self.policy.idle_minutes) * MINUTE_MS;
+        let absolute = i64::from(self.policy.absolute_hours) * 60 * MINUTE_MS;
+        let ended = store::purge_sessions(&self.pool, now_ms - idle, now_ms - absolute).await?;
+        if ended > 0 {
+            tracing::info!(ended, "dashboard sessions past their limits ended");
+        }
+        Ok(())
+    }
+}
+
+/// An attempt to sign in, numbered before it is checked.
+#[derive(Debug, Clone, Copy)]
+enum Attempt {
+    Locked {
+        until_ms: i64,
+    },
+    /// The attempts in a row so far, this one included.
+    Counted(i64),
 }
 
 async fn hash(password: Password) -> Result<String> {

@@ -12,7 +12,6 @@ pub struct PersonRow {
     pub name: String,
     pub password_hash: String,
     pub totp_secret: Option<String>,
-    pub locked_until_ms: Option<i64>,
 }
 
 /// A session as a request finds it.
@@ -51,8 +50,7 @@ pub async fn insert_person(
 
 pub async fn person(pool: &AnyPool, name: &str) -> Result<Option<PersonRow>> {
     let row = sqlx::query(
-        "SELECT name, password_hash, totp_secret, locked_until_ms FROM coordinator_people \
-         WHERE name = $1",
+        "SELECT name, password_hash, totp_secret FROM coordinator_people WHERE name = $1",
     )
     .bind(name)
     .fetch_optional(pool)
@@ -63,7 +61,6 @@ pub async fn person(pool: &AnyPool, name: &str) -> Result<Option<PersonRow>> {
             name: row.try_get("name")?,
             password_hash: row.try_get("password_hash")?,
             totp_secret: row.try_get("totp_secret")?,
-            locked_until_ms: row.try_get("locked_until_ms")?,
         })
     })
     .transpose()
@@ -131,16 +128,44 @@ pub async fn remove_person(pool: &AnyPool, name: &str) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Counts a failed password or code; the number of failures in a row after it.
-pub async fn count_failure(pool: &AnyPool, name: &str) -> Result<i64> {
+/// Counts an attempt (a password or a code) as a failure before it is checked, unless the person is locked at
+/// `now_ms`: the attempts in a row after it, or `None` when locked. One statement, so attempts sent at once
+/// each take a number and at most `max_failures` of them are ever checked per lock.
+pub async fn reserve_attempt(pool: &AnyPool, name: &str, now_ms: i64) -> Result<Option<i64>> {
     sqlx::query_scalar(
-        "UPDATE coordinator_people SET failed_sign_ins = failed_sign_ins + 1 WHERE name = $1 \
+        "UPDATE coordinator_people SET failed_sign_ins = failed_sign_ins + 1 \
+         WHERE name = $1 AND (locked_until_ms IS NULL OR locked_until_ms <= $2) \
          RETURNING failed_sign_ins",
     )
     .bind(name)
-    .fetch_one(pool)
+    .bind(now_ms)
+    .fetch_optional(pool)
     .await
     .map_err(storage)
+}
+
+/// Gives back the number an attempt took when it succeeded; the failures before it still count.
+pub async fn undo_attempt(pool: &AnyPool, name: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE coordinator_people SET failed_sign_ins = failed_sign_ins - 1 \
+         WHERE name = $1 AND failed_sign_ins > 0",
+    )
+    .bind(name)
+    .execute(pool)
+    .await
+    .map_err(storage)?;
+    Ok(())
+}
+
+/// Until when a person is locked, if they are.
+pub async fn locked_until(pool: &AnyPool, name: &str) -> Result<Option<i64>> {
+    let until: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT locked_until_ms FROM coordinator_people WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+            .map_err(storage)?;
+    Ok(until.flatten())
 }
 
 /// Locks a person until `until_ms`; the count of failures starts again.
@@ -258,16 +283,41 @@ pub async fn touch_session(pool: &AnyPool, digest: &TokenDigest, now_ms: i64) ->
     Ok(())
 }
 
-pub async fn sign_in_session(pool: &AnyPool, digest: &TokenDigest) -> Result<()> {
-    sqlx::query(
-        "UPDATE dashboard_sessions SET stage = 'signed_in', pending_secret = NULL \
+/// Signs a session in under a new token (the one that waited for the code is not the one that is signed in);
+/// `false` when the session ended meanwhile.
+pub async fn sign_in_session(
+    pool: &AnyPool,
+    digest: &TokenDigest,
+    renewed: &TokenDigest,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE dashboard_sessions SET token_digest = $2, stage = 'signed_in', pending_secret = NULL \
          WHERE token_digest = $1",
     )
     .bind(&digest.0)
+    .bind(&renewed.0)
     .execute(pool)
     .await
     .map_err(storage)?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes the sessions unused since `idle_before_ms` or begun before `begun_before_ms`: ended, and with them any
+/// second factor that was being set up.
+pub async fn purge_sessions(
+    pool: &AnyPool,
+    idle_before_ms: i64,
+    begun_before_ms: i64,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM dashboard_sessions WHERE last_seen_at_ms < $1 OR created_at_ms < $2",
+    )
+    .bind(idle_before_ms)
+    .bind(begun_before_ms)
+    .execute(pool)
+    .await
+    .map_err(storage)?;
+    Ok(done.rows_affected())
 }
 
 pub async fn end_session(pool: &AnyPool, digest: &TokenDigest) -> Result<()> {
