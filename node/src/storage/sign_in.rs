@@ -76,27 +76,38 @@ where
     .collect())
 }
 
-/// Counts a failed sign-in; with `lock_until`, the account is locked until then and the count starts again.
-pub async fn count_failure(
-    tx: &mut Transaction,
-    name: &str,
-    lock_until: Option<i64>,
-) -> Result<()> {
-    match lock_until {
-        Some(until) => {
-            sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = $2 WHERE name = $1")
-                .bind(name)
-                .bind(until)
-                .execute(&mut **tx)
-                .await?
-        }
-        None => {
-            sqlx::query("UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE name = $1")
-                .bind(name)
-                .execute(&mut **tx)
-                .await?
-        }
-    };
+/// Counts an attempt (a password or a code) as a failure before it is checked, unless the account is locked at
+/// `now`: the attempts in a row after it, or `None` when locked. One statement, so attempts sent at once each
+/// take a number and no more than the policy allows are ever checked before the lock.
+pub async fn reserve_attempt(tx: &mut Transaction, name: &str, now: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 \
+         WHERE name = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_sign_ins",
+    )
+    .bind(name)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Gives back the number an attempt took when it succeeded; the failures before it still count.
+pub async fn undo_attempt(tx: &mut Transaction, name: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET failed_sign_ins = failed_sign_ins - 1 WHERE name = $1 AND failed_sign_ins > 0",
+    )
+    .bind(name)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Locks the account until `until`; the count of failures starts again.
+pub async fn lock(tx: &mut Transaction, name: &str, until: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = $2 WHERE name = $1")
+        .bind(name)
+        .bind(until)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -245,20 +256,22 @@ where
     Ok(())
 }
 
-/// Moves a session on to `stage`, keeping `pending_secret` for an enrolment under way.
-pub async fn set_stage(
+/// Signs a session in under a new token (the one that waited for the code is not the one that is signed in);
+/// `false` when the session ended meanwhile.
+pub async fn sign_in_under(
     tx: &mut Transaction,
     digest: &TokenDigest,
-    stage: &str,
-    pending_secret: Option<&str>,
-) -> Result<()> {
-    sqlx::query("UPDATE web_sessions SET stage = $2, pending_secret = $3 WHERE digest = $1")
-        .bind(&digest.0)
-        .bind(stage)
-        .bind(pending_secret)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    renewed: &TokenDigest,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE web_sessions SET digest = $2, stage = 'signed_in', pending_secret = NULL \
+         WHERE digest = $1 AND ended_at IS NULL",
+    )
+    .bind(&digest.0)
+    .bind(&renewed.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Ends one session.

@@ -137,9 +137,19 @@ pub async fn code_submit(visit: Visit, fields: Fields) -> Result<Response, WebEr
             &visit.access_point(),
         )
         .await?;
+    let (check, renewed) = check;
     crate::metrics::sign_in(board.workflow.metrics(), "second_factor", check.outcome());
     let error = match check {
-        CodeCheck::Accepted => return Ok(Redirect::to("/werk").into_response()),
+        CodeCheck::Accepted => {
+            // Signed in under a new token: the one that waited for the code is worthless.
+            let mut response = Redirect::to("/werk").into_response();
+            if let Some(token) = renewed {
+                response
+                    .headers_mut()
+                    .insert(header::SET_COOKIE, set_cookie(board, Some(token.reveal())));
+            }
+            return Ok(response);
+        }
         CodeCheck::Refused => {
             t("Deze code klopt niet of is al gebruikt. Neem de nieuwste code uit uw app.")
                 .to_owned()

@@ -72,19 +72,20 @@ impl Workflow {
             self.record(event).await?;
             return Ok(SignIn::Locked { until_ms });
         }
+        let attempt = match self
+            .attempt(policy, &person.caller, "web sign-in", access_point)
+            .await?
+        {
+            Attempt::Locked { until_ms } => return Ok(SignIn::Locked { until_ms }),
+            Attempt::Counted(attempt) => attempt,
+        };
         let matches = match person.password_hash.clone() {
             Some(phc) => password.matches(phc).await,
             None => false,
         };
         if !matches {
             return self
-                .failed(
-                    policy,
-                    &person.caller,
-                    person.failed_sign_ins,
-                    "web sign-in",
-                    access_point,
-                )
+                .failed(policy, &person.caller, attempt, "web sign-in", access_point)
                 .await
                 .map(|lock| match lock {
                     Some(until_ms) => SignIn::Locked { until_ms },
@@ -123,6 +124,9 @@ impl Workflow {
         crate::storage::audit::append(&mut tx, vec![event]).await?;
         if stage == Stage::SignedIn {
             sign_in::clear_failures(&mut tx, &person.caller.user).await?;
+        } else {
+            // The failures before stay counted until the code is right: a known password buys no extra codes.
+            sign_in::undo_attempt(&mut tx, &person.caller.user).await?;
         }
         sign_in::insert_session(&mut tx, &token.digest(), &row).await?;
         tx.commit().await?;
@@ -180,34 +184,42 @@ impl Workflow {
 
     /// Takes the code from the person's app: at [`Stage::SecondFactor`] against their second factor, at
     /// [`Stage::Enrol`] against the one being set up (which it then keeps). A wrong code counts as a failed
-    /// sign-in; a code is good only once.
+    /// sign-in; a code is good only once. Accepted, the session is signed in under a new token, given back for
+    /// the cookie.
     pub async fn confirm_second_factor(
         &self,
         policy: &SignInPolicy,
         session: &WebSession,
         code: &str,
         access_point: &str,
-    ) -> Result<CodeCheck> {
+    ) -> Result<(CodeCheck, Option<Token>)> {
         let person = sign_in::credentials(self.storage().pool(), &session.caller.user)
             .await?
             .ok_or_else(|| Error::not_found("active user", &session.caller.user))?;
         let now = self.now();
         if let Some(until_ms) = person.locked_until.filter(|until| *until > now) {
-            return Ok(CodeCheck::Locked { until_ms });
+            return Ok((CodeCheck::Locked { until_ms }, None));
         }
         let secret = match session.stage {
             Stage::SecondFactor => person.totp_secret.as_deref().map(TotpSecret::from_base32),
             Stage::Enrol => session.pending_secret.clone(),
-            Stage::SignedIn => return Ok(CodeCheck::Accepted),
+            Stage::SignedIn => return Ok((CodeCheck::Accepted, None)),
+        };
+        let action = match session.stage {
+            Stage::Enrol => "web second factor set up",
+            _ => "web second factor",
+        };
+        let attempt = match self
+            .attempt(policy, &person.caller, action, access_point)
+            .await?
+        {
+            Attempt::Locked { until_ms } => return Ok((CodeCheck::Locked { until_ms }, None)),
+            Attempt::Counted(attempt) => attempt,
         };
         let unix_secs = u64::try_from(now / 1000).unwrap_or_default();
         let step = secret
             .as_ref()
             .and_then(|secret| secret.matching_step(code, unix_secs));
-        let action = match session.stage {
-            Stage::Enrol => "web second factor set up",
-            _ => "web second factor",
-        };
         let mut tx = self.storage().begin().await?;
         let taken = match step {
             Some(step) => sign_in::take_totp_step(&mut tx, &person.caller.user, step).await?,
@@ -216,17 +228,11 @@ impl Workflow {
         if !taken {
             drop(tx);
             return self
-                .failed(
-                    policy,
-                    &person.caller,
-                    person.failed_sign_ins,
-                    action,
-                    access_point,
-                )
+                .failed(policy, &person.caller, attempt, action, access_point)
                 .await
                 .map(|lock| match lock {
-                    Some(until_ms) => CodeCheck::Locked { until_ms },
-                    None => CodeCheck::Refused,
+                    Some(until_ms) => (CodeCheck::Locked { until_ms }, None),
+                    None => (CodeCheck::Refused, None),
                 });
         }
         let event = sign_in_event(Some(&person.caller), action, access_point, "ok", now);
@@ -238,9 +244,13 @@ impl Workflow {
             sign_in::take_totp_step(&mut tx, &person.caller.user, step.unwrap_or_default()).await?;
         }
         sign_in::clear_failures(&mut tx, &person.caller.user).await?;
-        sign_in::set_stage(&mut tx, &session.digest, Stage::SignedIn.as_str(), None).await?;
+        let renewed = Token::generate();
+        if !sign_in::sign_in_under(&mut tx, &session.digest, &renewed.digest()).await? {
+            // The session ended while the code was checked (a lock, a sign-out elsewhere).
+            return Ok((CodeCheck::Refused, None));
+        }
         tx.commit().await?;
-        Ok(CodeCheck::Accepted)
+        Ok((CodeCheck::Accepted, Some(renewed)))
     }
 
     /// Ends a session at the person's request.
@@ -316,12 +326,11 @@ impl Workflow {
         &self,
         policy: &SignInPolicy,
         caller: &Caller,
-        failed_before: i64,
+        failures: i64,
         action: &str,
         access_point: &str,
     ) -> Result<Option<i64>> {
         let now = self.now();
-        let failures = failed_before + 1;
         let lock = (failures >= i64::from(policy.max_failures))
             .then(|| now + i64::from(policy.lock_minutes) * MINUTE_MS);
         let outcome = if lock.is_some() {
@@ -332,16 +341,67 @@ impl Workflow {
         let mut tx = self.storage().begin().await?;
         let event = sign_in_event(Some(caller), action, access_point, outcome, now);
         crate::storage::audit::append(&mut tx, vec![event]).await?;
-        sign_in::count_failure(&mut tx, &caller.user, lock).await?;
+        if let Some(until) = lock {
+            sign_in::lock(&mut tx, &caller.user, until).await?;
+        }
         tx.commit().await?;
         let backoff_ms = (failures.clamp(1, 8) * 250) as u64;
         tokio::time::sleep(Duration::from_millis(backoff_ms)).await;
         Ok(lock)
     }
 
+    /// Numbers an attempt before it is checked (the failure is counted now, and given back if it succeeds):
+    /// refused while the account is locked, or when attempts sent at once have used up what may be tried (the
+    /// account is then locked). Either refusal is on the audit trail.
+    async fn attempt(
+        &self,
+        policy: &SignInPolicy,
+        caller: &Caller,
+        action: &str,
+        access_point: &str,
+    ) -> Result<Attempt> {
+        let now = self.now();
+        let mut tx = self.storage().begin().await?;
+        let reserved = sign_in::reserve_attempt(&mut tx, &caller.user, now).await?;
+        tx.commit().await?;
+        let Some(attempt) = reserved else {
+            let until_ms = sign_in::credentials(self.storage().pool(), &caller.user)
+                .await?
+                .and_then(|person| person.locked_until)
+                .unwrap_or(now);
+            self.record(sign_in_event(
+                Some(caller),
+                action,
+                access_point,
+                "locked",
+                now,
+            ))
+            .await?;
+            return Ok(Attempt::Locked { until_ms });
+        };
+        if attempt > i64::from(policy.max_failures) {
+            let until_ms = self
+                .failed(policy, caller, attempt, action, access_point)
+                .await?
+                .unwrap_or(now);
+            return Ok(Attempt::Locked { until_ms });
+        }
+        Ok(Attempt::Counted(attempt))
+    }
+
     async fn record(&self, event: NewAuditEvent) -> Result<()> {
         self.audit().record(event).await
     }
+}
+
+/// An attempt to sign in, numbered before it is checked.
+#[derive(Debug, Clone, Copy)]
+enum Attempt {
+    Locked {
+        until_ms: i64,
+    },
+    /// The attempts in a row so far, this one included.
+    Counted(i64),
 }
 
 fn sign_in_event(
