@@ -385,3 +385,18 @@ pub fn fault_seed() -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random)
 }
+
+/// How many of `answers` to guesses sent at once were refused (checked and wrong) and how many met the lock; the
+/// sign-in of the board and of the dashboard answer alike. Panics on an error or a started session.
+pub fn refused_and_locked<E: std::fmt::Debug>(
+    answers: &[Result<expertnet_web::sign_in::SignIn, E>],
+) -> (usize, usize) {
+    use expertnet_web::sign_in::SignIn;
+    answers
+        .iter()
+        .fold((0, 0), |(refused, locked), answer| match answer {
+            Ok(SignIn::Refused) => (refused + 1, locked),
+            Ok(SignIn::Locked { .. }) => (refused, locked + 1),
+            other => panic!("a guess got {other:?}"),
+        })
+}

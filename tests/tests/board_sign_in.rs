@@ -4,8 +4,8 @@
 
 use expertnet_node::access::password::Password;
 use expertnet_node::domain::people::Role;
-use expertnet_node::workflow::{CodeCheck, SignIn, SignInPolicy, Stage, Workflow};
-use expertnet_tests::{TestDb, add_person, workflow_on};
+use expertnet_node::workflow::{CodeCheck, SignIn, SignInPolicy, Stage, WebSession, Workflow};
+use expertnet_tests::{TestDb, add_person, refused_and_locked, workflow_on};
 
 const PASSWORD: &str = "een lang wachtwoord";
 const POLICY: SignInPolicy = SignInPolicy {
@@ -29,6 +29,15 @@ async fn started(workflow: &Workflow, name: &str) -> String {
     }
 }
 
+/// The session `token` stands for, which must be live.
+async fn live(workflow: &Workflow, token: &str) -> WebSession {
+    workflow
+        .web_session(&POLICY, token, "test")
+        .await
+        .unwrap()
+        .expect("a live session")
+}
+
 async fn sign_in_rules_hold(db: &TestDb) {
     let (workflow, clock) = workflow_on(db).await;
     add_person(&workflow, "ilse", &[Role::Chair], PASSWORD).await;
@@ -37,14 +46,7 @@ async fn sign_in_rules_hold(db: &TestDb) {
     let guesses = (0..10)
         .map(|_| workflow.sign_in(&POLICY, "ilse", Password::new("geraden wachtwoord"), "test"));
     let answers = futures_util::future::join_all(guesses).await;
-    let refused = answers
-        .iter()
-        .filter(|a| matches!(a, Ok(SignIn::Refused)))
-        .count();
-    let locked = answers
-        .iter()
-        .filter(|a| matches!(a, Ok(SignIn::Locked { .. })))
-        .count();
+    let (refused, locked) = refused_and_locked(&answers);
     assert!(refused <= 2, "{answers:?}");
     assert_eq!(refused + locked, 10, "{answers:?}");
     let right = workflow
@@ -56,11 +58,7 @@ async fn sign_in_rules_hold(db: &TestDb) {
     // After the lock: two wrong codes, a new sign-in with the right password, one more wrong code: locked.
     clock.advance_ms(16 * 60_000);
     let token = started(&workflow, "ilse").await;
-    let session = workflow
-        .web_session(&POLICY, &token, "test")
-        .await
-        .unwrap()
-        .unwrap();
+    let session = live(&workflow, &token).await;
     for _ in 0..2 {
         let (check, renewed) = workflow
             .confirm_second_factor(&POLICY, &session, "000000", "test")
@@ -69,11 +67,7 @@ async fn sign_in_rules_hold(db: &TestDb) {
         assert_eq!((check, renewed.is_none()), (CodeCheck::Refused, true));
     }
     let token = started(&workflow, "ilse").await;
-    let session = workflow
-        .web_session(&POLICY, &token, "test")
-        .await
-        .unwrap()
-        .unwrap();
+    let session = live(&workflow, &token).await;
     let (check, _) = workflow
         .confirm_second_factor(&POLICY, &session, "000000", "test")
         .await
@@ -83,11 +77,7 @@ async fn sign_in_rules_hold(db: &TestDb) {
     // The right code signs the session in under a new token; the old one is worthless.
     clock.advance_ms(16 * 60_000);
     let token = started(&workflow, "ilse").await;
-    let session = workflow
-        .web_session(&POLICY, &token, "test")
-        .await
-        .unwrap()
-        .unwrap();
+    let session = live(&workflow, &token).await;
     let secret = session.pending_secret.clone().expect("a secret to set up");
     let code = secret.code_at((workflow.clock().now_ms() / 1000) as u64);
     let (check, renewed) = workflow
@@ -103,11 +93,7 @@ async fn sign_in_rules_hold(db: &TestDb) {
             .unwrap()
             .is_none()
     );
-    let signed_in = workflow
-        .web_session(&POLICY, renewed.reveal(), "test")
-        .await
-        .unwrap()
-        .expect("the session under its new token");
+    let signed_in = live(&workflow, renewed.reveal()).await;
     assert_eq!(signed_in.stage, Stage::SignedIn);
 }
 

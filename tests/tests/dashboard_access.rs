@@ -56,6 +56,36 @@ async fn signed_in(client: &HttpClient, site: &str, fed: &TestFederation, name: 
     renewed
 }
 
+/// Signs `name` in with `password` up to the code: the session's cookie and the code page's CSRF token (the page
+/// offers to cancel).
+async fn waiting_for_the_code(
+    client: &HttpClient,
+    site: &str,
+    name: &str,
+    password: &str,
+) -> (String, String) {
+    let half = send(
+        client,
+        "POST",
+        &format!("{site}/aanmelden"),
+        "",
+        &format!("name={name}&password={password}"),
+    )
+    .await;
+    let cookie = half.cookie.expect("a session waiting for the code");
+    let code_page = send(
+        client,
+        "GET",
+        &format!("{site}/aanmelden/code"),
+        &cookie,
+        "",
+    )
+    .await;
+    assert!(code_page.body.contains("id=\"annuleren\""));
+    let csrf = value_after(&code_page.body, "name=\"csrf\" value=\"", '"');
+    (cookie, csrf)
+}
+
 #[tokio::test]
 async fn the_dashboard_opens_only_when_signed_in_and_refuses_what_makes_no_sense() {
     let fed = spawn_federation().await;
@@ -386,25 +416,7 @@ async fn the_dashboard_opens_only_when_signed_in_and_refuses_what_makes_no_sense
     // Halfway through signing in, the person can give up: the session ends at that stage.
     let west = "coordinator-utrecht-flevoland";
     let west_password = &fed.federation.gateway.coordinator_passwords[west];
-    let half = send(
-        &client,
-        "POST",
-        &format!("{site}/aanmelden"),
-        "",
-        &format!("name={west}&password={west_password}"),
-    )
-    .await;
-    let half_cookie = half.cookie.expect("a session waiting for the code");
-    let code_page = send(
-        &client,
-        "GET",
-        &format!("{site}/aanmelden/code"),
-        &half_cookie,
-        "",
-    )
-    .await;
-    assert!(code_page.body.contains("id=\"annuleren\""));
-    let half_csrf = value_after(&code_page.body, "name=\"csrf\" value=\"", '"');
+    let (half_cookie, half_csrf) = waiting_for_the_code(&client, &site, west, west_password).await;
     let forged = send(
         &client,
         "POST",
@@ -438,24 +450,7 @@ async fn the_dashboard_opens_only_when_signed_in_and_refuses_what_makes_no_sense
     assert_eq!((gone.status, gone.location.as_str()), (303, "/aanmelden"));
 
     // Three wrong codes lock the person out, and the sign-in page says until when.
-    let half = send(
-        &client,
-        "POST",
-        &format!("{site}/aanmelden"),
-        "",
-        &format!("name={west}&password={west_password}"),
-    )
-    .await;
-    let half_cookie = half.cookie.expect("a session waiting for the code");
-    let code_page = send(
-        &client,
-        "GET",
-        &format!("{site}/aanmelden/code"),
-        &half_cookie,
-        "",
-    )
-    .await;
-    let half_csrf = value_after(&code_page.body, "name=\"csrf\" value=\"", '"');
+    let (half_cookie, half_csrf) = waiting_for_the_code(&client, &site, west, west_password).await;
     let mut last = None;
     for _ in 0..3 {
         last = Some(

@@ -6,7 +6,7 @@
 use expertnet_gateway::Error;
 use expertnet_gateway::people::{CoordinatorPeople, Session};
 use expertnet_gateway::statistics::StatisticsStore;
-use expertnet_tests::TestDb;
+use expertnet_tests::{TestDb, refused_and_locked};
 use expertnet_web::password::Password;
 use expertnet_web::second_factor::TotpSecret;
 use expertnet_web::sign_in::{CodeCheck, SignIn, SignInPolicy, Stage};
@@ -268,14 +268,7 @@ async fn people_sign_in_and_are_held_to_the_policy(url: &str) {
     let t = NOW_MS + 24 * 60 * MINUTE_MS;
     let guesses = (0..10).map(|_| people.sign_in("bert", Password::new("geraden wachtwoord"), t));
     let answers = futures_util::future::join_all(guesses).await;
-    let refused = answers
-        .iter()
-        .filter(|a| matches!(a, Ok(SignIn::Refused)))
-        .count();
-    let locked = answers
-        .iter()
-        .filter(|a| matches!(a, Ok(SignIn::Locked { .. })))
-        .count();
+    let (refused, locked) = refused_and_locked(&answers);
     assert!(refused <= 2, "{answers:?}");
     assert_eq!(refused + locked, 10, "{answers:?}");
     let right = people
