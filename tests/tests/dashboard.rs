@@ -7,7 +7,7 @@
 use expertnet_federation::Peer;
 use expertnet_node::clock::{Clock, SystemClock};
 use expertnet_proto::v1 as pb;
-use expertnet_tests::browser::Browser;
+use expertnet_tests::browser::{Browser, totp_code};
 use expertnet_tests::federation::{
     FLEVOLAND_UTRECHT, LEKSTROOM, MIDDEN_IJSSEL, RIVIERENLAND, TestFederation, area_coordinator,
     coordinator_as, gateway_as, read_table, spawn_federation, table_request,
@@ -244,15 +244,41 @@ async fn coordinators_watch_the_network_and_read_the_figures_in_the_browser() {
     browser.click("form[action='/afmelden'] button").await;
     assert_eq!(browser.wait_path("/aanmelden").await, "/aanmelden");
     let national_password = fed.federation.gateway.coordinator_passwords["coordinator"].clone();
+    // The set-up of the second factor, looked at before the code is typed.
     browser
-        .sign_in_enrolling_to(
-            &dashboard,
-            "coordinator",
-            &national_password,
-            SystemClock.now_ms(),
-            "/netwerk",
-        )
+        .sign_in(&dashboard, "coordinator", &national_password)
         .await;
+    let secret = browser.text("#sleutel").await;
+    assert!(browser.exists("#annuleren").await);
+    browser.assert_accessible("second factor set-up").await;
+    browser.screenshot("dashboard-tweede-stap").await;
+    browser
+        .fill("#code", &totp_code(&secret, SystemClock.now_ms()))
+        .await;
+    browser.click("button[type=submit]").await;
+    assert_eq!(browser.wait_path("/netwerk").await, "/netwerk");
+
+    // From the menu the statistics page only offers its lists; a quarter without figures offers to ask the
+    // regions, and asking shows the table.
+    browser.goto(&format!("{dashboard}/statistieken")).await;
+    assert!(browser.text("#kies").await.contains("Toon tabel"));
+    assert!(!browser.exists("#cijfers").await);
+    browser.assert_accessible("statistics from the menu").await;
+    browser
+        .goto(&format!(
+            "{dashboard}/statistieken?periode=2024-Q1&tabel=category_by_outcome&bereik=nederland"
+        ))
+        .await;
+    assert!(browser.text("#foutmelding").await.contains("geen cijfers"));
+    browser.assert_accessible("a quarter without figures").await;
+    browser.click("#ophalen-knop").await;
+    let sent = browser.wait_text("#gemeld", "gestuurd").await;
+    assert!(sent.starts_with("4 regio's hebben hun cijfers"), "{sent}");
+    assert!(browser.exists("#cijfers").await);
+    browser
+        .assert_accessible("a quarter asked of the regions")
+        .await;
+    browser.screenshot("dashboard-opgevraagd").await;
     browser
         .goto(&format!(
             "{dashboard}/statistieken?periode={PERIOD}&tabel=category_by_outcome&bereik=gebied:oost-nederland"

@@ -329,7 +329,7 @@ async fn the_dashboard_opens_only_when_signed_in_and_refuses_what_makes_no_sense
     assert!(
         collected
             .body
-            .contains("4 regio&#39;s hebben hun cijfers over 2024-Q1 gestuurd."),
+            .contains("4 regio&#39;s hebben hun cijfers over 1e kwartaal 2024 gestuurd."),
         "{}",
         collected.body
     );

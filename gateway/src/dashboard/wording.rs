@@ -52,6 +52,7 @@ pub fn known(registry: &Registry, asked: Asked<'_>) -> bool {
 /// What asking the regions for `period` did: who sent their figures, who could not and why not in short.
 pub fn collected(collected: &Collected, registry: &Registry, period: &str) -> String {
     let name = |id: &str| registry.get(id).map_or(id, |r| r.name.as_str()).to_owned();
+    let period = quarter(period);
     let sent = collected.collected.len();
     let mut text = match sent {
         0 => format!("Geen regio heeft cijfers over {period} gestuurd."),
