@@ -3,7 +3,7 @@
 //! same privacy budget and the same yearly reviews.
 
 use crate::error::{Error, Result};
-use crate::network::{Network, millis};
+use crate::network::{Network, now_ms};
 use crate::nodes::NodeClients;
 use crate::statistics::odometer::Spent;
 use crate::statistics::read::TableQuery;
@@ -14,10 +14,6 @@ use crate::statistics::{Publishing, StatisticsStore, access, snapshot, view};
 use expertnet_federation::Registry;
 use expertnet_proto::v1 as wire;
 use futures_util::future::join_all;
-
-fn now_ms() -> i64 {
-    millis(std::time::SystemTime::now())
-}
 
 #[derive(Debug, Clone)]
 pub struct Coordination {
@@ -124,36 +120,54 @@ impl Coordination {
             .is_some())
     }
 
-    /// Asks every region's node for its signals of `period` and keeps them (replacing what it pushed before);
-    /// a quarter already released stays as it was released.
-    pub async fn collect(&self, coordinator: &str, period: &str) -> Result<Collected> {
-        snapshot::check_period("period", period)?;
+    /// Asks every region's node for its signals of each of `periods`, all at once, and keeps them (replacing
+    /// what it pushed before); a quarter already released stays as it was released. A region counts as
+    /// collected when it sent every period; one that failed any is named once, with its first reason.
+    pub async fn collect(&self, coordinator: &str, periods: &[&str]) -> Result<Collected> {
+        for period in periods {
+            snapshot::check_period("period", period)?;
+        }
         let mut regions: Vec<String> = self.nodes.regions().map(str::to_owned).collect();
         regions.sort();
-        let asked = regions.iter().map(|region| async move {
-            let result = async {
-                let snapshot = self.nodes.snapshot(region, period).await?;
-                snapshot::check(&snapshot, region)?;
-                if snapshot.period != period {
-                    return Err(Error::invalid(
-                        "period",
-                        format!("{region} sent {}", snapshot.period),
-                    ));
-                }
-                self.statistics.put(&snapshot, now_ms()).await
-            }
-            .await;
-            (region.clone(), result)
+        let asked = periods.iter().flat_map(|period| {
+            regions
+                .iter()
+                .map(move |region| async move { (region, self.collect_one(region, period).await) })
         });
-        let mut collected = Collected::default();
+        let mut failed: Vec<(String, String)> = Vec::new();
         for (region, result) in join_all(asked).await {
-            match result {
-                Ok(_) => collected.collected.push(region),
-                Err(err) => collected.failed.push((region, err.to_string())),
+            if let Err(err) = result
+                && !failed.iter().any(|(known, _)| known == region)
+            {
+                failed.push((region.clone(), err.to_string()));
             }
         }
-        tracing::info!(coordinator, %period, collected = collected.collected.len(), failed = collected.failed.len(), "signals collected");
-        Ok(collected)
+        failed.sort_by(|a, b| a.0.cmp(&b.0));
+        let collected: Vec<String> = regions
+            .into_iter()
+            .filter(|region| !failed.iter().any(|(known, _)| known == region))
+            .collect();
+        tracing::info!(
+            coordinator,
+            ?periods,
+            collected = collected.len(),
+            failed = failed.len(),
+            "signals collected"
+        );
+        Ok(Collected { collected, failed })
+    }
+
+    /// One region's signals of `period`, checked and kept.
+    async fn collect_one(&self, region: &str, period: &str) -> Result<()> {
+        let snapshot = self.nodes.snapshot(region, period).await?;
+        snapshot::check(&snapshot, region)?;
+        if snapshot.period != period {
+            return Err(Error::invalid(
+                "period",
+                format!("{region} sent {}", snapshot.period),
+            ));
+        }
+        self.statistics.put(&snapshot, now_ms()).await.map(|_| ())
     }
 
     /// What `coordinator` and the network have spent of their privacy budgets on `period`.

@@ -128,6 +128,11 @@ impl Network {
     }
 }
 
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    millis(SystemTime::now())
+}
+
 pub fn millis(at: SystemTime) -> i64 {
     at.duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

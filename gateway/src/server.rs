@@ -95,15 +95,17 @@ impl Gateway {
         }
     }
 
-    /// The coordinators' dashboard over this gateway's figures and database, served over TLS.
-    pub fn dashboard(&self, config: &GatewayConfig) -> crate::dashboard::Dashboard {
+    /// The coordinators' dashboard over this gateway's figures and database, its sign-in held to `sign_in`;
+    /// `tls` when it is served over TLS (its cookie is then `Secure`).
+    pub fn dashboard(
+        &self,
+        sign_in: expertnet_web::sign_in::SignInPolicy,
+        tls: bool,
+    ) -> crate::dashboard::Dashboard {
         crate::dashboard::Dashboard {
             coordination: self.coordination(),
-            people: crate::people::CoordinatorPeople::new(
-                self.statistics.pool().clone(),
-                config.dashboard.sign_in,
-            ),
-            secure: true,
+            people: crate::people::CoordinatorPeople::new(self.statistics.pool().clone(), sign_in),
+            secure: tls,
             metrics: self.metrics.clone(),
         }
     }

@@ -372,16 +372,7 @@ pub async fn spawn_plain_dashboard(
     fed: &TestFederation,
     policy: expertnet_web::sign_in::SignInPolicy,
 ) -> String {
-    let gateway = &fed.federation.gateway.gateway;
-    let dashboard = expertnet_gateway::dashboard::Dashboard {
-        coordination: gateway.coordination(),
-        people: expertnet_gateway::people::CoordinatorPeople::new(
-            gateway.statistics.pool().clone(),
-            policy,
-        ),
-        secure: false,
-        metrics: gateway.metrics.clone(),
-    };
+    let dashboard = fed.federation.gateway.gateway.dashboard(policy, false);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port for the dashboard");

@@ -452,7 +452,7 @@ impl GatewayHandle {
         let metrics_addr = local_addr(&metrics_listener)?;
         let dashboard_addr = local_addr(&dashboard_listener)?;
         let gateway = Gateway::from_config(&config).await?;
-        let board = gateway.dashboard(&config);
+        let board = gateway.dashboard(config.dashboard.sign_in, true);
         let mut coordinator_passwords = BTreeMap::new();
         let registry = gateway.network.registry();
         let mut coordinators = vec!["coordinator".to_owned()];
@@ -746,7 +746,7 @@ async fn ensure_coordinator(
         return Ok(password.trim().to_owned());
     }
     let password = demo_password();
-    let now_ms = expertnet_gateway::network::millis(std::time::SystemTime::now());
+    let now_ms = expertnet_gateway::network::now_ms();
     let new = expertnet_web::password::Password::new(password.clone());
     match people.add(coordinator, coordinator, new, now_ms).await {
         Ok(()) => {}

@@ -3,6 +3,7 @@
 
 use super::{PeopleArgs, PeopleCommand};
 use crate::config::{GatewayConfig, Overrides};
+use crate::network::now_ms;
 use crate::people::CoordinatorPeople;
 use crate::statistics::StatisticsStore;
 use anyhow::{Context, Result};
@@ -19,10 +20,6 @@ fn read_password(name: &str) -> Result<Password> {
         .read_line(&mut line)
         .context("password: cannot read standard input")?;
     Ok(Password::new(line.trim_end_matches(['\r', '\n'])))
-}
-
-fn now_ms() -> i64 {
-    crate::network::millis(std::time::SystemTime::now())
 }
 
 pub async fn run(args: PeopleArgs) -> Result<()> {

@@ -42,7 +42,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             tracing::info!(listen = %listener.local_addr()?, "dashboard serving");
             Some(tokio::spawn(crate::dashboard::serve(
                 listener,
-                gateway.dashboard(&config),
+                gateway.dashboard(config.dashboard.sign_in, true),
                 Some(tls),
                 shutdown::signal(),
             )))

@@ -63,6 +63,15 @@ pub fn quarters_over(now: OffsetDateTime, count: usize) -> Vec<String> {
     out
 }
 
+/// The quarters of `year` that are over, oldest first.
+pub fn quarters_over_in(now: OffsetDateTime, year: i32) -> Vec<String> {
+    let newest = last_quarter_over(now);
+    (1..=4)
+        .filter(|quarter| (year, *quarter) <= newest)
+        .map(|quarter| format!("{year}-Q{quarter}"))
+        .collect()
+}
+
 /// `count` quarters up to and including `period`, oldest first; empty when `period` is no quarter.
 pub fn quarters_until(period: &str, count: usize) -> Vec<String> {
     let Some((year, quarter)) = crate::statistics::snapshot::quarter(period) else {
@@ -231,6 +240,12 @@ mod tests {
             ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
         );
         assert!(quarters_until("2026-Q5", 4).is_empty());
+        assert_eq!(
+            quarters_over_in(now, 2026),
+            ["2026-Q1", "2026-Q2", "2026-Q3"]
+        );
+        assert_eq!(quarters_over_in(now, 2019).len(), 4);
+        assert!(quarters_over_in(now, 2027).is_empty());
     }
 
     #[test]

@@ -41,10 +41,6 @@ pub struct Dashboard {
     pub metrics: expertnet_federation::metrics::Metrics,
 }
 
-fn now_ms() -> i64 {
-    crate::network::millis(std::time::SystemTime::now())
-}
-
 /// Every page and form of the dashboard.
 pub fn router(dashboard: Dashboard) -> Router {
     Router::new()

@@ -4,7 +4,8 @@
 
 use super::error::DashboardError;
 use super::session::{Coordinator, Watching};
-use super::{now_ms, wording};
+use super::wording;
+use crate::network::now_ms;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use std::time::SystemTime;

@@ -5,14 +5,13 @@ use super::choice::{self, Opt};
 use super::error::DashboardError;
 use super::session::Coordinator;
 use super::wording;
-use crate::coordination::Collected;
+use crate::network::now_ms;
 use crate::statistics::release::Asked;
 use askama::Template;
 use axum::Form;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use futures_util::future::join_all;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -87,33 +86,10 @@ pub async fn collect(
     let Some(year) = form.choice.year(now) else {
         return render(&coordinator, &form.choice, None).await;
     };
-    let periods: Vec<String> = choice::quarters_over(now, 4 * YEARS_SHOWN as usize)
-        .into_iter()
-        .filter(|p| p.starts_with(&year.to_string()) || p.starts_with(&(year - 1).to_string()))
-        .collect();
-    let coordination = &coordinator.dashboard.coordination;
-    let asked = periods
-        .iter()
-        .map(|period| coordination.collect(coordinator.identity(), period));
-    // A region counts as sent when it sent every quarter; one that failed any is named once.
-    let mut collected = Collected::default();
-    for outcome in join_all(asked).await {
-        match outcome {
-            Ok(one) => {
-                collected.collected.extend(one.collected);
-                collected.failed.extend(one.failed);
-            }
-            Err(err) if err.is_refusal() => {}
-            Err(err) => return Err(err.into()),
-        }
-    }
-    collected.failed.sort();
-    collected.failed.dedup_by(|a, b| a.0 == b.0);
-    collected.collected.sort();
-    collected.collected.dedup();
-    collected
-        .collected
-        .retain(|region| !collected.failed.iter().any(|(failed, _)| failed == region));
+    let mut periods = choice::quarters_over_in(now, year - 1);
+    periods.extend(choice::quarters_over_in(now, year));
+    let periods: Vec<&str> = periods.iter().map(String::as_str).collect();
+    let collected = coordinator.ask_regions(&periods).await?;
     let notice = wording::collected(
         &collected,
         coordinator.dashboard.coordination.registry(),
@@ -182,12 +158,9 @@ async fn render(
             Some("Deze vraag klopt niet. Kies een jaar en een bereik uit de lijsten.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     };
-    let over_in_year = choice::quarters_over(now, 4 * YEARS_SHOWN as usize)
-        .into_iter()
-        .filter(|p| p.starts_with(&year.to_string()))
-        .count();
+    let over_in_year = choice::quarters_over_in(now, year).len();
     let status = match coordination
-        .review(coordinator.identity(), asked, year, super::now_ms())
+        .review(coordinator.identity(), asked, year, now_ms())
         .await
     {
         Ok(review) => {

@@ -3,6 +3,8 @@
 
 use super::Dashboard;
 use super::error::DashboardError;
+use crate::coordination::Collected;
+use crate::network::now_ms;
 use crate::people::Session;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderValue;
@@ -32,12 +34,7 @@ impl Visit {
         in_use: bool,
     ) -> Result<Visit, DashboardError> {
         let session = match expertnet_web::cookie::read(&parts.headers, COOKIE) {
-            Some(token) => {
-                dashboard
-                    .people
-                    .session(&token, super::now_ms(), in_use)
-                    .await?
-            }
+            Some(token) => dashboard.people.session(&token, now_ms(), in_use).await?,
             None => None,
         };
         Ok(Visit {
@@ -130,6 +127,21 @@ impl Coordinator {
     /// The coordinator identity whose rights the person has.
     pub fn identity(&self) -> &str {
         &self.session.coordinator
+    }
+
+    /// Has every region asked for its figures of `periods`; a refused question (a period that is no quarter)
+    /// collects nothing.
+    pub async fn ask_regions(&self, periods: &[&str]) -> Result<Collected, DashboardError> {
+        match self
+            .dashboard
+            .coordination
+            .collect(self.identity(), periods)
+            .await
+        {
+            Ok(collected) => Ok(collected),
+            Err(err) if err.is_refusal() => Ok(Collected::default()),
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Refuses a form that does not carry this session's CSRF token.

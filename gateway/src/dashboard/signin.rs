@@ -3,7 +3,8 @@
 
 use super::error::DashboardError;
 use super::session::{Coordinator, Visit, set_cookie};
-use super::{now_ms, wording};
+use super::wording;
+use crate::network::now_ms;
 use askama::Template;
 use axum::Form;
 use axum::http::{StatusCode, header};

@@ -8,6 +8,7 @@ use super::error::DashboardError;
 use super::session::Coordinator;
 use super::wording;
 use crate::coordination::Collected;
+use crate::network::now_ms;
 use crate::statistics::odometer::Spent;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
@@ -347,7 +348,7 @@ async fn render(
         asked,
         epsilon,
     };
-    let status = match coordination.table(identity, query, super::now_ms()).await {
+    let status = match coordination.table(identity, query, now_ms()).await {
         Ok(table) => {
             let after = (epsilon > 0.0).then_some(Spent {
                 epsilon: table.epsilon_spent,
@@ -427,16 +428,7 @@ pub async fn collect(
 ) -> Result<Response, DashboardError> {
     coordinator.check_csrf(&form.csrf)?;
     let period = form.choice.period(OffsetDateTime::now_utc());
-    let collected = match coordinator
-        .dashboard
-        .coordination
-        .collect(coordinator.identity(), &period)
-        .await
-    {
-        Ok(collected) => collected,
-        Err(err) if err.is_refusal() => Collected::default(),
-        Err(err) => return Err(err.into()),
-    };
+    let collected = coordinator.ask_regions(&[&period]).await?;
     render(
         &coordinator,
         &form.choice,
@@ -468,7 +460,7 @@ async fn download(
         epsilon: 0.0,
     };
     let table = match coordination
-        .table(coordinator.identity(), query, super::now_ms())
+        .table(coordinator.identity(), query, now_ms())
         .await
     {
         Ok(table) => table,

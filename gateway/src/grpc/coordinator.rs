@@ -1,9 +1,9 @@
 //! `CoordinatorService`: the network as supra-regional coordinators see it.
 
-use super::gateway::now_ms;
 use super::unauthenticated;
 use crate::coordination::Coordination;
 use crate::error::Error;
+use crate::network::now_ms;
 use crate::statistics::read::TableQuery;
 use crate::statistics::release::Asked;
 use crate::statistics::tables::Table;
@@ -90,7 +90,7 @@ impl CoordinatorService for CoordinatorApi {
     ) -> Result<Response<CollectSignalsReply>, Status> {
         let name = coordinator(&request, "collect signals")?;
         let period = request.into_inner().period;
-        let collected = self.coordination.collect(&name, &period).await?;
+        let collected = self.coordination.collect(&name, &[&period]).await?;
         Ok(Response::new(CollectSignalsReply {
             collected: collected.collected,
             failed: collected

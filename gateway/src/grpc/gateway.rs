@@ -3,6 +3,7 @@
 
 use super::caller_region;
 use crate::forwarding::Forwarder;
+use crate::network::now_ms;
 use crate::network::{InFlight, Network, Report};
 use crate::nodes::{Caller, NodeClients};
 use crate::statistics::{self, StatisticsStore, store::Stored};
@@ -110,11 +111,4 @@ impl GatewayService for GatewayApi {
                 .await?,
         ))
     }
-}
-
-/// Now, in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
